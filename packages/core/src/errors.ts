@@ -56,7 +56,7 @@ export class InvalidSubjectError extends Error {
     this.name = "InvalidSubjectError";
     addBrand(this, "InvalidSubjectError");
   }
-  static [Symbol.hasInstance](v: unknown): boolean {
+  static override [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, "InvalidSubjectError");
   }
 }
@@ -69,7 +69,7 @@ export class InvalidArgumentError extends Error {
     this.name = "InvalidArgumentError";
     addBrand(this, "InvalidArgumentError");
   }
-  static [Symbol.hasInstance](v: unknown): boolean {
+  static override [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, "InvalidArgumentError");
   }
   /** `format("timeout", "must be > 0")` gives `'timeout' must be > 0`. */
@@ -93,7 +93,7 @@ export class InvalidOperationError extends Error {
     this.name = "InvalidOperationError";
     addBrand(this, "InvalidOperationError");
   }
-  static [Symbol.hasInstance](v: unknown): boolean {
+  static override [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, "InvalidOperationError");
   }
 }
@@ -106,7 +106,7 @@ export class UserAuthenticationExpiredError extends Error {
     this.name = "UserAuthenticationExpiredError";
     addBrand(this, "UserAuthenticationExpiredError");
   }
-  static [Symbol.hasInstance](v: unknown): boolean {
+  static override [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, "UserAuthenticationExpiredError");
   }
   static parse(s: string): UserAuthenticationExpiredError | null {
@@ -130,7 +130,7 @@ export class AuthorizationError extends Error {
     this.name = "AuthorizationError";
     addBrand(this, "AuthorizationError");
   }
-  static [Symbol.hasInstance](v: unknown): boolean {
+  static override [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, "AuthorizationError");
   }
   static parse(s: string): AuthorizationError | null {
@@ -149,7 +149,7 @@ export class ClosedConnectionError extends Error {
     this.name = "ClosedConnectionError";
     addBrand(this, "ClosedConnectionError");
   }
-  static [Symbol.hasInstance](v: unknown): boolean {
+  static override [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, "ClosedConnectionError");
   }
 }
@@ -162,7 +162,7 @@ export class DrainingConnectionError extends Error {
     this.name = "DrainingConnectionError";
     addBrand(this, "DrainingConnectionError");
   }
-  static [Symbol.hasInstance](v: unknown): boolean {
+  static override [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, "DrainingConnectionError");
   }
 }
@@ -175,7 +175,7 @@ export class ConnectionError extends Error {
     this.name = "ConnectionError";
     addBrand(this, "ConnectionError");
   }
-  static [Symbol.hasInstance](v: unknown): boolean {
+  static override [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, "ConnectionError");
   }
 }
@@ -188,7 +188,7 @@ export class ProtocolError extends Error {
     this.name = "ProtocolError";
     addBrand(this, "ProtocolError");
   }
-  static [Symbol.hasInstance](v: unknown): boolean {
+  static override [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, "ProtocolError");
   }
 }
@@ -201,7 +201,7 @@ export class RequestError extends Error {
     this.name = "RequestError";
     addBrand(this, "RequestError");
   }
-  static [Symbol.hasInstance](v: unknown): boolean {
+  static override [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, "RequestError");
   }
   isNoResponders(): boolean {
@@ -217,7 +217,7 @@ export class TimeoutError extends Error {
     this.name = "TimeoutError";
     addBrand(this, "TimeoutError");
   }
-  static [Symbol.hasInstance](v: unknown): boolean {
+  static override [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, "TimeoutError");
   }
 }
@@ -233,7 +233,7 @@ export class NoRespondersError extends Error {
     this.name = "NoResponders";
     addBrand(this, "NoRespondersError");
   }
-  static [Symbol.hasInstance](v: unknown): boolean {
+  static override [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, "NoRespondersError");
   }
 }
@@ -258,7 +258,7 @@ export class PermissionViolationError extends Error {
     this.queue = queue;
     addBrand(this, "PermissionViolationError");
   }
-  static [Symbol.hasInstance](v: unknown): boolean {
+  static override [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, "PermissionViolationError");
   }
   /** Parses `Permissions Violation for Subscription to "x" using queue "q"`. */

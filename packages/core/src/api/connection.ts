@@ -1,0 +1,477 @@
+/**
+ * NatsConnection: the public API. It checks arguments (nothing invalid
+ * reaches the engine, so nothing invalid reaches the wire) and turns engine
+ * events into promises, iterators and status events.
+ */
+import { Engine, type EngineOwner } from "../connection/engine.js";
+import { type ParsedOptions, parseOptions } from "../connection/options.js";
+import {
+  ClosedConnectionError,
+  DrainingConnectionError,
+  InvalidArgumentError,
+  InvalidOperationError,
+  InvalidSubjectError,
+  type PermissionViolationError,
+  RequestError,
+  requestTimeoutError,
+  NoRespondersError,
+} from "../errors.js";
+import { validateQueue, validateSubject } from "../protocol/validate.js";
+import type { TransportFactory } from "../transport/transport.js";
+import { headers as newHeaders, MsgHdrsImpl } from "./headers.js";
+import { createInbox } from "./inbox.js";
+import { QueuedIteratorImpl } from "./queued-iterator.js";
+import { isNoResponders, ManyRequest, RequestMux, SingleRequest } from "./request.js";
+import { SubscriptionImpl, type SubscriptionHost } from "./subscription.js";
+import type {
+  ConnectionOptions,
+  Msg,
+  MsgHdrs,
+  NatsConnection,
+  Payload,
+  PublishOptions,
+  RequestManyOptions,
+  RequestOptions,
+  Server,
+  ServerInfo,
+  Stats,
+  Status,
+  Subscription,
+  SubscriptionOptions,
+} from "./types.js";
+
+/** An empty payload. */
+export const Empty: Uint8Array = new Uint8Array(0);
+
+const DEFAULT_REQUEST_TIMEOUT = 1000;
+
+function subjectError(subject: string, why: string): InvalidSubjectError {
+  return new InvalidSubjectError(subject, { cause: new Error(why) });
+}
+
+function checkSubject(subject: string, wildcards: boolean): void {
+  const why = validateSubject(subject, wildcards);
+  if (why !== null) throw subjectError(String(subject), why);
+}
+
+export class NatsConnectionImpl implements NatsConnection, EngineOwner, SubscriptionHost {
+  readonly engine: Engine;
+  readonly options: ParsedOptions;
+  private readonly subscriptions = new Set<SubscriptionImpl>();
+  private readonly mux: RequestMux;
+  private readonly listeners = new Set<QueuedIteratorImpl<Status>>();
+  private readonly closedPromise: Promise<void | Error>;
+  private resolveClosed!: (v: void | Error) => void;
+  private draining = false;
+  private noMorePublishing = false;
+  private closing: Promise<void> | undefined;
+
+  private constructor(opts: ParsedOptions, factory: TransportFactory) {
+    this.options = opts;
+    this.engine = new Engine(opts, factory, this);
+    this.mux = new RequestMux(this, opts.inboxPrefix);
+    this.closedPromise = new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    });
+  }
+
+  /** Connects with the given transport factory; what each runtime's `connect()` calls. */
+  static async connect(
+    opts: ConnectionOptions | undefined,
+    factory: TransportFactory,
+  ): Promise<NatsConnectionImpl> {
+    const nc = new NatsConnectionImpl(parseOptions(opts, factory), factory);
+    await nc.engine.connect();
+    return nc;
+  }
+
+  get info(): ServerInfo | undefined {
+    return this.engine.info;
+  }
+
+  // ---- engine events ----------------------------------------------------
+
+  onStatus(status: Status): void {
+    for (const l of this.listeners) l.push(status);
+  }
+
+  emitStatus(status: Status): void {
+    this.onStatus(status);
+  }
+
+  onPermissionError(err: PermissionViolationError): void {
+    if (this.mux.onPermissionError(err)) return;
+    for (const sub of this.subscriptions) {
+      if (err.operation === "subscription") {
+        if (sub.subject === err.subject && (err.queue === undefined || err.queue === sub.queue)) {
+          sub.terminate(err);
+        }
+      } else if (sub.requestSubject === err.subject) {
+        // a noMux request whose publish was refused
+        sub.terminate(new RequestError(err.message, { cause: err }));
+      }
+    }
+  }
+
+  onClosed(err: Error | undefined): void {
+    this.mux.failAll(new RequestError("connection closed", { cause: new ClosedConnectionError() }));
+    for (const sub of [...this.subscriptions]) sub.finish();
+    this.subscriptions.clear();
+    this.onStatus({ type: "close" });
+    for (const l of this.listeners) l.stop();
+    this.listeners.clear();
+    this.resolveClosed(err);
+  }
+
+  // ---- state --------------------------------------------------------------
+
+  closed(): Promise<void | Error> {
+    return this.closedPromise;
+  }
+
+  isClosed(): boolean {
+    return this.engine.isClosed();
+  }
+
+  isDraining(): boolean {
+    return this.draining && !this.engine.isClosed();
+  }
+
+  getServer(): string {
+    return this.engine.getServer();
+  }
+
+  getServers(): ReadonlyArray<Server> {
+    const current = this.engine.getServer();
+    return Object.freeze(this.options.servers.map((s) =>
+      Object.freeze({
+        hostname: s.hostname,
+        port: s.port,
+        listen: s.listen,
+        src: s.src,
+        tlsName: "",
+        reconnects: 0,
+        lastConnect: 0,
+        gossiped: false,
+        didConnect: s.listen === current,
+      })
+    ));
+  }
+
+  setServers(_servers: string[]): void {
+    throw new InvalidOperationError("setServers() is not supported yet: reconnecting is not implemented in this version of quicknats");
+  }
+
+  reconnect(): Promise<void> {
+    return Promise.reject(
+      new InvalidOperationError("reconnect() is not supported yet: reconnecting is not implemented in this version of quicknats"),
+    );
+  }
+
+  stats(): Stats {
+    return { ...this.engine.stats };
+  }
+
+  status(): AsyncIterable<Status> {
+    const iter = new QueuedIteratorImpl<Status>();
+    if (this.engine.isClosed()) {
+      iter.stop();
+      return iter;
+    }
+    iter.onBreak = () => this.listeners.delete(iter);
+    this.listeners.add(iter);
+    return iter;
+  }
+
+  // ---- publish ------------------------------------------------------------
+
+  private checkPublish(): void {
+    if (this.engine.isClosed()) throw new ClosedConnectionError();
+    if (this.noMorePublishing) throw new DrainingConnectionError();
+    if (!this.engine.canSend()) throw new ClosedConnectionError();
+  }
+
+  publish(subject: string, payload: Payload = Empty, options?: PublishOptions): void {
+    this.checkPublish();
+    checkSubject(subject, false);
+    let reply: string | undefined;
+    let hdrs: MsgHdrs | undefined;
+    if (options) {
+      reply = options.reply || undefined;
+      if (reply !== undefined) checkSubject(reply, false);
+      hdrs = options.headers;
+      if (options.traceDestination || options.traceOnly) hdrs = this.traceHeaders(hdrs, options);
+    }
+    if (payload === null) payload = Empty;
+    if (typeof payload !== "string" && !(payload instanceof Uint8Array)) {
+      throw new TypeError("payload must be a string or a Uint8Array");
+    }
+    let hbytes: Uint8Array | undefined;
+    if (hdrs !== undefined) {
+      if (!(hdrs instanceof MsgHdrsImpl)) {
+        throw InvalidArgumentError.format("headers", "must be created with headers()");
+      }
+      if (this.engine.info?.headers !== true) {
+        throw InvalidArgumentError.format("headers", "are not supported by the server");
+      }
+      hbytes = hdrs.encode();
+    }
+    this.checkPayloadSize(payload, hbytes ? hbytes.length : 0);
+    this.engine.publish(subject, reply, hbytes, payload);
+  }
+
+  private checkPayloadSize(payload: Payload, hlen: number): void {
+    const max = this.engine.info?.max_payload;
+    if (max === undefined || max <= 0) return;
+    let size: number;
+    if (typeof payload === "string") {
+      // UTF-8 needs at least one byte and at most three per UTF-16 unit
+      if (hlen + payload.length * 3 <= max) return;
+      size = payload.length > max ? payload.length : new TextEncoder().encode(payload).length;
+    } else {
+      size = payload.length;
+    }
+    if (hlen + size > max) {
+      throw InvalidArgumentError.format(
+        "payload",
+        `max_payload size exceeded: ${hlen + size} bytes, the server accepts ${max}`,
+      );
+    }
+  }
+
+  private traceHeaders(h: MsgHdrs | undefined, o: PublishOptions): MsgHdrs {
+    // a copy: the caller's headers are not modified
+    const copy = newHeaders();
+    if (h) for (const [k, vs] of h) for (const v of vs) copy.append(k, v);
+    if (o.traceDestination) copy.set("Nats-Trace-Dest", o.traceDestination);
+    if (o.traceOnly) copy.set("Nats-Trace-Only", "true");
+    return copy;
+  }
+
+  publishMessage(msg: Msg): void {
+    this.publish(msg.subject, msg.data, { reply: msg.reply, headers: msg.headers });
+  }
+
+  respondMessage(msg: Msg): boolean {
+    if (!msg.reply) return false;
+    this.publish(msg.reply, msg.data, { headers: msg.headers });
+    return true;
+  }
+
+  // ---- subscribe ----------------------------------------------------------
+
+  subscribe(subject: string, opts: SubscriptionOptions = {}): Subscription {
+    if (this.engine.isClosed()) throw new ClosedConnectionError();
+    if (this.draining) throw new DrainingConnectionError();
+    checkSubject(subject, true);
+    this.checkSubOptions(opts);
+    const sub = new SubscriptionImpl(this, subject, opts);
+    this.subscriptions.add(sub);
+    sub.closed.then(() => this.subscriptions.delete(sub));
+    this.engine.addSubscription(sub, opts.max);
+    return sub;
+  }
+
+  private checkSubOptions(opts: SubscriptionOptions): void {
+    if (opts.queue !== undefined && opts.queue !== "") {
+      const why = validateQueue(opts.queue);
+      if (why !== null) throw subjectError(String(opts.queue), why);
+    }
+    if (opts.max !== undefined && (!Number.isInteger(opts.max) || opts.max < 0)) {
+      throw InvalidArgumentError.format("max", "must be a non-negative integer");
+    }
+    if (opts.timeout !== undefined && (typeof opts.timeout !== "number" || !(opts.timeout >= 0))) {
+      throw InvalidArgumentError.format("timeout", "must be a number >= 0");
+    }
+    if (opts.callback !== undefined && typeof opts.callback !== "function") {
+      throw InvalidArgumentError.format("callback", "must be a function");
+    }
+  }
+
+  // ---- request ------------------------------------------------------------
+
+  request(
+    subject: string,
+    payload: Payload = Empty,
+    opts: RequestOptions = { timeout: DEFAULT_REQUEST_TIMEOUT },
+  ): Promise<Msg> {
+    try {
+      return this.startRequest(subject, payload, opts);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private checkRequest(subject: string): void {
+    if (this.engine.isClosed()) throw new ClosedConnectionError();
+    if (this.draining) throw new DrainingConnectionError();
+    checkSubject(subject, false);
+  }
+
+  private startRequest(subject: string, payload: Payload, opts: RequestOptions): Promise<Msg> {
+    this.checkRequest(subject);
+    const timeout = opts.timeout ?? DEFAULT_REQUEST_TIMEOUT;
+    if (typeof timeout !== "number" || !(timeout >= 1)) {
+      throw InvalidArgumentError.format("timeout", "must be >= 1 ms");
+    }
+    if (opts.reply && !opts.noMux) {
+      throw InvalidArgumentError.format(["reply", "noMux"], "are mutually exclusive");
+    }
+    if (opts.noMux) return this.requestNoMux(subject, payload, opts, timeout);
+
+    const req = new SingleRequest(subject, timeout);
+    const reply = this.mux.add(req);
+    req.onDone = () => this.mux.remove(reply);
+    try {
+      this.publish(subject, payload, { reply, headers: opts.headers, traceDestination: opts.traceDestination, traceOnly: opts.traceOnly });
+    } catch (err) {
+      req.fail(err as Error);
+    }
+    return req.promise;
+  }
+
+  private requestNoMux(
+    subject: string,
+    payload: Payload,
+    opts: RequestOptions,
+    timeout: number,
+  ): Promise<Msg> {
+    const inbox = opts.reply || createInbox(this.options.inboxPrefix);
+    checkSubject(inbox, false);
+    return new Promise<Msg>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const sub = this.subscribe(inbox, {
+        max: 1,
+        callback: (err, m) => {
+          if (timer !== undefined) clearTimeout(timer);
+          if (err) {
+            reject(err instanceof RequestError ? err : new RequestError(err.message, { cause: err }));
+          } else if (isNoResponders(m)) {
+            const cause = new NoRespondersError(subject);
+            reject(new RequestError(cause.message, { cause }));
+          } else {
+            resolve(m);
+          }
+        },
+      }) as SubscriptionImpl;
+      sub.requestSubject = subject;
+      timer = setTimeout(() => {
+        sub.terminate(requestTimeoutError());
+      }, timeout);
+      sub.closed.then(() => {
+        if (timer !== undefined) clearTimeout(timer);
+        reject(new RequestError("connection closed", { cause: new ClosedConnectionError() }));
+      });
+      try {
+        this.publish(subject, payload, { reply: inbox, headers: opts.headers, traceDestination: opts.traceDestination, traceOnly: opts.traceOnly });
+      } catch (err) {
+        sub.unsubscribe();
+        reject(err);
+      }
+    });
+  }
+
+  requestMany(
+    subject: string,
+    payload: Payload = Empty,
+    opts: Partial<RequestManyOptions> = {},
+  ): Promise<AsyncIterable<Msg>> {
+    try {
+      this.checkRequest(subject);
+      const strategy = opts.strategy ?? "timer";
+      if (!["timer", "count", "stall", "sentinel"].includes(strategy)) {
+        throw InvalidArgumentError.format("strategy", `must be one of timer, count, stall, sentinel`);
+      }
+      const maxWait = opts.maxWait ?? 1000;
+      if (typeof maxWait !== "number" || !(maxWait >= 1)) {
+        throw InvalidArgumentError.format("maxWait", "must be >= 1 ms");
+      }
+      const maxMessages = opts.maxMessages ?? -1;
+      if (strategy === "count" && !(maxMessages > 0)) {
+        throw InvalidArgumentError.format("maxMessages", "must be > 0 with the 'count' strategy");
+      }
+      const stall = opts.stall ?? 300;
+      const req = new ManyRequest(subject, strategy, maxWait, maxMessages, stall);
+      let reply: string;
+      if (opts.noMux) {
+        reply = createInbox(this.options.inboxPrefix);
+        const sub = this.subscribe(reply, {
+          callback: (err, m) => {
+            if (err) req.fail(err);
+            else if (req.onReply(m)) sub.unsubscribe();
+          },
+        });
+        req.onDone = () => sub.unsubscribe();
+      } else {
+        reply = this.mux.add(req);
+        req.onDone = () => this.mux.remove(reply);
+      }
+      try {
+        this.publish(subject, payload, { reply, headers: opts.headers, traceDestination: opts.traceDestination, traceOnly: opts.traceOnly });
+      } catch (err) {
+        req.fail(err as Error);
+        throw err;
+      }
+      return Promise.resolve(req.iter);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  // ---- flush, rtt, drain, close -----------------------------------------
+
+  flush(): Promise<void> {
+    if (this.engine.isClosed()) return Promise.reject(new ClosedConnectionError());
+    return this.engine.flush();
+  }
+
+  async rtt(): Promise<number> {
+    const start = performance.now();
+    await this.flush();
+    return performance.now() - start;
+  }
+
+  /**
+   * Unsubscribes everything, lets every message already sent to us be
+   * processed, sends what is queued, then closes.
+   */
+  async drain(): Promise<void> {
+    if (this.engine.isClosed()) throw new ClosedConnectionError();
+    if (this.draining) throw new DrainingConnectionError();
+    this.draining = true;
+    const subs = [...this.subscriptions];
+    const muxSub = this.mux.subscription();
+    if (muxSub && !muxSub.isClosed()) subs.push(muxSub);
+    await Promise.allSettled(subs.map((s) => s.isClosed() ? undefined : s.drain()));
+    this.noMorePublishing = true;
+    try {
+      await this.engine.flush();
+    } catch {
+      // closed meanwhile; close() below settles the rest
+    }
+    await this.close();
+  }
+
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = this.engine.close().then(() => {});
+    }
+    return this.closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.engine.isClosed()) return;
+    if (this.draining) {
+      await this.closedPromise;
+      return;
+    }
+    await this.drain();
+  }
+
+  // ---- test hooks -----------------------------------------------------
+
+  /** Counts for tests: live subscriptions (the request inbox included) and requests in flight. */
+  _counts(): { subscriptions: number; requests: number } {
+    return { subscriptions: this.engine.subscriptionCount(), requests: this.mux.size() };
+  }
+}

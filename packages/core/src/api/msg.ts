@@ -1,0 +1,105 @@
+/**
+ * A received message. Subject, reply and headers are decoded on first access;
+ * `data` is a view on the bytes read from the socket (no copy) whenever the
+ * frame arrived in one chunk.
+ */
+import type { MsgArgs } from "../protocol/parser.js";
+import { MsgHdrsImpl } from "./headers.js";
+import type { Msg, MsgHdrs, Payload, PublishOptions, ReviverFn } from "./types.js";
+
+const td = new TextDecoder();
+
+/** Decodes a byte range: short ASCII by hand (much faster than TextDecoder for subjects), the rest as UTF-8. */
+export function decodeRange(buf: Uint8Array, start: number, end: number): string {
+  if (end - start <= 64) {
+    let s = "";
+    for (let i = start; i < end; i++) {
+      const c = buf[i];
+      if (c >= 0x80) return td.decode(buf.subarray(start, end));
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return td.decode(buf.subarray(start, end));
+}
+
+/** Where `respond()` publishes. */
+export interface MsgPublisher {
+  publish(subject: string, payload?: Payload, options?: PublishOptions): void;
+}
+
+export class MsgImpl implements Msg {
+  readonly sid: number;
+  private readonly buf: Uint8Array;
+  private readonly subjectStart: number;
+  private readonly subjectEnd: number;
+  private readonly replyStart: number;
+  private readonly replyEnd: number;
+  private readonly hdrLen: number;
+  private readonly payload: Uint8Array;
+  private readonly publisher: MsgPublisher;
+  private _subject: string | undefined;
+  private _reply: string | undefined;
+  private _headers: MsgHdrs | undefined;
+
+  constructor(args: MsgArgs, payload: Uint8Array, publisher: MsgPublisher) {
+    this.sid = args.sid;
+    this.buf = args.buf;
+    this.subjectStart = args.subjectStart;
+    this.subjectEnd = args.subjectEnd;
+    this.replyStart = args.replyStart;
+    this.replyEnd = args.replyEnd;
+    this.hdrLen = args.hdrLen;
+    this.payload = payload;
+    this.publisher = publisher;
+  }
+
+  get subject(): string {
+    if (this._subject === undefined) {
+      this._subject = decodeRange(this.buf, this.subjectStart, this.subjectEnd);
+    }
+    return this._subject;
+  }
+
+  /** The reply subject, or undefined (the official client gives "" instead). */
+  get reply(): string | undefined {
+    if (this.replyEnd === this.replyStart) return undefined;
+    if (this._reply === undefined) {
+      this._reply = decodeRange(this.buf, this.replyStart, this.replyEnd);
+    }
+    return this._reply;
+  }
+
+  get data(): Uint8Array {
+    return this.hdrLen === 0 ? this.payload : this.payload.subarray(this.hdrLen);
+  }
+
+  get headers(): MsgHdrs | undefined {
+    if (this.hdrLen === 0) return undefined;
+    if (this._headers === undefined) {
+      this._headers = MsgHdrsImpl.decode(this.payload.subarray(0, this.hdrLen));
+    }
+    return this._headers;
+  }
+
+  /** Bytes of subject, reply, headers and data, as the official `size()`. */
+  size(): number {
+    return (this.subjectEnd - this.subjectStart) + (this.replyEnd - this.replyStart) +
+      this.payload.length;
+  }
+
+  respond(payload?: Payload, opts?: PublishOptions): boolean {
+    const reply = this.reply;
+    if (reply === undefined) return false;
+    this.publisher.publish(reply, payload, opts);
+    return true;
+  }
+
+  string(): string {
+    return td.decode(this.data);
+  }
+
+  json<T>(reviver?: ReviverFn): T {
+    return JSON.parse(this.string(), reviver);
+  }
+}

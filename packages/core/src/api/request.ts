@@ -1,0 +1,217 @@
+/**
+ * Request/reply over one shared wildcard inbox (`<prefix>.<nuid>.*`): each
+ * request gets a token, replies are routed by it. Nothing is allocated for
+ * errors on the happy path; a timeout error is built only when the timer fires.
+ */
+import {
+  NoRespondersError,
+  PermissionViolationError,
+  RequestError,
+  requestTimeoutError,
+} from "../errors.js";
+import { createInbox } from "./inbox.js";
+import type { MsgImpl } from "./msg.js";
+import { QueuedIteratorImpl } from "./queued-iterator.js";
+import { SubscriptionImpl, type SubscriptionHost } from "./subscription.js";
+import type { Msg, RequestStrategy } from "./types.js";
+
+/** A reply with a 503 status and no payload: nobody listens on the request subject. */
+export function isNoResponders(m: Msg): boolean {
+  return m.data.length === 0 && m.headers?.code === 503;
+}
+
+/** One request in flight, waiting for one or many replies. */
+export interface PendingRequest {
+  /** the subject the request was published to (to match permission errors) */
+  readonly subject: string;
+  /** a reply; returns true when the request is complete */
+  onReply(m: Msg): boolean;
+  /** fails the request */
+  fail(err: Error): void;
+}
+
+export class RequestMux {
+  private sub: SubscriptionImpl | undefined;
+  private prefix = "";
+  private readonly pending = new Map<string, PendingRequest>();
+  private counter = 0;
+
+  constructor(
+    private readonly host: SubscriptionHost,
+    private readonly inboxPrefix: string,
+  ) {}
+
+  /** Registers a request; returns the reply subject to publish with. */
+  add(req: PendingRequest): string {
+    if (this.sub === undefined || this.sub.isClosed()) this.init();
+    const token = (++this.counter).toString(36);
+    this.pending.set(token, req);
+    return this.prefix + token;
+  }
+
+  remove(replySubject: string): void {
+    this.pending.delete(replySubject.slice(this.prefix.length));
+  }
+
+  size(): number {
+    return this.pending.size;
+  }
+
+  /** The shared inbox subscription, for drain and close. */
+  subscription(): SubscriptionImpl | undefined {
+    return this.sub;
+  }
+
+  private init(): void {
+    this.prefix = `${createInbox(this.inboxPrefix)}.`;
+    this.sub = new SubscriptionImpl(this.host, `${this.prefix}*`, {
+      callback: (err, m) => {
+        if (err) {
+          this.failAll(err);
+          return;
+        }
+        this.dispatch(m);
+      },
+    });
+    this.host.engine.addSubscription(this.sub);
+  }
+
+  private dispatch(m: Msg): void {
+    const token = (m as MsgImpl).subject.slice(this.prefix.length);
+    const req = this.pending.get(token);
+    if (req === undefined) return;
+    if (req.onReply(m)) this.pending.delete(token);
+  }
+
+  /** Routes a permission violation to the requests it concerns. */
+  onPermissionError(err: PermissionViolationError): boolean {
+    if (err.operation === "subscription" && this.sub && err.subject === this.sub.subject) {
+      // the shared inbox itself is refused: every request fails, the next one makes a new inbox
+      this.failAll(new RequestError(err.message, { cause: err }));
+      this.sub.terminate(err);
+      this.sub = undefined;
+      return true;
+    }
+    if (err.operation !== "publish") return false;
+    let matched = false;
+    for (const [token, req] of this.pending) {
+      if (req.subject === err.subject) {
+        this.pending.delete(token);
+        req.fail(new RequestError(err.message, { cause: err }));
+        matched = true;
+      }
+    }
+    return matched;
+  }
+
+  failAll(err: Error): void {
+    const reqs = [...this.pending.values()];
+    this.pending.clear();
+    for (const r of reqs) r.fail(err);
+  }
+}
+
+/** A request that waits for one reply. */
+export class SingleRequest implements PendingRequest {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private resolve!: (m: Msg) => void;
+  private reject!: (err: Error) => void;
+  readonly promise: Promise<Msg>;
+  /** called once the request is settled (to remove it from the mux) */
+  onDone: (() => void) | undefined;
+
+  constructor(readonly subject: string, timeout: number) {
+    this.promise = new Promise<Msg>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.fail(requestTimeoutError());
+    }, timeout);
+  }
+
+  onReply(m: Msg): boolean {
+    if (isNoResponders(m)) {
+      const cause = new NoRespondersError(this.subject);
+      this.settle();
+      this.reject(new RequestError(cause.message, { cause }));
+    } else {
+      this.settle();
+      this.resolve(m);
+    }
+    return true;
+  }
+
+  fail(err: Error): void {
+    if (this.settle()) this.reject(err);
+  }
+
+  private settled = false;
+  private settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.onDone?.();
+    return true;
+  }
+}
+
+/** A request that collects replies until its strategy says it is done. */
+export class ManyRequest implements PendingRequest {
+  readonly iter = new QueuedIteratorImpl<Msg>();
+  private maxTimer: ReturnType<typeof setTimeout> | undefined;
+  private stallTimer: ReturnType<typeof setTimeout> | undefined;
+  private count = 0;
+  private ended = false;
+  onDone: (() => void) | undefined;
+
+  constructor(
+    readonly subject: string,
+    private readonly strategy: RequestStrategy,
+    maxWait: number,
+    private readonly maxMessages: number,
+    private readonly stall: number,
+  ) {
+    this.maxTimer = setTimeout(() => this.end(), maxWait);
+    this.iter.onBreak = () => this.end();
+  }
+
+  onReply(m: Msg): boolean {
+    if (this.ended) return true;
+    if (isNoResponders(m)) {
+      this.end(new NoRespondersError(this.subject));
+      return true;
+    }
+    if (this.strategy === "sentinel" && m.data.length === 0) {
+      this.end();
+      return true;
+    }
+    this.count++;
+    this.iter.push(m);
+    if (this.strategy === "count" && this.count >= this.maxMessages) {
+      this.end();
+      return true;
+    }
+    if (this.strategy === "stall") {
+      if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
+      this.stallTimer = setTimeout(() => this.end(), this.stall);
+    }
+    return false;
+  }
+
+  fail(err: Error): void {
+    this.end(err);
+  }
+
+  end(err?: Error): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.maxTimer !== undefined) clearTimeout(this.maxTimer);
+    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
+    this.maxTimer = this.stallTimer = undefined;
+    this.iter.stop(err);
+    this.onDone?.();
+  }
+}

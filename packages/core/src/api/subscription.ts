@@ -1,0 +1,232 @@
+/**
+ * A subscription: messages for one sid, delivered to a callback (called
+ * synchronously from the read path, guarded so a throwing callback cannot
+ * stop the connection) or queued for an async iterator.
+ */
+import type { Engine, SubscriptionSink } from "../connection/engine.js";
+import { ClosedConnectionError, InvalidOperationError, TimeoutError } from "../errors.js";
+import type { MsgArgs } from "../protocol/parser.js";
+import { MsgImpl, type MsgPublisher } from "./msg.js";
+import { QueuedIteratorImpl } from "./queued-iterator.js";
+import type { Msg, MsgCallback, Status, Subscription, SubscriptionOptions } from "./types.js";
+
+/** What a subscription needs of its connection. */
+export interface SubscriptionHost extends MsgPublisher {
+  readonly engine: Engine;
+  /** an error for the `status()` stream (e.g. a throwing callback) */
+  emitStatus(status: Status): void;
+}
+
+export class SubscriptionImpl implements Subscription, SubscriptionSink {
+  readonly sid: number;
+  readonly subject: string;
+  readonly queue: string | undefined;
+  readonly closed: Promise<void | Error>;
+  private resolveClosed!: (v: void | Error) => void;
+  private max: number | undefined;
+  private received = 0;
+  private processed = 0;
+  private readonly userCallback: MsgCallback<Msg> | undefined;
+  private readonly iter: QueuedIteratorImpl<Msg> | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private done = false;
+  private draining: Promise<void> | undefined;
+  private readonly slow: number | undefined;
+  private slowNotified = false;
+  /** for a noMux request's inbox: the subject requested, to route publish permission errors */
+  requestSubject: string | undefined;
+
+  constructor(
+    private readonly host: SubscriptionHost,
+    subject: string,
+    opts: SubscriptionOptions = {},
+  ) {
+    this.sid = host.engine.nextSid();
+    this.subject = subject;
+    this.queue = opts.queue || undefined;
+    this.max = opts.max;
+    this.userCallback = opts.callback;
+    this.slow = opts.slow;
+    this.closed = new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    });
+    if (!this.userCallback) {
+      const iter = new QueuedIteratorImpl<Msg>();
+      iter.onBreak = () => this.unsubscribe();
+      this.iter = iter;
+    }
+    if (opts.timeout !== undefined && opts.timeout > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.terminate(new TimeoutError());
+      }, opts.timeout);
+    }
+  }
+
+  /** The message handler the engine calls; exposed as in the official interface. */
+  get callback(): MsgCallback<Msg> {
+    return this.userCallback ?? ((_err, msg) => this.iter?.push(msg));
+  }
+
+  deliver(args: MsgArgs, payload: Uint8Array): void {
+    if (this.done) return;
+    this.received++;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const msg = new MsgImpl(args, payload, this.host);
+    const cb = this.userCallback;
+    if (cb !== undefined) {
+      this.processed++;
+      try {
+        const r = cb(null, msg);
+        // an async callback's rejection must not become an unhandled rejection
+        if (r && typeof (r as Promise<never>).catch === "function") {
+          (r as Promise<never>).catch((err) => this.reportCallbackError(err));
+        }
+      } catch (err) {
+        this.reportCallbackError(err);
+      }
+    } else {
+      const iter = this.iter!;
+      iter.push(msg);
+      if (this.slow !== undefined) this.checkSlow(iter.getPending());
+    }
+    if (this.max !== undefined && this.received >= this.max) {
+      // the server stops after `max` (we sent UNSUB sid max); nothing to send
+      this.finish();
+    }
+  }
+
+  private reportCallbackError(err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.host.emitStatus({ type: "error", error });
+  }
+
+  private checkSlow(pending: number): void {
+    if (pending > this.slow!) {
+      if (!this.slowNotified) {
+        this.slowNotified = true;
+        this.host.emitStatus({ type: "slowConsumer", sub: this, pending });
+      }
+    } else {
+      this.slowNotified = false;
+    }
+  }
+
+  unsubscribe(max?: number): void {
+    if (this.done) return;
+    if (max !== undefined && max > 0) {
+      this.max = max;
+      if (this.received >= max) {
+        this.host.engine.sendUnsub(this.sid);
+        this.finish();
+      } else {
+        this.host.engine.sendUnsub(this.sid, max);
+      }
+      return;
+    }
+    this.host.engine.sendUnsub(this.sid);
+    this.finish();
+  }
+
+  /** UNSUB, then a round trip so every message already sent to us has arrived, then close. */
+  drain(): Promise<void> {
+    if (this.host.engine.isClosed()) return Promise.reject(new ClosedConnectionError());
+    if (this.draining) return this.draining;
+    if (this.done) {
+      return Promise.reject(new InvalidOperationError("subscription is already closed"));
+    }
+    this.host.engine.sendUnsub(this.sid);
+    this.draining = this.host.engine.flush().then(
+      () => this.finish(),
+      (err) => {
+        this.finish();
+        throw err;
+      },
+    ).then(() => this.closed).then(() => {});
+    return this.draining;
+  }
+
+  /** Drains the subscription when used with `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.draining) return this.draining;
+    if (this.done || this.host.engine.isClosed()) return;
+    return this.drain();
+  }
+
+  /**
+   * Ends the subscription; an iterator still yields what it holds. `closed`
+   * resolves once the consumer has seen the end (at once for callbacks).
+   */
+  finish(err?: Error): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.host.engine.removeSubscription(this.sid);
+    const iter = this.iter;
+    if (iter) {
+      iter.onDrained = () => this.resolveClosed(err);
+      iter.stop(err);
+    } else {
+      this.resolveClosed(err);
+    }
+  }
+
+  /** Fails the subscription: timeout, permission violation. */
+  terminate(err: Error): void {
+    if (this.done) return;
+    if (this.userCallback) {
+      try {
+        this.userCallback(err, undefined as unknown as Msg);
+      } catch (e) {
+        this.reportCallbackError(e);
+      }
+    }
+    this.host.engine.sendUnsub(this.sid);
+    this.finish(err);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Msg> {
+    if (!this.iter) {
+      throw new InvalidOperationError("iterator cannot be used when a callback is registered");
+    }
+    return this.iter[Symbol.asyncIterator]();
+  }
+
+  isDraining(): boolean {
+    return this.draining !== undefined && !this.done;
+  }
+
+  isClosed(): boolean {
+    return this.done;
+  }
+
+  getSubject(): string {
+    return this.subject;
+  }
+
+  getReceived(): number {
+    return this.received;
+  }
+
+  getProcessed(): number {
+    return this.iter ? this.iter.getProcessed() : this.processed;
+  }
+
+  getPending(): number {
+    return this.iter ? this.iter.getPending() : 0;
+  }
+
+  getID(): number {
+    return this.sid;
+  }
+
+  getMax(): number | undefined {
+    return this.max;
+  }
+}

@@ -1,0 +1,295 @@
+/**
+ * The public types of the client, with the names and shapes of
+ * @nats-io/nats-core 3.4 so that code written against it type-checks here.
+ */
+import type { MsgHdrs } from "./headers.js";
+import type { Authenticator } from "../auth/authenticator.js";
+
+export type { MsgHdrs };
+
+/** A message payload: bytes, or a string sent as UTF-8. */
+export type Payload = Uint8Array | string;
+
+export type ReviverFn = (key: string, value: any) => any;
+
+/** A message delivered to a subscription. */
+export interface Msg {
+  /** the subject the message was published to */
+  subject: string;
+  /** the subscription id that matched */
+  sid: number;
+  /** the reply subject, if the publisher set one */
+  reply?: string;
+  /** the payload, headers excluded */
+  data: Uint8Array;
+  /** the headers, if the message was published with headers */
+  headers?: MsgHdrs;
+  /** Publishes to `reply`; returns false (and sends nothing) when there is no reply subject. */
+  respond(payload?: Payload, opts?: PublishOptions): boolean;
+  /** `JSON.parse` of the payload as UTF-8 */
+  json<T>(reviver?: ReviverFn): T;
+  /** the payload decoded as UTF-8 */
+  string(): string;
+}
+
+export type MsgCallback<T> = (err: Error | null, msg: T) => void | Promise<never>;
+
+export interface SubOpts<T> {
+  /** queue group: each message goes to one member of the group */
+  queue?: string;
+  /** unsubscribe automatically after this many messages */
+  max?: number;
+  /** fail the subscription with a TimeoutError if no message arrives within this many ms */
+  timeout?: number;
+  /** deliver messages to this function; the subscription is then not iterable */
+  callback?: MsgCallback<T>;
+  /** emit a `slowConsumer` status when more than this many messages wait in the iterator */
+  slow?: number;
+}
+export type SubscriptionOptions = SubOpts<Msg>;
+
+/** Tracing headers (nats-server 2.11+). */
+export interface TraceOptions {
+  traceDestination?: string;
+  traceOnly?: boolean;
+}
+
+export interface PublishOptions extends TraceOptions {
+  reply?: string;
+  headers?: MsgHdrs;
+}
+
+export interface RequestOptions extends TraceOptions {
+  /** ms to wait for the reply (default 1000) */
+  timeout: number;
+  headers?: MsgHdrs;
+  /** use a dedicated subscription for this request instead of the shared inbox */
+  noMux?: boolean;
+  /** the reply subject to use; only with `noMux` */
+  reply?: string;
+}
+
+export type RequestStrategy = "timer" | "count" | "stall" | "sentinel";
+
+export interface RequestManyOptions extends TraceOptions {
+  strategy: RequestStrategy;
+  maxWait: number;
+  headers?: MsgHdrs;
+  maxMessages?: number;
+  noMux?: boolean;
+  stall?: number;
+}
+
+export interface Stats {
+  inBytes: number;
+  outBytes: number;
+  inMsgs: number;
+  outMsgs: number;
+}
+
+/** The server's INFO. */
+export interface ServerInfo {
+  auth_required?: boolean;
+  client_id: number;
+  client_ip?: string;
+  cluster?: string;
+  connect_urls?: string[];
+  git_commit?: string;
+  go: string;
+  headers?: boolean;
+  host: string;
+  jetstream?: boolean;
+  ldm?: boolean;
+  max_payload: number;
+  nonce?: string;
+  port: number;
+  proto: number;
+  server_id: string;
+  server_name: string;
+  tls_available?: boolean;
+  tls_required?: boolean;
+  tls_verify?: boolean;
+  version: string;
+  api_lvl?: number;
+}
+
+/** A server of the pool, as `getServers()` reports it. */
+export interface Server {
+  readonly hostname: string;
+  readonly port: number;
+  readonly listen: string;
+  readonly src: string;
+  readonly tlsName: string;
+  readonly reconnects: number;
+  readonly lastConnect: number;
+  readonly gossiped: boolean;
+  readonly didConnect: boolean;
+}
+
+export type ReconnectToServerHandler = (
+  pool: ReadonlyArray<Server>,
+  info: ServerInfo | null,
+) => Server | { server: Server; delay: number } | null;
+
+export interface ServersChanged {
+  readonly added: string[];
+  readonly deleted: string[];
+}
+
+export type DisconnectStatus = { type: "disconnect"; server: string };
+export type ReconnectStatus = { type: "reconnect"; server: string };
+export type ReconnectingStatus = { type: "reconnecting" };
+export type ClusterUpdateStatus = {
+  type: "update";
+  added?: string[];
+  deleted?: string[];
+};
+export type LDMStatus = { type: "ldm"; server: string };
+export type ServerErrorStatus = { type: "error"; error: Error };
+export type ClientPingStatus = { type: "ping"; pendingPings: number };
+export type StaleConnectionStatus = { type: "staleConnection" };
+export type ForceReconnectStatus = { type: "forceReconnect" };
+export type SlowConsumerStatus = {
+  type: "slowConsumer";
+  sub: Subscription;
+  pending: number;
+};
+export type CloseStatus = { type: "close" };
+
+export type Status =
+  | DisconnectStatus
+  | ReconnectStatus
+  | ReconnectingStatus
+  | ClusterUpdateStatus
+  | LDMStatus
+  | ServerErrorStatus
+  | ClientPingStatus
+  | StaleConnectionStatus
+  | ForceReconnectStatus
+  | SlowConsumerStatus
+  | CloseStatus;
+
+/** A subscription: an async iterable of messages unless it has a callback. */
+export interface Subscription extends AsyncIterable<Msg> {
+  /** resolves when the subscription ends: undefined, or the Error that ended it */
+  closed: Promise<void | Error>;
+  unsubscribe(max?: number): void;
+  drain(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+  isDraining(): boolean;
+  isClosed(): boolean;
+  callback: MsgCallback<Msg>;
+  getSubject(): string;
+  getReceived(): number;
+  getProcessed(): number;
+  getPending(): number;
+  getID(): number;
+  getMax(): number | undefined;
+}
+
+export interface QueuedIterator<T> extends AsyncIterable<T> {
+  [Symbol.asyncIterator](): AsyncIterator<T>;
+  stop(err?: Error): void;
+  getProcessed(): number;
+  getPending(): number;
+  getReceived(): number;
+}
+
+export interface Publisher {
+  publish(
+    subject: string,
+    data: Payload,
+    options?: { reply?: string; headers?: MsgHdrs },
+  ): void;
+}
+
+export interface TlsOptions {
+  handshakeFirst?: boolean;
+  certFile?: string;
+  cert?: string;
+  caFile?: string;
+  ca?: string;
+  keyFile?: string;
+  key?: string;
+}
+
+export interface ConnectionOptions {
+  /** credentials: a function, or several whose results are merged */
+  authenticator?: Authenticator | Authenticator[];
+  /** print protocol lines (secrets redacted) */
+  debug?: boolean;
+  /** unanswered client PINGs before the connection is stale (default 2) */
+  maxPingOut?: number;
+  maxReconnectAttempts?: number;
+  /** client name, shown by the server's monitoring */
+  name?: string;
+  /** do not deliver this client's own messages to its subscriptions */
+  noEcho?: boolean;
+  /** keep the servers in the given order (default: shuffled) */
+  noRandomize?: boolean;
+  pass?: string;
+  pedantic?: boolean;
+  /** ms between client PINGs (default 120000) */
+  pingInterval?: number;
+  /** port on 127.0.0.1; exclusive with `servers` */
+  port?: number;
+  reconnect?: boolean;
+  reconnectDelayHandler?: () => number;
+  reconnectJitter?: number;
+  reconnectJitterTLS?: number;
+  reconnectTimeWait?: number;
+  /** `host:port` or `nats://host:port`, or a list of them (default 127.0.0.1:4222) */
+  servers?: Array<string> | string;
+  /** ms to establish a connection (default 20000) */
+  timeout?: number;
+  tls?: TlsOptions | null;
+  token?: string;
+  user?: string;
+  verbose?: boolean;
+  waitOnFirstConnect?: boolean;
+  ignoreClusterUpdates?: boolean;
+  /** prefix of generated inboxes (default `_INBOX`) */
+  inboxPrefix?: string;
+  ignoreAuthErrorAbort?: boolean;
+  /** accepted for compatibility; request errors never cost a stack capture on the happy path here */
+  noAsyncTraces?: boolean;
+  resolve?: boolean;
+  /** the seed README's name for `resolve: false` */
+  noResolve?: boolean;
+  reconnectToServer?: ReconnectToServerHandler;
+}
+
+/** The connection API. */
+export interface NatsConnection {
+  /** the INFO of the connected server; undefined once closed */
+  info?: ServerInfo;
+  /** Resolves (never rejects) when the client is closed: undefined, or the Error that closed it. */
+  closed(): Promise<void | Error>;
+  close(): Promise<void>;
+  publish(subject: string, payload?: Payload, options?: PublishOptions): void;
+  publishMessage(msg: Msg): void;
+  respondMessage(msg: Msg): boolean;
+  subscribe(subject: string, opts?: SubscriptionOptions): Subscription;
+  request(
+    subject: string,
+    payload?: Payload,
+    opts?: RequestOptions,
+  ): Promise<Msg>;
+  requestMany(
+    subject: string,
+    payload?: Payload,
+    opts?: Partial<RequestManyOptions>,
+  ): Promise<AsyncIterable<Msg>>;
+  flush(): Promise<void>;
+  drain(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+  isClosed(): boolean;
+  isDraining(): boolean;
+  getServer(): string;
+  status(): AsyncIterable<Status>;
+  stats(): Stats;
+  rtt(): Promise<number>;
+  reconnect(): Promise<void>;
+  setServers(servers: string[]): void;
+  getServers(): ReadonlyArray<Server>;
+}

@@ -1,0 +1,89 @@
+/**
+ * Authenticators produce the credential fields of the CONNECT message. They
+ * are called on every connect with the server's nonce, so a function that
+ * returns fresh values (rotated credentials) is honoured each time.
+ */
+import { InvalidArgumentError } from "../errors.js";
+
+export type NoAuth = void;
+export interface TokenAuth {
+  auth_token: string;
+}
+export interface UserPass {
+  user: string;
+  pass?: string;
+}
+export interface NKeyAuth {
+  nkey: string;
+  sig: string;
+}
+export interface JwtAuth {
+  jwt: string;
+  nkey?: string;
+  sig?: string;
+}
+export type Auth = NoAuth | TokenAuth | UserPass | NKeyAuth | JwtAuth;
+
+/** Returns the credential fields for CONNECT; `nonce` is the server's challenge. */
+export interface Authenticator {
+  (nonce?: string): Auth;
+}
+
+/** The CONNECT fields an authenticator may set; the only ones copied into CONNECT. */
+export const AUTH_FIELDS = ["user", "pass", "auth_token", "nkey", "sig", "jwt"] as const;
+
+function valueOf(v: string | (() => string)): string {
+  return typeof v === "function" ? v() : v;
+}
+
+/** user/password credentials; either may be a function called on each connect. */
+export function usernamePasswordAuthenticator(
+  user: string | (() => string),
+  pass?: string | (() => string),
+): Authenticator {
+  return (): UserPass => {
+    const auth: UserPass = { user: valueOf(user) };
+    if (pass !== undefined) auth.pass = valueOf(pass);
+    return auth;
+  };
+}
+
+/** token credentials; `token` may be a function called on each connect. */
+export function tokenAuthenticator(token: string | (() => string)): Authenticator {
+  return (): TokenAuth => ({ auth_token: valueOf(token) });
+}
+
+/** One authenticator that merges the results of several (later ones win). */
+export function multiAuthenticator(authenticators: Authenticator[]): Authenticator {
+  return (nonce?: string): Auth => {
+    const merged: Record<string, unknown> = {};
+    for (const a of authenticators) Object.assign(merged, a(nonce) ?? {});
+    return merged as unknown as Auth;
+  };
+}
+
+/**
+ * Builds the connection's authenticator from the `authenticator`, `user`/`pass`
+ * and `token` options, or undefined when none is set.
+ */
+export function buildAuthenticator(opts: {
+  authenticator?: Authenticator | Authenticator[];
+  user?: string;
+  pass?: string;
+  token?: string;
+}): Authenticator | undefined {
+  const list: Authenticator[] = [];
+  const given = opts.authenticator;
+  if (given !== undefined) {
+    for (const a of Array.isArray(given) ? given : [given]) {
+      if (typeof a !== "function") {
+        throw InvalidArgumentError.format("authenticator", "must be a function or an array of functions");
+      }
+      list.push(a);
+    }
+  }
+  if (opts.user !== undefined) list.push(usernamePasswordAuthenticator(opts.user, opts.pass));
+  if (opts.token !== undefined) list.push(tokenAuthenticator(opts.token));
+  if (list.length === 0) return undefined;
+  return list.length === 1 ? list[0] : multiAuthenticator(list);
+}

@@ -1,0 +1,499 @@
+/**
+ * The protocol engine of one connection: dials through a transport, answers
+ * INFO with CONNECT, keeps the PING/PONG bookkeeping, batches outbound frames
+ * into one write per microtask (or inline past a threshold), and dispatches
+ * inbound frames to subscriptions by sid. It knows nothing of the public API
+ * objects: subscriptions reach it through `SubscriptionSink`, the connection
+ * through `EngineOwner`.
+ */
+import type { ServerInfo, Stats, Status } from "../api/types.js";
+import {
+  ClosedConnectionError,
+  ConnectionError,
+  errorFromServer,
+  PermissionViolationError,
+  ProtocolError,
+  TimeoutError,
+} from "../errors.js";
+import { OutboundBuffer, PING, PONG } from "../protocol/encoder.js";
+import { type MsgArgs, Parser, type ParserHandler } from "../protocol/parser.js";
+import type { DialTarget, Transport, TransportFactory, TransportListener } from "../transport/transport.js";
+import { AUTH_FIELDS } from "../auth/authenticator.js";
+import { debugLine, redactConnect } from "./debug.js";
+import { Heartbeat, type HeartbeatHost } from "./heartbeat.js";
+import type { ParsedOptions, ServerAddress } from "./options.js";
+
+/** What the engine needs of a subscription. */
+export interface SubscriptionSink {
+  readonly sid: number;
+  readonly subject: string;
+  readonly queue?: string;
+  /** A message for this sid. Must not throw (user code is guarded inside). */
+  deliver(args: MsgArgs, payload: Uint8Array): void;
+}
+
+/** What the engine tells the connection. */
+export interface EngineOwner {
+  onStatus(status: Status): void;
+  /** a `-ERR` permission violation, for the subscription or request it concerns */
+  onPermissionError(err: PermissionViolationError): void;
+  /** the engine is closed for good; `err` is why, undefined for a requested close */
+  onClosed(err: Error | undefined): void;
+}
+
+/** Outbound bytes above which a batch is written at once rather than at the end of the microtask. */
+export const FLUSH_THRESHOLD = 64 * 1024;
+
+/** How long close() waits for the transport to finish sending before destroying it. */
+const CLOSE_GRACE_MS = 2000;
+
+type PongWaiter = (err?: Error) => void;
+
+const enum State {
+  Connecting,
+  Connected,
+  Closing,
+  Closed,
+}
+
+export class Engine implements ParserHandler, HeartbeatHost {
+  info: ServerInfo | undefined;
+  readonly stats: Stats = { inBytes: 0, outBytes: 0, inMsgs: 0, outMsgs: 0 };
+  readonly out = new OutboundBuffer();
+  private readonly subs = new Map<number, SubscriptionSink>();
+  private sidCounter = 0;
+
+  private state = State.Connecting;
+  private transport: Transport | undefined;
+  private server: ServerAddress | undefined;
+  private readonly parser: Parser;
+  private readonly heartbeat: Heartbeat;
+  /** FIFO of PONG waiters; the server answers PINGs in order */
+  private pongs: PongWaiter[] = [];
+  private pongHead = 0;
+  private flushScheduled = false;
+  private readonly flushTask = () => {
+    this.flushScheduled = false;
+    this.flushNow();
+  };
+  /** settles the dial in progress: undefined on the handshake's PONG, an Error on failure */
+  private handshake: ((err?: Error) => void) | undefined;
+  /** the last server error that was not a permission violation; the close reason if the connection then drops */
+  private lastError: Error | undefined;
+  private closeWaiter: (() => void) | undefined;
+
+  constructor(
+    readonly options: ParsedOptions,
+    private readonly factory: TransportFactory,
+    private readonly owner: EngineOwner,
+  ) {
+    this.parser = new Parser(this);
+    this.heartbeat = new Heartbeat(this, options.pingInterval, options.maxPingOut);
+  }
+
+  // ---- lifecycle -------------------------------------------------------
+
+  /** Tries each server once, in pool order; rejects with the last failure. */
+  async connect(): Promise<void> {
+    let lastErr: Error | undefined;
+    for (const server of this.options.servers) {
+      try {
+        await this.dial(server);
+        return;
+      } catch (err) {
+        lastErr = err as Error;
+        if (this.isClosed()) break;
+      }
+    }
+    this.state = State.Closed;
+    throw lastErr ?? new ConnectionError("no servers to connect to");
+  }
+
+  private dial(server: ServerAddress): Promise<void> {
+    const transport = this.factory.create();
+    this.transport = transport;
+    this.server = server;
+    this.info = undefined;
+    this.lastError = undefined;
+    this.parser.reset();
+    this.out.clear();
+
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => settle(new TimeoutError()), this.options.timeout);
+      const settle = (err?: Error) => {
+        if (this.handshake !== settle) return;
+        this.handshake = undefined;
+        clearTimeout(timer);
+        if (err) {
+          transport.destroy();
+          reject(err);
+        } else {
+          this.state = State.Connected;
+          this.heartbeat.start();
+          resolve();
+        }
+      };
+      this.handshake = settle;
+      transport.connect(target(server), this.listenerFor(transport)).catch((err) => settle(err as Error));
+    });
+  }
+
+  /** A listener that ignores a transport once it has been replaced. */
+  private listenerFor(transport: Transport): TransportListener {
+    return {
+      onData: (chunk) => {
+        if (this.transport === transport) this.onData(chunk);
+      },
+      onClose: (err) => {
+        if (this.transport === transport) this.onTransportClose(err);
+      },
+      onDrain: () => {},
+    };
+  }
+
+  isClosed(): boolean {
+    return this.state === State.Closed;
+  }
+
+  isConnected(): boolean {
+    return this.state === State.Connected;
+  }
+
+  /** `host:port` of the current server */
+  getServer(): string {
+    return this.server ? this.server.listen : "";
+  }
+
+  /**
+   * Closes the connection: what was published is sent first, then the
+   * transport is closed. `err` becomes the close reason.
+   */
+  async close(err?: Error): Promise<void> {
+    if (this.state === State.Closed || this.state === State.Closing) return;
+    const transport = this.transport;
+    this.state = State.Closing;
+    this.heartbeat.stop();
+    if (transport) {
+      this.flushNow();
+      const closed = new Promise<void>((resolve) => {
+        this.closeWaiter = resolve;
+      });
+      const grace = setTimeout(() => transport.destroy(), CLOSE_GRACE_MS);
+      transport.close();
+      await closed;
+      clearTimeout(grace);
+    }
+    this.finish(err);
+  }
+
+  /** Ends the connection because of an error: unsent bytes are dropped. */
+  private fail(err: Error): void {
+    if (this.handshake) {
+      this.handshake(err);
+      return;
+    }
+    if (this.state !== State.Connected) return;
+    this.lastError = err;
+    this.transport?.destroy(err);
+  }
+
+  private onTransportClose(err: Error | undefined): void {
+    if (this.handshake) {
+      this.handshake(this.lastError ?? err ?? new ConnectionError("connection closed by the server during the handshake"));
+      return;
+    }
+    if (this.state === State.Closing) {
+      this.closeWaiter?.();
+      return;
+    }
+    if (this.state !== State.Connected) return;
+    // no reconnect in this version: a lost connection closes the client
+    const reason = this.lastError ?? (err ? new ConnectionError("connection lost", { cause: err }) : new ConnectionError("connection lost"));
+    this.owner.onStatus({ type: "disconnect", server: this.getServer() });
+    this.state = State.Closing;
+    this.finish(reason);
+  }
+
+  private finish(err: Error | undefined): void {
+    this.state = State.Closed;
+    this.heartbeat.stop();
+    this.parser.stop();
+    this.out.clear();
+    this.rejectPongs(new ClosedConnectionError());
+    const info = this.info;
+    this.owner.onClosed(err);
+    // `info` is gone once closed, as in the official client
+    if (info === this.info) this.info = undefined;
+  }
+
+  // ---- inbound ---------------------------------------------------------
+
+  private onData(chunk: Uint8Array): void {
+    this.heartbeat.alive = true;
+    try {
+      this.parser.parse(chunk);
+    } catch (err) {
+      const e = err instanceof ProtocolError ? err : new ProtocolError("error processing server data", { cause: err });
+      this.owner.onStatus({ type: "error", error: e });
+      this.fail(e);
+    }
+  }
+
+  onMsg(args: MsgArgs, payload: Uint8Array): void {
+    this.stats.inMsgs++;
+    this.stats.inBytes += payload.length;
+    if (this.options.debug) this.debugMsg(args);
+    const sub = this.subs.get(args.sid);
+    if (sub !== undefined) sub.deliver(args, payload);
+  }
+
+  onInfo(json: string): void {
+    if (this.options.debug) debugLine("<", `INFO ${json}`);
+    let info: ServerInfo;
+    try {
+      info = JSON.parse(json);
+    } catch (err) {
+      throw new ProtocolError("the server sent an INFO that is not JSON", { cause: err });
+    }
+    if (typeof info !== "object" || info === null) {
+      throw new ProtocolError("the server sent an INFO that is not a JSON object");
+    }
+    const first = this.info === undefined;
+    this.info = info;
+    if (first) {
+      this.sendConnect(info);
+    } else if (info.ldm) {
+      this.owner.onStatus({ type: "ldm", server: this.getServer() });
+    }
+  }
+
+  private sendConnect(info: ServerInfo): void {
+    const opts = this.options;
+    if (info.tls_required) {
+      this.fail(new ConnectionError(
+        `server ${this.getServer()} requires TLS, which is not implemented in this version of quicknats`,
+      ));
+      return;
+    }
+    if (opts.noEcho && (info.proto ?? 0) < 1) {
+      this.fail(new ConnectionError("server does not support 'noEcho'"));
+      return;
+    }
+    const transport = this.transport!;
+    const connect: Record<string, unknown> = {
+      protocol: 1,
+      version: transport.version,
+      lang: transport.lang,
+      verbose: opts.verbose,
+      pedantic: opts.pedantic,
+    };
+    if (opts.noEcho) connect.echo = false;
+    if (opts.name !== undefined) connect.name = opts.name;
+    if (info.headers) {
+      connect.headers = true;
+      connect.no_responders = true;
+    }
+    if (opts.authenticator) {
+      let auth: Record<string, unknown>;
+      try {
+        auth = (opts.authenticator(info.nonce) ?? {}) as Record<string, unknown>;
+      } catch (err) {
+        this.fail(new ConnectionError("the authenticator failed", { cause: err }));
+        return;
+      }
+      for (const f of AUTH_FIELDS) {
+        if (auth[f] !== undefined) connect[f] = auth[f];
+      }
+    }
+    if (opts.debug) {
+      debugLine(">", `CONNECT ${JSON.stringify(redactConnect(connect))}`);
+      debugLine(">", "PING");
+    }
+    this.out.raw(new TextEncoder().encode(`CONNECT ${JSON.stringify(connect)}\r\n`));
+    this.out.raw(PING);
+    this.pushPong((err) => this.handshake?.(err));
+    this.writeOut();
+  }
+
+  onPing(): void {
+    if (this.options.debug) {
+      debugLine("<", "PING");
+      debugLine(">", "PONG");
+    }
+    this.out.raw(PONG);
+    this.scheduleFlush();
+  }
+
+  onPong(): void {
+    if (this.options.debug) debugLine("<", "PONG");
+    if (this.pongHead >= this.pongs.length) return;
+    const waiter = this.pongs[this.pongHead];
+    this.pongs[this.pongHead++] = undefined as unknown as PongWaiter;
+    if (this.pongHead === this.pongs.length) {
+      this.pongs.length = 0;
+      this.pongHead = 0;
+    }
+    waiter();
+  }
+
+  onOk(): void {
+    if (this.options.debug) debugLine("<", "+OK");
+  }
+
+  onErr(text: string): void {
+    if (this.options.debug) debugLine("<", `-ERR '${text}'`);
+    const err = errorFromServer(text);
+    this.owner.onStatus({ type: "error", error: err });
+    if (err instanceof PermissionViolationError) {
+      this.owner.onPermissionError(err);
+      return;
+    }
+    this.lastError = err;
+    if (this.handshake) this.handshake(err);
+  }
+
+  // ---- outbound --------------------------------------------------------
+
+  /** True when frames can be queued (connected, not closing). */
+  canSend(): boolean {
+    return this.state === State.Connected;
+  }
+
+  /** Call after writing frames into `out`: they go out at the end of the microtask, or now if many. */
+  scheduleFlush(): void {
+    if (this.out.length >= FLUSH_THRESHOLD) {
+      this.flushNow();
+    } else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flushTask);
+    }
+  }
+
+  /** Writes what is queued, if the connection can take it. */
+  flushNow(): void {
+    if (this.out.length === 0) return;
+    if (this.state !== State.Connected && this.state !== State.Closing) return;
+    this.writeOut();
+  }
+
+  private writeOut(): void {
+    if (this.out.length === 0 || !this.transport) return;
+    this.transport.write(this.out.take());
+  }
+
+  /** Queues a PUB/HPUB; the caller has validated everything. */
+  publish(
+    subject: string,
+    reply: string | undefined,
+    headers: Uint8Array | undefined,
+    payload: Uint8Array | string,
+  ): void {
+    const size = typeof payload === "string"
+      ? this.out.pubString(subject, reply, headers, payload)
+      : this.out.pub(subject, reply, headers, payload);
+    this.stats.outMsgs++;
+    // stats count payload bytes (headers included), as the official client does
+    this.stats.outBytes += size;
+    if (this.options.debug) {
+      const h = headers ? headers.length : 0;
+      debugLine(
+        ">",
+        `${headers ? "HPUB" : "PUB"} ${subject}${reply ? " " + reply : ""}${headers ? " " + h : ""} ${size} [${size} payload bytes]`,
+      );
+    }
+    this.scheduleFlush();
+  }
+
+  /** Sends a PING; resolves on its PONG, rejects with ClosedConnectionError if the connection closes first. */
+  flush(): Promise<void> {
+    if (this.state !== State.Connected) return Promise.reject(new ClosedConnectionError());
+    return new Promise<void>((resolve, reject) => {
+      this.pushPong((err) => (err ? reject(err) : resolve()));
+      if (this.options.debug) debugLine(">", "PING");
+      this.out.raw(PING);
+      this.flushNow();
+    });
+  }
+
+  sendPing(onPong: () => void): void {
+    if (this.state !== State.Connected) return;
+    this.pushPong((err) => {
+      if (!err) onPong();
+    });
+    if (this.options.debug) debugLine(">", "PING");
+    this.out.raw(PING);
+    this.flushNow();
+  }
+
+  onPingTick(pendingPings: number): void {
+    this.owner.onStatus({ type: "ping", pendingPings });
+  }
+
+  onStale(): void {
+    this.owner.onStatus({ type: "staleConnection" });
+    this.fail(new ConnectionError("stale connection: the server did not answer PINGs"));
+  }
+
+  private pushPong(w: PongWaiter): void {
+    this.pongs.push(w);
+  }
+
+  private rejectPongs(err: Error): void {
+    const waiters = this.pongs.slice(this.pongHead);
+    this.pongs = [];
+    this.pongHead = 0;
+    for (const w of waiters) w(err);
+  }
+
+  // ---- subscriptions ---------------------------------------------------
+
+  nextSid(): number {
+    return ++this.sidCounter;
+  }
+
+  /** Registers a subscription and sends SUB (and UNSUB max when given). */
+  addSubscription(sub: SubscriptionSink, max?: number): void {
+    this.subs.set(sub.sid, sub);
+    if (this.options.debug) {
+      debugLine(">", `SUB ${sub.subject}${sub.queue ? " " + sub.queue : ""} ${sub.sid}`);
+    }
+    this.out.sub(sub.subject, sub.queue, sub.sid);
+    if (max !== undefined && max > 0) this.out.unsub(sub.sid, max);
+    this.scheduleFlush();
+  }
+
+  /** Sends UNSUB (with `max`, the server stops after that many messages in all). */
+  sendUnsub(sid: number, max?: number): void {
+    if (this.state !== State.Connected) return;
+    if (this.options.debug) debugLine(">", `UNSUB ${sid}${max !== undefined ? " " + max : ""}`);
+    this.out.unsub(sid, max);
+    this.scheduleFlush();
+  }
+
+  /** Forgets a subscription: later messages for its sid are dropped. */
+  removeSubscription(sid: number): void {
+    this.subs.delete(sid);
+  }
+
+  subscriptionCount(): number {
+    return this.subs.size;
+  }
+
+  // ---- debug -----------------------------------------------------------
+
+  private debugMsg(args: MsgArgs): void {
+    const td = new TextDecoder();
+    const subject = td.decode(args.buf.subarray(args.subjectStart, args.subjectEnd));
+    const reply = args.replyEnd > args.replyStart
+      ? " " + td.decode(args.buf.subarray(args.replyStart, args.replyEnd))
+      : "";
+    const line = args.hdrLen > 0
+      ? `HMSG ${subject} ${args.sid}${reply} ${args.hdrLen} ${args.size}`
+      : `MSG ${subject} ${args.sid}${reply} ${args.size}`;
+    debugLine("<", `${line} [${args.size} payload bytes]`);
+  }
+}
+
+function target(server: ServerAddress): DialTarget {
+  return { hostname: server.hostname, port: server.port };
+}

@@ -1,0 +1,63 @@
+/**
+ * Client PINGs and stale-connection detection. Inbound traffic counts as
+ * liveness, so a busy connection is never declared stale for a PONG stuck
+ * behind a burst of messages.
+ */
+
+export interface HeartbeatHost {
+  /** sends a PING; `onPong` runs when its PONG arrives */
+  sendPing(onPong: () => void): void;
+  /** a `ping` status */
+  onPingTick(pendingPings: number): void;
+  /** the connection is stale */
+  onStale(): void;
+}
+
+export class Heartbeat {
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private outstanding = 0;
+  /** set by the engine when bytes arrive */
+  alive = false;
+  private readonly pongHandler = () => {
+    this.outstanding = 0;
+  };
+
+  /**
+   * `interval` 0 turns client PINGs off. The connection is stale when, at a
+   * tick with no inbound traffic since the previous one, `maxOut` PINGs are
+   * unanswered (`maxOut` 0 counts as 1: the first unanswered PING).
+   */
+  constructor(
+    private readonly host: HeartbeatHost,
+    private readonly interval: number,
+    private readonly maxOut: number,
+  ) {}
+
+  start(): void {
+    this.stop();
+    this.outstanding = 0;
+    this.alive = false;
+    if (this.interval <= 0) return;
+    this.timer = setInterval(() => this.tick(), this.interval);
+    // a heartbeat alone must not keep a process alive (Node; a no-op elsewhere)
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private tick(): void {
+    if (this.alive) this.outstanding = 0;
+    this.alive = false;
+    if (this.outstanding >= Math.max(1, this.maxOut)) {
+      this.stop();
+      this.host.onStale();
+      return;
+    }
+    this.outstanding++;
+    this.host.onPingTick(this.outstanding);
+    this.host.sendPing(this.pongHandler);
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Connection options: defaults as in @nats-io/nats-core 3.4, validation, and
+ * server URL parsing. The caller's options object is never modified.
+ */
+import type { ConnectionOptions } from "../api/types.js";
+import { type Authenticator, buildAuthenticator } from "../auth/authenticator.js";
+import { InvalidArgumentError } from "../errors.js";
+import { createInbox } from "../api/inbox.js";
+import type { TransportFactory } from "../transport/transport.js";
+
+export const DEFAULT_HOST = "127.0.0.1";
+export const DEFAULT_PORT = 4222;
+export const DEFAULT_TIMEOUT = 20_000;
+export const DEFAULT_PING_INTERVAL = 120_000;
+export const DEFAULT_MAX_PING_OUT = 2;
+export const DEFAULT_INBOX_PREFIX = "_INBOX";
+
+/** A server of the pool. */
+export interface ServerAddress {
+  hostname: string;
+  port: number;
+  /** `host:port` as it goes into status events and getServer() */
+  listen: string;
+  /** the string the user gave */
+  src: string;
+}
+
+export interface ParsedOptions {
+  servers: ServerAddress[];
+  name?: string;
+  noEcho: boolean;
+  pedantic: boolean;
+  verbose: boolean;
+  timeout: number;
+  inboxPrefix: string;
+  debug: boolean;
+  pingInterval: number;
+  maxPingOut: number;
+  authenticator?: Authenticator;
+}
+
+/**
+ * Options that belong to features not built yet. Setting one fails loudly
+ * rather than being ignored: a user must never believe they have reconnect
+ * or TLS when they do not.
+ */
+const NOT_YET: Record<string, string> = {
+  maxReconnectAttempts: "reconnecting",
+  reconnectTimeWait: "reconnecting",
+  reconnectJitter: "reconnecting",
+  reconnectJitterTLS: "reconnecting",
+  reconnectDelayHandler: "reconnecting",
+  reconnectToServer: "reconnecting",
+  waitOnFirstConnect: "reconnecting",
+  ignoreAuthErrorAbort: "reconnecting",
+  ignoreClusterUpdates: "cluster discovery",
+  resolve: "resolving hostnames to all their addresses",
+  noResolve: "resolving hostnames to all their addresses",
+  tls: "TLS",
+};
+
+function notYet(option: string, feature: string): InvalidArgumentError {
+  return InvalidArgumentError.format(
+    option,
+    `is not supported yet: ${feature} is not implemented in this version of quicknats` +
+      (feature === "reconnecting"
+        ? " (a lost connection closes the client; 'reconnect: false' is accepted)"
+        : ""),
+  );
+}
+
+function checkNotYet(opts: ConnectionOptions): void {
+  const o = opts as Record<string, unknown>;
+  for (const [option, feature] of Object.entries(NOT_YET)) {
+    const v = o[option];
+    if (v === undefined) continue;
+    // values that ask for what happens anyway are fine
+    if (option === "tls" && v === null) continue;
+    if (option === "resolve" && v === false) continue;
+    if (option === "noResolve" && v === true) continue;
+    if (option === "ignoreClusterUpdates" && v === true) continue;
+    if (option === "waitOnFirstConnect" && v === false) continue;
+    if (option === "ignoreAuthErrorAbort" && v === false) continue;
+    throw notYet(option, feature);
+  }
+  if (opts.reconnect === true) throw notYet("reconnect", "reconnecting");
+}
+
+function nonNegative(name: string, v: unknown, def: number): number {
+  if (v === undefined) return def;
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
+    throw InvalidArgumentError.format(name, "must be a number >= 0");
+  }
+  return v;
+}
+
+/** Parses `host`, `host:port`, `nats://host:port`, `[::1]:4222`. */
+export function parseServer(src: string, defaultPort: number): ServerAddress {
+  if (typeof src !== "string" || src.trim() === "") {
+    throw InvalidArgumentError.format("servers", "entries must be non-empty strings");
+  }
+  let rest = src.trim();
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(rest);
+  if (scheme) {
+    const s = scheme[1].toLowerCase();
+    if (s === "tls") throw notYet("servers", "TLS");
+    if (s !== "nats") {
+      throw InvalidArgumentError.format("servers", `has an unsupported URL scheme '${s}://' (use host:port or nats://host:port)`);
+    }
+    rest = rest.slice(scheme[0].length);
+  }
+  rest = rest.replace(/\/+$/, "");
+  if (rest.includes("@")) {
+    throw InvalidArgumentError.format("servers", "must not contain credentials; use the 'user'/'pass' or 'token' options");
+  }
+  if (rest.includes("/") || /\s/.test(rest)) {
+    throw InvalidArgumentError.format("servers", `entry is not a host:port: '${src}'`);
+  }
+  let hostname: string;
+  let portText: string | undefined;
+  if (rest.startsWith("[")) {
+    const end = rest.indexOf("]");
+    if (end < 0) throw InvalidArgumentError.format("servers", `has an unterminated IPv6 address: '${src}'`);
+    hostname = rest.slice(1, end);
+    const after = rest.slice(end + 1);
+    if (after.startsWith(":")) portText = after.slice(1);
+    else if (after !== "") throw InvalidArgumentError.format("servers", `entry is not a host:port: '${src}'`);
+  } else {
+    const colons = rest.split(":").length - 1;
+    if (colons > 1) {
+      hostname = rest; // a bare IPv6 address
+    } else if (colons === 1) {
+      const i = rest.indexOf(":");
+      hostname = rest.slice(0, i);
+      portText = rest.slice(i + 1);
+    } else {
+      hostname = rest;
+    }
+  }
+  if (hostname === "") throw InvalidArgumentError.format("servers", `entry has no host: '${src}'`);
+  let port = defaultPort;
+  if (portText !== undefined) {
+    if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
+      throw InvalidArgumentError.format("servers", `entry has an invalid port: '${src}'`);
+    }
+    port = Number(portText);
+  }
+  const listen = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+  return { hostname, port, listen, src };
+}
+
+/** Validates the options and fills in the defaults. */
+export function parseOptions(
+  opts: ConnectionOptions | undefined,
+  factory: TransportFactory,
+): ParsedOptions {
+  const o: ConnectionOptions = { ...(opts ?? {}) };
+  checkNotYet(o);
+
+  const given = o.servers === undefined ? [] : Array.isArray(o.servers) ? o.servers : [o.servers];
+  if (given.length > 0 && o.port !== undefined) {
+    throw InvalidArgumentError.format(["servers", "port"], "are mutually exclusive");
+  }
+  let urls: string[];
+  if (given.length > 0) {
+    urls = given;
+  } else if (o.port !== undefined) {
+    if (!Number.isInteger(o.port) || o.port <= 0 || o.port > 65535) {
+      throw InvalidArgumentError.format("port", "must be an integer between 1 and 65535");
+    }
+    urls = [`${DEFAULT_HOST}:${o.port}`];
+  } else {
+    urls = [`${DEFAULT_HOST}:${factory.defaultPort}`];
+  }
+  for (const u of urls) factory.checkUrl?.(u);
+  const servers = urls.map((u) => parseServer(u, factory.defaultPort));
+  if (!o.noRandomize) shuffle(servers);
+
+  if (o.name !== undefined && typeof o.name !== "string") {
+    throw InvalidArgumentError.format("name", "must be a string");
+  }
+  const timeout = nonNegative("timeout", o.timeout, DEFAULT_TIMEOUT);
+  if (timeout === 0) throw InvalidArgumentError.format("timeout", "must be > 0");
+
+  const inboxPrefix = o.inboxPrefix ?? DEFAULT_INBOX_PREFIX;
+  // createInbox validates the prefix (a subject without wildcards)
+  createInbox(inboxPrefix);
+
+  return {
+    servers,
+    name: o.name,
+    noEcho: o.noEcho === true,
+    pedantic: o.pedantic === true,
+    verbose: o.verbose === true,
+    timeout,
+    inboxPrefix,
+    debug: o.debug === true,
+    pingInterval: nonNegative("pingInterval", o.pingInterval, DEFAULT_PING_INTERVAL),
+    maxPingOut: nonNegative("maxPingOut", o.maxPingOut, DEFAULT_MAX_PING_OUT),
+    authenticator: buildAuthenticator(o),
+  };
+}
+
+/** Fisher-Yates, in place. */
+export function shuffle<T>(a: T[]): T[] {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}

@@ -1,0 +1,23 @@
+/**
+ * @quicknats/core/internal: what runtime packages and tests build on. Not a
+ * stable API for applications.
+ */
+export * from "./mod.js";
+export { NatsConnectionImpl } from "./api/connection.js";
+export { SubscriptionImpl } from "./api/subscription.js";
+export { MsgImpl } from "./api/msg.js";
+export { QueuedIteratorImpl } from "./api/queued-iterator.js";
+export { Engine, FLUSH_THRESHOLD } from "./connection/engine.js";
+export { parseOptions, parseServer } from "./connection/options.js";
+export type { ParsedOptions, ServerAddress } from "./connection/options.js";
+export { Parser } from "./protocol/parser.js";
+export type { MsgArgs, ParserHandler } from "./protocol/parser.js";
+export { OutboundBuffer } from "./protocol/encoder.js";
+export { validateQueue, validateSubject } from "./protocol/validate.js";
+export { requestTimeoutError } from "./errors.js";
+export type {
+  DialTarget,
+  Transport,
+  TransportFactory,
+  TransportListener,
+} from "./transport/transport.js";

@@ -1,0 +1,80 @@
+/**
+ * @quicknats/core: the runtime-agnostic NATS client. Runtime packages
+ * (@quicknats/node, ...) re-export all of this next to their `connect()`.
+ */
+export {
+  AuthorizationError,
+  ClosedConnectionError,
+  ConnectionError,
+  DrainingConnectionError,
+  ErrorCode,
+  errors,
+  InvalidArgumentError,
+  InvalidOperationError,
+  InvalidSubjectError,
+  NoRespondersError,
+  PermissionViolationError,
+  ProtocolError,
+  RequestError,
+  TimeoutError,
+  UserAuthenticationExpiredError,
+} from "./errors.js";
+export { Empty } from "./api/connection.js";
+export { VERSION } from "./version.js";
+export { createInbox } from "./api/inbox.js";
+export { canonicalMIMEHeaderKey, headers, Match, MsgHdrsImpl } from "./api/headers.js";
+export { Nuid, nuid } from "./nuid.js";
+export { deadline, deferred, delay } from "./timers.js";
+export type { Deferred, Delay } from "./timers.js";
+export {
+  buildAuthenticator,
+  tokenAuthenticator,
+  usernamePasswordAuthenticator,
+} from "./auth/authenticator.js";
+export type {
+  Auth,
+  Authenticator,
+  JwtAuth,
+  NKeyAuth,
+  NoAuth,
+  TokenAuth,
+  UserPass,
+} from "./auth/authenticator.js";
+export { DEFAULT_HOST, DEFAULT_PORT } from "./connection/options.js";
+export type {
+  ClientPingStatus,
+  CloseStatus,
+  ClusterUpdateStatus,
+  ConnectionOptions,
+  DisconnectStatus,
+  ForceReconnectStatus,
+  LDMStatus,
+  Msg,
+  MsgCallback,
+  MsgHdrs,
+  NatsConnection,
+  Payload,
+  Publisher,
+  PublishOptions,
+  QueuedIterator,
+  ReconnectingStatus,
+  ReconnectStatus,
+  ReconnectToServerHandler,
+  RequestManyOptions,
+  RequestOptions,
+  RequestStrategy,
+  ReviverFn,
+  Server,
+  ServerErrorStatus,
+  ServerInfo,
+  ServersChanged,
+  SlowConsumerStatus,
+  StaleConnectionStatus,
+  Stats,
+  Status,
+  SubOpts,
+  Subscription,
+  SubscriptionOptions,
+  TlsOptions,
+  TraceOptions,
+} from "./api/types.js";

@@ -1,0 +1,56 @@
+/**
+ * Validation of what application code puts into protocol lines. Anything that
+ * passes can be written as one token of one line: no whitespace, CR, LF or
+ * other control characters, so no input can inject a protocol line.
+ */
+
+const DOT = 0x2e;
+const STAR = 0x2a;
+const GT = 0x3e;
+
+function isControlOrSpace(c: number): boolean {
+  // C0 controls and space (CR, LF, tab among them), and DEL
+  return c <= 0x20 || c === 0x7f;
+}
+
+/**
+ * Checks a subject. `wildcards` allows `*` tokens and a final `>` token
+ * (subscriptions); publish and reply subjects take no wildcards.
+ * Returns why the subject is invalid, or null when it is valid.
+ */
+export function validateSubject(subject: string, wildcards: boolean): string | null {
+  if (typeof subject !== "string") return "subject must be a string";
+  const n = subject.length;
+  if (n === 0) return "subject is empty";
+  let tokenStart = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? subject.charCodeAt(i) : DOT;
+    if (c === DOT) {
+      const len = i - tokenStart;
+      if (len === 0) return "subject has an empty token";
+      if (len === 1) {
+        const t = subject.charCodeAt(tokenStart);
+        if (t === STAR || t === GT) {
+          if (!wildcards) return "wildcards are not allowed here";
+          if (t === GT && i !== n) return "'>' must be the last token";
+        }
+      }
+      tokenStart = i + 1;
+    } else if (isControlOrSpace(c)) {
+      return "subject contains whitespace or a control character";
+    }
+  }
+  return null;
+}
+
+/** Checks a queue group name: non-empty, no whitespace or control characters. */
+export function validateQueue(queue: string): string | null {
+  if (typeof queue !== "string") return "queue must be a string";
+  if (queue.length === 0) return "queue is empty";
+  for (let i = 0; i < queue.length; i++) {
+    if (isControlOrSpace(queue.charCodeAt(i))) {
+      return "queue contains whitespace or a control character";
+    }
+  }
+  return null;
+}

@@ -1,0 +1,56 @@
+/** Promise helpers of the public API, and small timer utilities. */
+import { TimeoutError } from "./errors.js";
+
+export interface Deferred<T> extends Promise<T> {
+  resolve: (v: T | PromiseLike<T>) => void;
+  reject: (reason?: unknown) => void;
+}
+
+/** A Promise with its resolve and reject exposed. */
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T | PromiseLike<T>) => void;
+  let reject!: (reason?: unknown) => void;
+  const p = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  }) as Deferred<T>;
+  p.resolve = resolve;
+  p.reject = reject;
+  return p;
+}
+
+export interface Delay extends Promise<void> {
+  /** resolves the delay now */
+  cancel: () => void;
+}
+
+/** Resolves after `ms`; `cancel()` resolves it early. */
+export function delay(ms = 0): Delay {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const d = deferred<void>();
+  timer = setTimeout(() => d.resolve(), ms);
+  const p = d as unknown as Delay;
+  p.cancel = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    d.resolve();
+  };
+  return p;
+}
+
+/** Races `p` against a TimeoutError after `millis`. */
+export function deadline<T>(p: Promise<T>, millis = 1000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new TimeoutError()), millis);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}

@@ -1,0 +1,58 @@
+/**
+ * The byte pipe between the engine and a runtime's sockets. A transport only
+ * moves bytes: INFO, CONNECT, PING/PONG and everything else of the protocol
+ * happen in the engine. Each connection gets its transport factory handed to
+ * it, so transports of different kinds coexist in one process.
+ */
+
+/** Where to dial. */
+export interface DialTarget {
+  hostname: string;
+  port: number;
+}
+
+/** The engine's side of the pipe. */
+export interface TransportListener {
+  /** Bytes from the server. The transport must not reuse or mutate the chunk afterwards. */
+  onData(chunk: Uint8Array): void;
+  /** The pipe is closed (by either side); called once, with the error if there was one. */
+  onClose(err?: Error): void;
+  /** The transport can take more bytes after `write()` returned false. */
+  onDrain(): void;
+}
+
+export interface Transport {
+  /** `lang` sent in CONNECT, e.g. "quicknats" */
+  readonly lang: string;
+  /** `version` sent in CONNECT */
+  readonly version: string;
+  /**
+   * Opens the pipe. Resolves when bytes can flow; rejects with a
+   * ConnectionError (or TimeoutError) otherwise. `listener` receives data
+   * from then on.
+   */
+  connect(target: DialTarget, listener: TransportListener): Promise<void>;
+  /**
+   * Queues bytes for sending; the transport owns `bytes` from now on.
+   * Returns false when the transport's buffer is above its high-water mark
+   * (the engine should wait for `onDrain`).
+   */
+  write(bytes: Uint8Array): boolean;
+  /** Bytes accepted by `write()` and not yet handed to the system. */
+  readonly pendingBytes: number;
+  isEncrypted(): boolean;
+  /** Sends what was written, then closes. `onClose` follows. */
+  close(): void;
+  /** Closes at once, dropping unsent bytes. `onClose` follows. */
+  destroy(err?: Error): void;
+}
+
+/** How a runtime package plugs its sockets into the engine. */
+export interface TransportFactory {
+  /** a new, unconnected transport */
+  create(): Transport;
+  /** the port used when a server URL names none (4222 for TCP) */
+  defaultPort: number;
+  /** Checks a server URL before anything is dialed; throws InvalidArgumentError for one this transport cannot use. */
+  checkUrl?(url: string): void;
+}
