@@ -22,10 +22,14 @@ export {
 export { Empty } from "./api/connection.js";
 export { VERSION } from "./version.js";
 export { createInbox } from "./api/inbox.js";
+export { JSONCodec, StringCodec } from "./api/codec.js";
+export type { Codec } from "./api/codec.js";
 export { canonicalMIMEHeaderKey, headers, Match, MsgHdrsImpl } from "./api/headers.js";
 export { Nuid, nuid } from "./nuid.js";
-export { deadline, deferred, delay } from "./timers.js";
-export type { Deferred, Delay } from "./timers.js";
+export { backoff, deadline, deferred, delay, millis, nanos } from "./timers.js";
+export type { Backoff, Deferred, Delay, Nanos } from "./timers.js";
+export { syncIterator } from "./api/sync-iterator.js";
+export type { SyncIterator } from "./api/sync-iterator.js";
 export {
   buildAuthenticator,
   tokenAuthenticator,

@@ -54,3 +54,30 @@ export function deadline<T>(p: Promise<T>, millis = 1000): Promise<T> {
     );
   });
 }
+
+export interface Backoff {
+  backoff(attempt: number): number;
+}
+
+/** Delays per attempt from `policy` (the last one repeats), with 0.5x-1.5x jitter. */
+export function backoff(policy: number[] = [0, 250, 250, 500, 500, 3000, 5000]): Backoff {
+  if (!Array.isArray(policy) || policy.length === 0) policy = [0];
+  return {
+    backoff(attempt: number): number {
+      const base = policy[Math.min(Math.max(attempt, 0), policy.length - 1)];
+      return Math.floor(base * (0.5 + Math.random()));
+    },
+  };
+}
+
+/** Nanoseconds to milliseconds. */
+export function millis(ns: number): number {
+  return Math.floor(ns / 1_000_000);
+}
+
+/** Milliseconds to nanoseconds. */
+export function nanos(ms: number): number {
+  return ms * 1_000_000;
+}
+
+export type Nanos = number;
