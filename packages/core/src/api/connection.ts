@@ -117,6 +117,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     this.mux.failAll(new RequestError("connection closed", { cause: new ClosedConnectionError() }));
     for (const sub of [...this.subscriptions]) sub.finish();
     this.subscriptions.clear();
+    this.mux.subscription()?.finish();
     this.onStatus({ type: "close" });
     for (const l of this.listeners) l.stop();
     this.listeners.clear();

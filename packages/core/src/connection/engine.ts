@@ -173,6 +173,8 @@ export class Engine implements ParserHandler, HeartbeatHost {
     const transport = this.transport;
     this.state = State.Closing;
     this.heartbeat.stop();
+    // nothing more is delivered once close() is called, even from the rest of a chunk
+    this.parser.stop();
     if (transport) {
       this.flushNow();
       const closed = new Promise<void>((resolve) => {
