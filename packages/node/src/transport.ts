@@ -2,6 +2,7 @@
  * The Node.js (and Bun) TCP transport: a byte pipe over `node:net`. It
  * honours nothing of the protocol; the core engine does all of that.
  */
+import { lookup } from "node:dns/promises";
 import { createConnection, type Socket } from "node:net";
 import {
   ConnectionError,
@@ -93,6 +94,10 @@ export class NodeTransport implements Transport {
 export const nodeTransportFactory: TransportFactory = {
   create: () => new NodeTransport(),
   defaultPort: 4222,
+  async resolve(hostname: string): Promise<string[]> {
+    const addrs = await lookup(hostname, { all: true });
+    return addrs.map((a) => a.address);
+  },
   checkUrl(url: string): void {
     if (/^wss?:\/\//i.test(url.trim())) {
       throw InvalidArgumentError.format(

@@ -4,7 +4,7 @@
  * events into promises, iterators and status events.
  */
 import { Engine, type EngineOwner } from "../connection/engine.js";
-import { type ParsedOptions, parseOptions } from "../connection/options.js";
+import { type ParsedOptions, parseOptions, parseServer } from "../connection/options.js";
 import {
   ClosedConnectionError,
   DrainingConnectionError,
@@ -66,7 +66,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   private noMorePublishing = false;
   private closing: Promise<void> | undefined;
 
-  private constructor(opts: ParsedOptions, factory: TransportFactory) {
+  private constructor(opts: ParsedOptions, private readonly factory: TransportFactory) {
     this.options = opts;
     this.engine = new Engine(opts, factory, this);
     this.mux = new RequestMux(this, opts.inboxPrefix);
@@ -142,31 +142,32 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     return this.engine.getServer();
   }
 
+  /** The server pool: what the user gave and what the cluster gossiped. */
   getServers(): ReadonlyArray<Server> {
-    const current = this.engine.getServer();
-    return Object.freeze(this.options.servers.map((s) =>
-      Object.freeze({
-        hostname: s.hostname,
-        port: s.port,
-        listen: s.listen,
-        src: s.src,
-        tlsName: "",
-        reconnects: 0,
-        lastConnect: 0,
-        gossiped: false,
-        didConnect: s.listen === current,
-      })
-    ));
+    return Object.freeze(this.engine.pool.all().map((s) => s.snapshot()));
   }
 
-  setServers(_servers: string[]): void {
-    throw new InvalidOperationError("setServers() is not supported yet: reconnecting is not implemented in this version of quicknats");
+  /** Replaces the servers the user gave; gossiped servers and the current one stay. */
+  setServers(servers: string[]): void {
+    if (!Array.isArray(servers) || servers.length === 0) {
+      throw InvalidArgumentError.format("servers", "must be a non-empty array of host:port strings");
+    }
+    const factory = this.factory;
+    for (const u of servers) factory.checkUrl?.(u);
+    const addrs = servers.map((u) => parseServer(u, factory.defaultPort));
+    const changed = this.engine.pool.replace(addrs);
+    if (changed) this.onStatus({ type: "update", added: changed.added, deleted: changed.deleted });
   }
 
+  /** Drops the current connection and connects again (to the next server of the pool). */
   reconnect(): Promise<void> {
-    return Promise.reject(
-      new InvalidOperationError("reconnect() is not supported yet: reconnecting is not implemented in this version of quicknats"),
-    );
+    if (this.engine.isClosed()) return Promise.reject(new ClosedConnectionError());
+    if (this.draining) return Promise.reject(new DrainingConnectionError());
+    if (!this.options.reconnect) {
+      return Promise.reject(new InvalidOperationError("reconnect is disabled: the connection was made with 'reconnect: false'"));
+    }
+    this.engine.forceReconnect();
+    return Promise.resolve();
   }
 
   stats(): Stats {

@@ -229,4 +229,8 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
   getMax(): number | undefined {
     return this.max;
   }
+
+  remaining(): number | undefined {
+    return this.max === undefined ? undefined : Math.max(this.max - this.received, 0);
+  }
 }

@@ -257,6 +257,12 @@ export interface ConnectionOptions {
   /** the seed README's name for `resolve: false` */
   noResolve?: boolean;
   reconnectToServer?: ReconnectToServerHandler;
+  /**
+   * Bytes published while disconnected that are kept and sent after the
+   * reconnect (default 8 MiB, as nats.go); past it `publish()` throws.
+   * 0 turns buffering off: publishing while disconnected throws.
+   */
+  reconnectBufSize?: number;
 }
 
 /** The connection API. */

@@ -13,21 +13,26 @@ import {
   errorFromServer,
   PermissionViolationError,
   ProtocolError,
+  RequestError,
   TimeoutError,
 } from "../errors.js";
 import { OutboundBuffer, PING, PONG } from "../protocol/encoder.js";
 import { type MsgArgs, Parser, type ParserHandler } from "../protocol/parser.js";
-import type { DialTarget, Transport, TransportFactory, TransportListener } from "../transport/transport.js";
+import type { Transport, TransportFactory, TransportListener } from "../transport/transport.js";
 import { AUTH_FIELDS } from "../auth/authenticator.js";
 import { debugLine, redactConnect } from "./debug.js";
 import { Heartbeat, type HeartbeatHost } from "./heartbeat.js";
-import type { ParsedOptions, ServerAddress } from "./options.js";
+import { type ParsedOptions, parseServer, shuffle } from "./options.js";
+import { type DialHost, DialLoop, isAuthError } from "./reconnect.js";
+import { type ServerEntry, ServerPool } from "./servers.js";
 
 /** What the engine needs of a subscription. */
 export interface SubscriptionSink {
   readonly sid: number;
   readonly subject: string;
   readonly queue?: string;
+  /** messages still to deliver before auto-unsubscribe, undefined without a max (re-sent after a reconnect) */
+  remaining(): number | undefined;
   /** A message for this sid. Must not throw (user code is guarded inside). */
   deliver(args: MsgArgs, payload: Uint8Array): void;
 }
@@ -52,11 +57,13 @@ type PongWaiter = (err?: Error) => void;
 const enum State {
   Connecting,
   Connected,
+  /** lost the connection, dialing again; publishes are buffered */
+  Reconnecting,
   Closing,
   Closed,
 }
 
-export class Engine implements ParserHandler, HeartbeatHost {
+export class Engine implements ParserHandler, HeartbeatHost, DialHost {
   info: ServerInfo | undefined;
   readonly stats: Stats = { inBytes: 0, outBytes: 0, inMsgs: 0, outMsgs: 0 };
   readonly out = new OutboundBuffer();
@@ -65,12 +72,19 @@ export class Engine implements ParserHandler, HeartbeatHost {
 
   private state = State.Connecting;
   private transport: Transport | undefined;
-  private server: ServerAddress | undefined;
+  private server: ServerEntry | undefined;
+  readonly pool: ServerPool;
+  private readonly dialLoop: DialLoop;
   private readonly parser: Parser;
   private readonly heartbeat: Heartbeat;
-  /** FIFO of PONG waiters; the server answers PINGs in order */
-  private pongs: PongWaiter[] = [];
-  private pongHead = 0;
+  /**
+   * PONG waiters, in the order of their PINGs (the server answers in order).
+   * `sentPongs` are for PINGs handed to the transport; `queuedPongs` for PINGs
+   * still in `out`, which survive a disconnect with the rest of `out`.
+   */
+  private sentPongs: PongWaiter[] = [];
+  private sentHead = 0;
+  private queuedPongs: PongWaiter[] = [];
   private flushScheduled = false;
   private readonly flushTask = () => {
     this.flushScheduled = false;
@@ -89,34 +103,63 @@ export class Engine implements ParserHandler, HeartbeatHost {
   ) {
     this.parser = new Parser(this);
     this.heartbeat = new Heartbeat(this, options.pingInterval, options.maxPingOut);
+    this.pool = new ServerPool(
+      options.servers,
+      !options.noRandomize,
+      (url) => parseServer(url, factory.defaultPort),
+    );
+    this.dialLoop = new DialLoop(this);
   }
 
   // ---- lifecycle -------------------------------------------------------
 
-  /** Tries each server once, in pool order; rejects with the last failure. */
+  /** The first connection: rejects with the last failure when no server could be reached. */
   async connect(): Promise<void> {
-    let lastErr: Error | undefined;
-    for (const server of this.options.servers) {
-      try {
-        await this.dial(server);
-        return;
-      } catch (err) {
-        lastErr = err as Error;
-        if (this.isClosed()) break;
-      }
+    try {
+      this.server = await this.dialLoop.run();
+    } catch (err) {
+      this.state = State.Closed;
+      this.heartbeat.stop();
+      throw err;
     }
-    this.state = State.Closed;
-    throw lastErr ?? new ConnectionError("no servers to connect to");
   }
 
-  private dial(server: ServerAddress): Promise<void> {
+  // ---- DialHost -----------------------------------------------------------
+
+  lastInfo(): ServerInfo | null {
+    return this.info ?? null;
+  }
+
+  wantsConnection(): boolean {
+    return this.state === State.Connecting || this.state === State.Reconnecting;
+  }
+
+  async addresses(server: ServerEntry): Promise<string[]> {
+    const resolve = this.factory.resolve;
+    if (!this.options.resolve || resolve === undefined || isIpLiteral(server.hostname)) {
+      return [server.hostname];
+    }
+    let addrs: string[];
+    try {
+      addrs = await resolve(server.hostname);
+    } catch (err) {
+      throw new ConnectionError(`cannot resolve host '${server.hostname}'`, { cause: err });
+    }
+    return this.options.noRandomize ? addrs : shuffle(addrs.slice());
+  }
+
+  onAttempt(): void {
+    this.owner.onStatus({ type: "reconnecting" });
+  }
+
+  /** One attempt: transport, INFO, CONNECT, PING, PONG; then the subscriptions and the buffered frames go out. */
+  dial(server: ServerEntry, hostname: string): Promise<void> {
     const transport = this.factory.create();
     this.transport = transport;
     this.server = server;
     this.info = undefined;
     this.lastError = undefined;
     this.parser.reset();
-    this.out.clear();
 
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => settle(new TimeoutError()), this.options.timeout);
@@ -129,13 +172,29 @@ export class Engine implements ParserHandler, HeartbeatHost {
           reject(err);
         } else {
           this.state = State.Connected;
+          this.pool.current = server;
+          this.resendSubscriptions(transport);
+          this.writeOut();
           this.heartbeat.start();
           resolve();
         }
       };
       this.handshake = settle;
-      transport.connect(target(server), this.listenerFor(transport)).catch((err) => settle(err as Error));
+      transport.connect({ hostname, port: server.port }, this.listenerFor(transport))
+        .catch((err) => settle(err as Error));
     });
+  }
+
+  /** SUB for every live subscription (with its remaining max), ahead of anything buffered. */
+  private resendSubscriptions(transport: Transport): void {
+    if (this.subs.size === 0) return;
+    const buf = new OutboundBuffer(4096);
+    for (const sub of this.subs.values()) {
+      buf.sub(sub.subject, sub.queue, sub.sid);
+      const remaining = sub.remaining();
+      if (remaining !== undefined) buf.unsub(sub.sid, remaining);
+    }
+    transport.write(buf.take());
   }
 
   /** A listener that ignores a transport once it has been replaced. */
@@ -159,6 +218,10 @@ export class Engine implements ParserHandler, HeartbeatHost {
     return this.state === State.Connected;
   }
 
+  isReconnecting(): boolean {
+    return this.state === State.Reconnecting;
+  }
+
   /** `host:port` of the current server */
   getServer(): string {
     return this.server ? this.server.listen : "";
@@ -170,12 +233,18 @@ export class Engine implements ParserHandler, HeartbeatHost {
    */
   async close(err?: Error): Promise<void> {
     if (this.state === State.Closed || this.state === State.Closing) return;
+    const wasConnected = this.state === State.Connected;
     const transport = this.transport;
     this.state = State.Closing;
     this.heartbeat.stop();
+    this.dialLoop.cancel();
     // nothing more is delivered once close() is called, even from the rest of a chunk
     this.parser.stop();
-    if (transport) {
+    if (!wasConnected) {
+      // closing while (re)connecting: what was buffered cannot be sent
+      this.handshake?.(new ClosedConnectionError());
+      transport?.destroy();
+    } else if (transport) {
       this.flushNow();
       const closed = new Promise<void>((resolve) => {
         this.closeWaiter = resolve;
@@ -186,6 +255,13 @@ export class Engine implements ParserHandler, HeartbeatHost {
       clearTimeout(grace);
     }
     this.finish(err);
+  }
+
+  /** Drops the connection and dials again (`nc.reconnect()`). */
+  forceReconnect(): void {
+    if (this.state !== State.Connected) return;
+    this.owner.onStatus({ type: "forceReconnect" });
+    this.transport?.destroy();
   }
 
   /** Ends the connection because of an error: unsent bytes are dropped. */
@@ -209,11 +285,26 @@ export class Engine implements ParserHandler, HeartbeatHost {
       return;
     }
     if (this.state !== State.Connected) return;
-    // no reconnect in this version: a lost connection closes the client
     const reason = this.lastError ?? (err ? new ConnectionError("connection lost", { cause: err }) : new ConnectionError("connection lost"));
-    this.owner.onStatus({ type: "disconnect", server: this.getServer() });
-    this.state = State.Closing;
-    this.finish(reason);
+    const server = this.getServer();
+    this.heartbeat.stop();
+    this.rejectSentPongs(new RequestError("connection disconnected", { cause: reason }));
+    this.owner.onStatus({ type: "disconnect", server });
+    if (!this.options.reconnect) {
+      this.state = State.Closing;
+      this.finish(reason);
+      return;
+    }
+    this.state = State.Reconnecting;
+    this.dialLoop.run().then(
+      (srv) => this.owner.onStatus({ type: "reconnect", server: srv.listen }),
+      (e) => {
+        if (this.state === State.Reconnecting) {
+          this.state = State.Closing;
+          this.finish(e instanceof ClosedConnectionError ? reason : e);
+        }
+      },
+    );
   }
 
   private finish(err: Error | undefined): void {
@@ -221,7 +312,8 @@ export class Engine implements ParserHandler, HeartbeatHost {
     this.heartbeat.stop();
     this.parser.stop();
     this.out.clear();
-    this.rejectPongs(new ClosedConnectionError());
+    this.rejectSentPongs(new ClosedConnectionError());
+    this.rejectQueuedPongs(new ClosedConnectionError());
     const info = this.info;
     this.owner.onClosed(err);
     // `info` is gone once closed, as in the official client
@@ -262,11 +354,12 @@ export class Engine implements ParserHandler, HeartbeatHost {
     }
     const first = this.info === undefined;
     this.info = info;
-    if (first) {
-      this.sendConnect(info);
-    } else if (info.ldm) {
-      this.owner.onStatus({ type: "ldm", server: this.getServer() });
+    if (first) this.sendConnect(info);
+    if (!this.options.ignoreClusterUpdates && Array.isArray(info.connect_urls)) {
+      const changed = this.pool.update(info.connect_urls);
+      if (changed) this.owner.onStatus({ type: "update", added: changed.added, deleted: changed.deleted });
     }
+    if (info.ldm) this.owner.onStatus({ type: "ldm", server: this.getServer() });
   }
 
   private sendConnect(info: ServerInfo): void {
@@ -311,10 +404,8 @@ export class Engine implements ParserHandler, HeartbeatHost {
       debugLine(">", `CONNECT ${JSON.stringify(redactConnect(connect))}`);
       debugLine(">", "PING");
     }
-    this.out.raw(new TextEncoder().encode(`CONNECT ${JSON.stringify(connect)}\r\n`));
-    this.out.raw(PING);
-    this.pushPong((err) => this.handshake?.(err));
-    this.writeOut();
+    // straight to the transport: `out` may hold frames buffered while disconnected, which must follow the handshake
+    this.transport!.write(new TextEncoder().encode(`CONNECT ${JSON.stringify(connect)}\r\nPING\r\n`));
   }
 
   onPing(): void {
@@ -328,12 +419,17 @@ export class Engine implements ParserHandler, HeartbeatHost {
 
   onPong(): void {
     if (this.options.debug) debugLine("<", "PONG");
-    if (this.pongHead >= this.pongs.length) return;
-    const waiter = this.pongs[this.pongHead];
-    this.pongs[this.pongHead++] = undefined as unknown as PongWaiter;
-    if (this.pongHead === this.pongs.length) {
-      this.pongs.length = 0;
-      this.pongHead = 0;
+    if (this.handshake) {
+      // the PONG to CONNECT's PING: the handshake is done
+      this.handshake();
+      return;
+    }
+    if (this.sentHead >= this.sentPongs.length) return;
+    const waiter = this.sentPongs[this.sentHead];
+    this.sentPongs[this.sentHead++] = undefined as unknown as PongWaiter;
+    if (this.sentHead === this.sentPongs.length) {
+      this.sentPongs.length = 0;
+      this.sentHead = 0;
     }
     waiter();
   }
@@ -351,14 +447,19 @@ export class Engine implements ParserHandler, HeartbeatHost {
       return;
     }
     this.lastError = err;
-    if (this.handshake) this.handshake(err);
+    if (this.handshake) {
+      this.handshake(err);
+    } else if (isAuthError(err) && this.server) {
+      // counts toward giving up on this server if the next handshake fails the same way
+      this.server.authErrors++;
+    }
   }
 
   // ---- outbound --------------------------------------------------------
 
-  /** True when frames can be queued (connected, not closing). */
+  /** True when frames can be queued: connected, or reconnecting (buffered). */
   canSend(): boolean {
-    return this.state === State.Connected;
+    return this.state === State.Connected || this.state === State.Reconnecting;
   }
 
   /** Call after writing frames into `out`: they go out at the end of the microtask, or now if many. */
@@ -381,18 +482,35 @@ export class Engine implements ParserHandler, HeartbeatHost {
   private writeOut(): void {
     if (this.out.length === 0 || !this.transport) return;
     this.transport.write(this.out.take());
+    if (this.queuedPongs.length > 0) {
+      // their PINGs are on the wire now
+      for (const w of this.queuedPongs) this.sentPongs.push(w);
+      this.queuedPongs = [];
+    }
   }
 
-  /** Queues a PUB/HPUB; the caller has validated everything. */
+  /**
+   * Queues a PUB/HPUB; the caller has validated everything. While
+   * reconnecting the frame waits in `out`, up to `reconnectBufSize` bytes.
+   */
   publish(
     subject: string,
     reply: string | undefined,
     headers: Uint8Array | undefined,
     payload: Uint8Array | string,
   ): void {
+    const before = this.out.length;
     const size = typeof payload === "string"
       ? this.out.pubString(subject, reply, headers, payload)
       : this.out.pub(subject, reply, headers, payload);
+    if (this.state !== State.Connected && this.out.length > this.options.reconnectBufSize) {
+      this.out.truncate(before);
+      throw new ConnectionError(
+        this.options.reconnectBufSize === 0
+          ? "not connected, and the reconnect buffer is disabled (reconnectBufSize: 0)"
+          : `reconnect buffer exceeded: the message does not fit in the ${this.options.reconnectBufSize} bytes kept while disconnected`,
+      );
+    }
     this.stats.outMsgs++;
     // stats count payload bytes (headers included), as the official client does
     this.stats.outBytes += size;
@@ -406,24 +524,29 @@ export class Engine implements ParserHandler, HeartbeatHost {
     this.scheduleFlush();
   }
 
-  /** Sends a PING; resolves on its PONG, rejects with ClosedConnectionError if the connection closes first. */
+  /**
+   * Sends a PING; resolves on its PONG. While reconnecting the PING waits with
+   * the buffered frames, so it still confirms they reached the server.
+   * Rejects with ClosedConnectionError if the connection closes first.
+   */
   flush(): Promise<void> {
-    if (this.state !== State.Connected) return Promise.reject(new ClosedConnectionError());
+    if (!this.canSend()) return Promise.reject(new ClosedConnectionError());
     return new Promise<void>((resolve, reject) => {
-      this.pushPong((err) => (err ? reject(err) : resolve()));
-      if (this.options.debug) debugLine(">", "PING");
-      this.out.raw(PING);
-      this.flushNow();
+      this.queuePing((err) => (err ? reject(err) : resolve()));
     });
   }
 
   sendPing(onPong: () => void): void {
     if (this.state !== State.Connected) return;
-    this.pushPong((err) => {
+    this.queuePing((err) => {
       if (!err) onPong();
     });
+  }
+
+  private queuePing(w: PongWaiter): void {
     if (this.options.debug) debugLine(">", "PING");
     this.out.raw(PING);
+    this.queuedPongs.push(w);
     this.flushNow();
   }
 
@@ -436,14 +559,16 @@ export class Engine implements ParserHandler, HeartbeatHost {
     this.fail(new ConnectionError("stale connection: the server did not answer PINGs"));
   }
 
-  private pushPong(w: PongWaiter): void {
-    this.pongs.push(w);
+  private rejectSentPongs(err: Error): void {
+    const waiters = this.sentPongs.slice(this.sentHead);
+    this.sentPongs = [];
+    this.sentHead = 0;
+    for (const w of waiters) w(err);
   }
 
-  private rejectPongs(err: Error): void {
-    const waiters = this.pongs.slice(this.pongHead);
-    this.pongs = [];
-    this.pongHead = 0;
+  private rejectQueuedPongs(err: Error): void {
+    const waiters = this.queuedPongs;
+    this.queuedPongs = [];
     for (const w of waiters) w(err);
   }
 
@@ -456,6 +581,8 @@ export class Engine implements ParserHandler, HeartbeatHost {
   /** Registers a subscription and sends SUB (and UNSUB max when given). */
   addSubscription(sub: SubscriptionSink, max?: number): void {
     this.subs.set(sub.sid, sub);
+    // while reconnecting, the resend after the handshake covers it
+    if (this.state !== State.Connected) return;
     if (this.options.debug) {
       debugLine(">", `SUB ${sub.subject}${sub.queue ? " " + sub.queue : ""} ${sub.sid}`);
     }
@@ -496,6 +623,6 @@ export class Engine implements ParserHandler, HeartbeatHost {
   }
 }
 
-function target(server: ServerAddress): DialTarget {
-  return { hostname: server.hostname, port: server.port };
+function isIpLiteral(host: string): boolean {
+  return host.includes(":") || /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
 }

@@ -2,7 +2,7 @@
  * Connection options: defaults as in @nats-io/nats-core 3.4, validation, and
  * server URL parsing. The caller's options object is never modified.
  */
-import type { ConnectionOptions } from "../api/types.js";
+import type { ConnectionOptions, ReconnectToServerHandler } from "../api/types.js";
 import { type Authenticator, buildAuthenticator } from "../auth/authenticator.js";
 import { InvalidArgumentError } from "../errors.js";
 import { createInbox } from "../api/inbox.js";
@@ -14,6 +14,12 @@ export const DEFAULT_TIMEOUT = 20_000;
 export const DEFAULT_PING_INTERVAL = 120_000;
 export const DEFAULT_MAX_PING_OUT = 2;
 export const DEFAULT_INBOX_PREFIX = "_INBOX";
+export const DEFAULT_MAX_RECONNECT_ATTEMPTS = 10;
+export const DEFAULT_RECONNECT_TIME_WAIT = 2000;
+export const DEFAULT_JITTER = 100;
+export const DEFAULT_JITTER_TLS = 1000;
+/** bytes published while disconnected that are kept for the next connection (nats.go's default) */
+export const DEFAULT_RECONNECT_BUF_SIZE = 8 * 1024 * 1024;
 
 /** A server of the pool. */
 export interface ServerAddress {
@@ -37,53 +43,31 @@ export interface ParsedOptions {
   pingInterval: number;
   maxPingOut: number;
   authenticator?: Authenticator;
+  noRandomize: boolean;
+  reconnect: boolean;
+  maxReconnectAttempts: number;
+  reconnectTimeWait: number;
+  reconnectJitter: number;
+  reconnectJitterTLS: number;
+  reconnectDelayHandler: () => number;
+  reconnectToServer?: ReconnectToServerHandler;
+  waitOnFirstConnect: boolean;
+  ignoreClusterUpdates: boolean;
+  ignoreAuthErrorAbort: boolean;
+  /** resolve hostnames to all their addresses on each dial */
+  resolve: boolean;
+  reconnectBufSize: number;
 }
 
 /**
  * Options that belong to features not built yet. Setting one fails loudly
- * rather than being ignored: a user must never believe they have reconnect
- * or TLS when they do not.
+ * rather than being ignored: a user must never believe they have TLS when
+ * they do not.
  */
-const NOT_YET: Record<string, string> = {
-  maxReconnectAttempts: "reconnecting",
-  reconnectTimeWait: "reconnecting",
-  reconnectJitter: "reconnecting",
-  reconnectJitterTLS: "reconnecting",
-  reconnectDelayHandler: "reconnecting",
-  reconnectToServer: "reconnecting",
-  waitOnFirstConnect: "reconnecting",
-  ignoreAuthErrorAbort: "reconnecting",
-  ignoreClusterUpdates: "cluster discovery",
-  resolve: "resolving hostnames to all their addresses",
-  noResolve: "resolving hostnames to all their addresses",
-  tls: "TLS",
-};
-
-function notYet(option: string, feature: string): InvalidArgumentError {
-  return InvalidArgumentError.format(
-    option,
-    `is not supported yet: ${feature} is not implemented in this version of quicknats` +
-      (feature === "reconnecting"
-        ? " (a lost connection closes the client; 'reconnect: false' is accepted)"
-        : ""),
-  );
-}
-
 function checkNotYet(opts: ConnectionOptions): void {
-  const o = opts as Record<string, unknown>;
-  for (const [option, feature] of Object.entries(NOT_YET)) {
-    const v = o[option];
-    if (v === undefined) continue;
-    // values that ask for what happens anyway are fine
-    if (option === "tls" && v === null) continue;
-    if (option === "resolve" && v === false) continue;
-    if (option === "noResolve" && v === true) continue;
-    if (option === "ignoreClusterUpdates" && v === true) continue;
-    if (option === "waitOnFirstConnect" && v === false) continue;
-    if (option === "ignoreAuthErrorAbort" && v === false) continue;
-    throw notYet(option, feature);
+  if (opts.tls !== undefined && opts.tls !== null) {
+    throw InvalidArgumentError.format("tls", "is not supported yet: TLS is not implemented in this version of quicknats");
   }
-  if (opts.reconnect === true) throw notYet("reconnect", "reconnecting");
 }
 
 function nonNegative(name: string, v: unknown, def: number): number {
@@ -103,7 +87,9 @@ export function parseServer(src: string, defaultPort: number): ServerAddress {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(rest);
   if (scheme) {
     const s = scheme[1].toLowerCase();
-    if (s === "tls") throw notYet("servers", "TLS");
+    if (s === "tls") {
+      throw InvalidArgumentError.format("servers", "'tls://' is not supported yet: TLS is not implemented in this version of quicknats");
+    }
     if (s !== "nats") {
       throw InvalidArgumentError.format("servers", `has an unsupported URL scheme '${s}://' (use host:port or nats://host:port)`);
     }
@@ -186,6 +172,36 @@ export function parseOptions(
   // createInbox validates the prefix (a subject without wildcards)
   createInbox(inboxPrefix);
 
+  const reconnectTimeWait = nonNegative("reconnectTimeWait", o.reconnectTimeWait, DEFAULT_RECONNECT_TIME_WAIT);
+  const reconnectJitter = nonNegative("reconnectJitter", o.reconnectJitter, DEFAULT_JITTER);
+  const reconnectJitterTLS = nonNegative("reconnectJitterTLS", o.reconnectJitterTLS, DEFAULT_JITTER_TLS);
+  let reconnectDelayHandler: () => number;
+  if (o.reconnectDelayHandler !== undefined) {
+    if (typeof o.reconnectDelayHandler !== "function") {
+      throw new TypeError("'reconnectDelayHandler' must be a function");
+    }
+    reconnectDelayHandler = o.reconnectDelayHandler;
+  } else {
+    const jitter = o.tls ? reconnectJitterTLS : reconnectJitter;
+    reconnectDelayHandler = () => reconnectTimeWait + Math.floor(Math.random() * (jitter + 1));
+  }
+  if (o.reconnectToServer !== undefined && typeof o.reconnectToServer !== "function") {
+    throw new TypeError("'reconnectToServer' must be a function");
+  }
+  const maxReconnectAttempts = o.maxReconnectAttempts ?? DEFAULT_MAX_RECONNECT_ATTEMPTS;
+  if (!Number.isInteger(maxReconnectAttempts) || maxReconnectAttempts < -1) {
+    throw InvalidArgumentError.format("maxReconnectAttempts", "must be -1 (forever) or an integer >= 0");
+  }
+  // `noResolve: true` is the seed README's spelling of `resolve: false`
+  let resolve = factory.resolve !== undefined;
+  if (o.resolve !== undefined || o.noResolve !== undefined) {
+    const want = o.resolve !== undefined ? o.resolve !== false : o.noResolve !== true;
+    if (want && factory.resolve === undefined) {
+      throw InvalidArgumentError.format("resolve", "is not supported in the current runtime");
+    }
+    resolve = want;
+  }
+
   return {
     servers,
     name: o.name,
@@ -198,6 +214,19 @@ export function parseOptions(
     pingInterval: nonNegative("pingInterval", o.pingInterval, DEFAULT_PING_INTERVAL),
     maxPingOut: nonNegative("maxPingOut", o.maxPingOut, DEFAULT_MAX_PING_OUT),
     authenticator: buildAuthenticator(o),
+    noRandomize: o.noRandomize === true,
+    reconnect: o.reconnect !== false,
+    maxReconnectAttempts,
+    reconnectTimeWait,
+    reconnectJitter,
+    reconnectJitterTLS,
+    reconnectDelayHandler,
+    reconnectToServer: o.reconnectToServer,
+    waitOnFirstConnect: o.waitOnFirstConnect === true,
+    ignoreClusterUpdates: o.ignoreClusterUpdates === true,
+    ignoreAuthErrorAbort: o.ignoreAuthErrorAbort === true,
+    resolve,
+    reconnectBufSize: nonNegative("reconnectBufSize", o.reconnectBufSize, DEFAULT_RECONNECT_BUF_SIZE),
   };
 }
 

@@ -55,4 +55,6 @@ export interface TransportFactory {
   defaultPort: number;
   /** Checks a server URL before anything is dialed; throws InvalidArgumentError for one this transport cannot use. */
   checkUrl?(url: string): void;
+  /** Resolves a hostname to all its addresses (runtimes with DNS access); IP literals are not passed. */
+  resolve?(hostname: string): Promise<string[]>;
 }

@@ -1,0 +1,163 @@
+/**
+ * The dial loop: which server to try next, how long to wait before trying a
+ * server again, and when to give up. The same loop makes the first
+ * connection and every reconnection.
+ */
+import type { ServerInfo } from "../api/types.js";
+import {
+  AuthorizationError,
+  ClosedConnectionError,
+  ConnectionError,
+  UserAuthenticationExpiredError,
+} from "../errors.js";
+import { delay, type Delay } from "../timers.js";
+import type { ParsedOptions } from "./options.js";
+import type { ServerEntry, ServerPool } from "./servers.js";
+
+export interface DialHost {
+  readonly options: ParsedOptions;
+  readonly pool: ServerPool;
+  /** the last INFO seen, for the reconnectToServer handler */
+  lastInfo(): ServerInfo | null;
+  /** false once the connection is closing */
+  wantsConnection(): boolean;
+  /** resolves the server's hostname (unless turned off) to the addresses to try */
+  addresses(server: ServerEntry): Promise<string[]>;
+  /** one attempt: transport connect plus handshake */
+  dial(server: ServerEntry, hostname: string): Promise<void>;
+  /** a `reconnecting` status, before each attempt after the first connection */
+  onAttempt(): void;
+}
+
+function isAuthError(err: unknown): boolean {
+  return err instanceof AuthorizationError || err instanceof UserAuthenticationExpiredError;
+}
+
+export class DialLoop {
+  private sleeping: Delay | undefined;
+  private connectedOnce = false;
+
+  constructor(private readonly host: DialHost) {}
+
+  /** Interrupts a wait between attempts (close()). */
+  cancel(): void {
+    this.sleeping?.cancel();
+  }
+
+  /**
+   * Dials until a server accepts us. The first connection tries each server
+   * once (unless `waitOnFirstConnect`); later ones honour
+   * `maxReconnectAttempts` per server and the reconnect delay per server.
+   * Rejects with the last failure when the pool is empty.
+   */
+  async run(): Promise<ServerEntry> {
+    const { options, pool } = this.host;
+    let lastErr: Error | undefined;
+    for (;;) {
+      if (!this.host.wantsConnection()) throw new ClosedConnectionError();
+      if (pool.length === 0) {
+        throw lastErr ?? new ConnectionError("no servers available for connection");
+      }
+      const wait = options.reconnectDelayHandler();
+      const now = Date.now();
+      let server = pool.all().find((s) => s.lastConnect === 0 || now >= s.lastConnect + wait);
+      if (server === undefined) {
+        // every server was tried within `wait`: sleep until the first one is due
+        const due = Math.min(...pool.all().map((s) => s.lastConnect + wait - now));
+        await this.sleep(Math.max(1, due));
+        continue;
+      }
+      server = await this.applyHandler(server);
+      if (!this.host.wantsConnection()) throw new ClosedConnectionError();
+      // tried servers go to the back, so the others get their turn
+      pool.promote(server);
+      pool.next();
+      server.lastConnect = Date.now();
+      try {
+        await this.tryServer(server);
+        server.reconnects = 0;
+        server.authErrors = 0;
+        server.didConnect = true;
+        this.connectedOnce = true;
+        return server;
+      } catch (err) {
+        lastErr = err as Error;
+        if (!this.host.wantsConnection()) throw new ClosedConnectionError();
+        this.countFailure(server, lastErr);
+      }
+    }
+  }
+
+  private async tryServer(server: ServerEntry): Promise<void> {
+    const addrs = await this.host.addresses(server);
+    let lastErr: Error | undefined;
+    for (const a of addrs) {
+      if (!this.host.wantsConnection()) throw new ClosedConnectionError();
+      if (this.connectedOnce) this.host.onAttempt();
+      try {
+        await this.host.dial(server, a);
+        return;
+      } catch (err) {
+        lastErr = err as Error;
+      }
+    }
+    throw lastErr ?? new ConnectionError(`cannot resolve host '${server.hostname}'`);
+  }
+
+  private countFailure(server: ServerEntry, err: Error): void {
+    const { options, pool } = this.host;
+    if (isAuthError(err)) {
+      server.authErrors++;
+      // the same credentials will fail again: stop after two in a row, unless told otherwise
+      if (server.authErrors >= 2 && !options.ignoreAuthErrorAbort) {
+        pool.remove(server);
+        return;
+      }
+    } else {
+      server.authErrors = 0;
+    }
+    if (!this.connectedOnce && !options.waitOnFirstConnect) {
+      // the first connect tries each server once
+      pool.remove(server);
+      return;
+    }
+    server.reconnects++;
+    const max = options.maxReconnectAttempts;
+    if (max !== -1 && server.reconnects >= max) pool.remove(server);
+  }
+
+  /** The reconnectToServer handler may pick another server of the pool, and add a delay. */
+  private async applyHandler(chosen: ServerEntry): Promise<ServerEntry> {
+    const handler = this.host.options.reconnectToServer;
+    if (!handler) return chosen;
+    const entries = [chosen, ...this.host.pool.all().filter((s) => s !== chosen)];
+    const snapshots = entries.map((s) => s.snapshot());
+    let answer: ReturnType<typeof handler>;
+    try {
+      answer = handler(Object.freeze(snapshots), this.host.lastInfo());
+    } catch (err) {
+      throw new ConnectionError(`client option reconnectToServer handler failed: ${(err as Error)?.message ?? err}`, { cause: err });
+    }
+    if (answer === null || answer === undefined) return chosen;
+    const picked = "server" in answer && "delay" in answer ? answer.server : answer as typeof snapshots[number];
+    const i = snapshots.indexOf(picked);
+    if (i < 0) {
+      throw new ConnectionError("client option reconnectToServer handler failed: it returned a server that is not in the pool");
+    }
+    if ("delay" in answer && typeof answer.delay === "number" && answer.delay > 0) {
+      await this.sleep(answer.delay);
+    }
+    return entries[i];
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    this.sleeping = delay(ms);
+    try {
+      await this.sleeping;
+    } finally {
+      this.sleeping = undefined;
+    }
+  }
+}
+
+export { isAuthError };

@@ -1,0 +1,153 @@
+/**
+ * The server pool: the servers the user gave plus those the cluster gossips
+ * in INFO `connect_urls`, in the order they will be tried.
+ */
+import type { Server, ServersChanged } from "../api/types.js";
+import { type ServerAddress, shuffle } from "./options.js";
+
+export class ServerEntry implements Server {
+  readonly hostname: string;
+  readonly port: number;
+  readonly listen: string;
+  readonly src: string;
+  readonly gossiped: boolean;
+  tlsName = "";
+  /** failed attempts since the last successful connect */
+  reconnects = 0;
+  /** Date.now() of the last attempt, 0 if never tried */
+  lastConnect = 0;
+  didConnect = false;
+  /** consecutive authorization errors from this server */
+  authErrors = 0;
+
+  constructor(addr: ServerAddress, gossiped: boolean) {
+    this.hostname = addr.hostname;
+    this.port = addr.port;
+    this.listen = addr.listen;
+    this.src = addr.src;
+    this.gossiped = gossiped;
+  }
+
+  /** A frozen copy for `getServers()` and the reconnectToServer handler. */
+  snapshot(): Server {
+    return Object.freeze({
+      hostname: this.hostname,
+      port: this.port,
+      listen: this.listen,
+      src: this.src,
+      tlsName: this.tlsName,
+      reconnects: this.reconnects,
+      lastConnect: this.lastConnect,
+      gossiped: this.gossiped,
+      didConnect: this.didConnect,
+    });
+  }
+}
+
+export class ServerPool {
+  private servers: ServerEntry[];
+  /** the server of the current (or last) connection */
+  current: ServerEntry | undefined;
+
+  constructor(
+    addrs: ServerAddress[],
+    private readonly randomize: boolean,
+    private readonly parse: (url: string) => ServerAddress,
+  ) {
+    this.servers = addrs.map((a) => new ServerEntry(a, false));
+  }
+
+  get length(): number {
+    return this.servers.length;
+  }
+
+  /** The next server to try: the head of the pool, which moves to the back. */
+  next(): ServerEntry | undefined {
+    const s = this.servers.shift();
+    if (s !== undefined) this.servers.push(s);
+    return s;
+  }
+
+  /** The server that `next()` would return, without rotating. */
+  peek(): ServerEntry | undefined {
+    return this.servers[0];
+  }
+
+  remove(s: ServerEntry): void {
+    this.servers = this.servers.filter((x) => x !== s);
+  }
+
+  has(s: ServerEntry): boolean {
+    return this.servers.includes(s);
+  }
+
+  all(): readonly ServerEntry[] {
+    return this.servers;
+  }
+
+  /** Moves `s` to the head of the pool (a reconnectToServer choice). */
+  promote(s: ServerEntry): void {
+    this.servers = [s, ...this.servers.filter((x) => x !== s)];
+  }
+
+  /**
+   * Applies the cluster's `connect_urls`: adds servers not yet known and drops
+   * gossiped servers no longer reported (never the current one, never one the
+   * user gave). Returns what changed, or undefined when nothing did.
+   */
+  update(urls: string[]): ServersChanged | undefined {
+    const reported = new Map<string, ServerAddress>();
+    for (const u of urls) {
+      try {
+        const a = this.parse(u);
+        reported.set(a.listen, a);
+      } catch {
+        // a URL we cannot use (e.g. a scheme of another transport) is skipped
+      }
+    }
+    const known = new Set(this.servers.map((s) => s.listen));
+    const deleted: string[] = [];
+    this.servers = this.servers.filter((s) => {
+      if (!s.gossiped || s === this.current || reported.has(s.listen)) return true;
+      deleted.push(s.listen);
+      return false;
+    });
+    const added: string[] = [];
+    for (const [listen, addr] of reported) {
+      if (known.has(listen)) continue;
+      const entry = new ServerEntry(addr, true);
+      if (this.current?.tlsName) entry.tlsName = this.current.tlsName;
+      this.servers.push(entry);
+      added.push(listen);
+    }
+    if (added.length === 0 && deleted.length === 0) return undefined;
+    if (added.length > 0 && this.randomize) {
+      // spread the new servers, so a cluster's clients don't all fail over to the same one
+      const cur = this.current;
+      const rest = shuffle(this.servers.filter((s) => s !== cur));
+      this.servers = cur && this.servers.includes(cur) ? [cur, ...rest] : rest;
+    }
+    return { added, deleted };
+  }
+
+  /** Replaces the user's servers (setServers); gossiped ones and the current one stay. */
+  replace(addrs: ServerAddress[]): ServersChanged | undefined {
+    const next = addrs.map((a) => new ServerEntry(a, false));
+    const byListen = new Map(next.map((s) => [s.listen, s]));
+    const deleted: string[] = [];
+    const kept = this.servers.filter((s) => {
+      if (s.gossiped || s === this.current) return true;
+      if (byListen.has(s.listen)) {
+        byListen.delete(s.listen);
+        return true;
+      }
+      deleted.push(s.listen);
+      return false;
+    });
+    const added = [...byListen.values()];
+    if (this.randomize) shuffle(added);
+    this.servers = [...kept, ...added];
+    if (added.length === 0 && deleted.length === 0) return undefined;
+    return { added: added.map((s) => s.listen), deleted };
+  }
+}
