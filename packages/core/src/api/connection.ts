@@ -285,6 +285,12 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     if (opts.timeout !== undefined && (typeof opts.timeout !== "number" || !(opts.timeout >= 0))) {
       throw InvalidArgumentError.format("timeout", "must be a number >= 0");
     }
+    for (const k of ["pendingMsgsLimit", "pendingBytesLimit"] as const) {
+      const v = opts[k];
+      if (v !== undefined && (!Number.isInteger(v) || v === 0 || v < -1)) {
+        throw InvalidArgumentError.format(k, "must be a positive integer, or -1 for no limit");
+      }
+    }
     if (opts.callback !== undefined && typeof opts.callback !== "function") {
       throw InvalidArgumentError.format("callback", "must be a function");
     }
@@ -425,6 +431,11 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   flush(): Promise<void> {
     if (this.engine.isClosed()) return Promise.reject(new ClosedConnectionError());
     return this.engine.flush();
+  }
+
+  ready(): Promise<void> {
+    if (this.engine.isClosed()) return Promise.reject(new ClosedConnectionError());
+    return this.engine.ready();
   }
 
   async rtt(): Promise<number> {

@@ -88,6 +88,11 @@ export class MsgImpl implements Msg {
       this.payload.length;
   }
 
+  /** payload bytes, headers included (pending-limit accounting) */
+  payloadSize(): number {
+    return this.payload.length;
+  }
+
   respond(payload?: Payload, opts?: PublishOptions): boolean {
     const reply = this.reply;
     if (reply === undefined) return false;

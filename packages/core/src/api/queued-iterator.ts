@@ -27,6 +27,10 @@ export class QueuedIteratorImpl<T> implements QueuedIterator<T> {
   iterationError: string | undefined;
   received = 0;
   processed = 0;
+  /** the byte size of an item, when pending bytes are counted (subscriptions) */
+  sizeOf: ((v: T) => number) | undefined;
+  /** bytes of the items waiting, when `sizeOf` is set */
+  pendingBytes = 0;
 
   /** Queues an item; dropped if the queue was stopped. */
   push(v: T): void {
@@ -39,6 +43,7 @@ export class QueuedIteratorImpl<T> implements QueuedIterator<T> {
       w.resolve({ value: v, done: false });
     } else {
       this.items.push(v);
+      if (this.sizeOf !== undefined) this.pendingBytes += this.sizeOf(v);
     }
   }
 
@@ -90,6 +95,7 @@ export class QueuedIteratorImpl<T> implements QueuedIterator<T> {
     if (this.head < this.items.length) {
       const v = this.items[this.head];
       this.items[this.head++] = undefined as T;
+      if (this.sizeOf !== undefined) this.pendingBytes -= this.sizeOf(v);
       if (this.head === this.items.length) {
         this.items.length = 0;
         this.head = 0;
@@ -126,6 +132,7 @@ export class QueuedIteratorImpl<T> implements QueuedIterator<T> {
         this.done = true;
         this.items.length = 0;
         this.head = 0;
+        this.pendingBytes = 0;
         if (!wasDone) this.onBreak?.();
         this.drained();
         return Promise.resolve({ value: undefined, done: true });

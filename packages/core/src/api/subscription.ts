@@ -4,9 +4,13 @@
  * stop the connection) or queued for an async iterator.
  */
 import type { Engine, SubscriptionSink } from "../connection/engine.js";
-import { ClosedConnectionError, InvalidOperationError, TimeoutError } from "../errors.js";
+import { ClosedConnectionError, InvalidArgumentError, InvalidOperationError, TimeoutError } from "../errors.js";
 import type { MsgArgs } from "../protocol/parser.js";
 import { MsgImpl, type MsgPublisher } from "./msg.js";
+
+/** Defaults of nats.go's SetPendingLimits. */
+export const DEFAULT_PENDING_MSGS = 512 * 1024;
+export const DEFAULT_PENDING_BYTES = 64 * 1024 * 1024;
 import { QueuedIteratorImpl } from "./queued-iterator.js";
 import type { Msg, MsgCallback, Status, Subscription, SubscriptionOptions } from "./types.js";
 
@@ -33,6 +37,11 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
   private draining: Promise<void> | undefined;
   private readonly slow: number | undefined;
   private slowNotified = false;
+  private pendingMsgsLimit: number;
+  private pendingBytesLimit: number;
+  private dropped = 0;
+  /** in a slow-consumer episode: dropping, status already emitted */
+  private dropping = false;
   /** for a noMux request's inbox: the subject requested, to route publish permission errors */
   requestSubject: string | undefined;
 
@@ -47,12 +56,15 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
     this.max = opts.max;
     this.userCallback = opts.callback;
     this.slow = opts.slow;
+    this.pendingMsgsLimit = opts.pendingMsgsLimit ?? DEFAULT_PENDING_MSGS;
+    this.pendingBytesLimit = opts.pendingBytesLimit ?? DEFAULT_PENDING_BYTES;
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
     if (!this.userCallback) {
       const iter = new QueuedIteratorImpl<Msg>();
       iter.onBreak = () => this.unsubscribe();
+      iter.sizeOf = (m) => (m as MsgImpl).payloadSize();
       this.iter = iter;
     }
     if (opts.timeout !== undefined && opts.timeout > 0) {
@@ -90,8 +102,12 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
       }
     } else {
       const iter = this.iter!;
-      iter.push(msg);
-      if (this.slow !== undefined) this.checkSlow(iter.getPending());
+      if (this.overLimits(iter, payload.length)) {
+        this.drop(iter.getPending());
+      } else {
+        iter.push(msg);
+        if (this.slow !== undefined) this.checkSlow(iter.getPending());
+      }
     }
     if (this.max !== undefined && this.received >= this.max) {
       // the server stops after `max` (we sent UNSUB sid max); nothing to send
@@ -102,6 +118,40 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
   private reportCallbackError(err: unknown): void {
     const error = err instanceof Error ? err : new Error(String(err));
     this.host.emitStatus({ type: "error", error });
+  }
+
+  private overLimits(iter: QueuedIteratorImpl<Msg>, size: number): boolean {
+    const msgs = this.pendingMsgsLimit;
+    const bytes = this.pendingBytesLimit;
+    const over = (msgs >= 0 && iter.getPending() >= msgs) ||
+      (bytes >= 0 && iter.pendingBytes + size > bytes);
+    // the episode ends once the consumer has caught up below both limits
+    if (!over) this.dropping = false;
+    return over;
+  }
+
+  private drop(pending: number): void {
+    this.dropped++;
+    if (!this.dropping) {
+      this.dropping = true;
+      this.host.emitStatus({ type: "slowConsumer", sub: this, pending });
+    }
+  }
+
+  getDropped(): number {
+    return this.dropped;
+  }
+
+  getPendingBytes(): number {
+    return this.iter ? this.iter.pendingBytes : 0;
+  }
+
+  setPendingLimits(msgs: number, bytes: number): void {
+    if (!Number.isInteger(msgs) || msgs === 0 || msgs < -1 || !Number.isInteger(bytes) || bytes === 0 || bytes < -1) {
+      throw new InvalidArgumentError("pending limits must be positive integers, or -1 for no limit");
+    }
+    this.pendingMsgsLimit = msgs;
+    this.pendingBytesLimit = bytes;
   }
 
   private checkSlow(pending: number): void {

@@ -45,6 +45,14 @@ export interface SubOpts<T> {
   callback?: MsgCallback<T>;
   /** emit a `slowConsumer` status when more than this many messages wait in the iterator */
   slow?: number;
+  /**
+   * Most messages waiting in an iterator (default 524288, as nats.go; -1 no
+   * limit). Past it, messages are dropped and counted (`getDropped()`), and a
+   * `slowConsumer` status is emitted once per episode.
+   */
+  pendingMsgsLimit?: number;
+  /** Most payload bytes waiting in an iterator (default 64 MiB, as nats.go; -1 no limit). */
+  pendingBytesLimit?: number;
 }
 export type SubscriptionOptions = SubOpts<Msg>;
 
@@ -185,6 +193,12 @@ export interface Subscription extends AsyncIterable<Msg> {
   getPending(): number;
   getID(): number;
   getMax(): number | undefined;
+  /** messages dropped because the iterator was over its pending limits */
+  getDropped(): number;
+  /** payload bytes waiting in the iterator */
+  getPendingBytes(): number;
+  /** Changes the pending limits (-1: no limit). */
+  setPendingLimits(msgs: number, bytes: number): void;
 }
 
 export interface QueuedIterator<T> extends AsyncIterable<T> {
@@ -263,6 +277,12 @@ export interface ConnectionOptions {
    * 0 turns buffering off: publishing while disconnected throws.
    */
   reconnectBufSize?: number;
+  /**
+   * Bytes accepted for sending but not yet written to the socket (default
+   * 32 MiB). Past it `publish()` throws instead of letting memory grow without
+   * bound; `await nc.ready()` waits until the socket has caught up.
+   */
+  maxOutboundBytes?: number;
 }
 
 /** The connection API. */
@@ -295,6 +315,12 @@ export interface NatsConnection {
   status(): AsyncIterable<Status>;
   stats(): Stats;
   rtt(): Promise<number>;
+  /**
+   * Resolves when the outbound queue has room again (at most half of
+   * `maxOutboundBytes`), at once if it has. A quicknats addition: a fast
+   * publisher awaits it now and then to honour socket backpressure.
+   */
+  ready(): Promise<void>;
   reconnect(): Promise<void>;
   setServers(servers: string[]): void;
   getServers(): ReadonlyArray<Server>;

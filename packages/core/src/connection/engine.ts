@@ -95,6 +95,8 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
   /** the last server error that was not a permission violation; the close reason if the connection then drops */
   private lastError: Error | undefined;
   private closeWaiter: (() => void) | undefined;
+  /** callers of ready() waiting for the outbound queue to empty */
+  private readyWaiters: PongWaiter[] = [];
 
   constructor(
     readonly options: ParsedOptions,
@@ -176,6 +178,7 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
           this.resendSubscriptions(transport);
           this.writeOut();
           this.heartbeat.start();
+          this.checkReady();
           resolve();
         }
       };
@@ -206,7 +209,9 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
       onClose: (err) => {
         if (this.transport === transport) this.onTransportClose(err);
       },
-      onDrain: () => {},
+      onDrain: () => {
+        if (this.transport === transport) this.checkReady();
+      },
     };
   }
 
@@ -314,6 +319,9 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     this.out.clear();
     this.rejectSentPongs(new ClosedConnectionError());
     this.rejectQueuedPongs(new ClosedConnectionError());
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const w of waiters) w(new ClosedConnectionError());
     const info = this.info;
     this.owner.onClosed(err);
     // `info` is gone once closed, as in the official client
@@ -499,6 +507,11 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     headers: Uint8Array | undefined,
     payload: Uint8Array | string,
   ): void {
+    if (this.state === State.Connected && this.outboundBytes() > this.options.maxOutboundBytes) {
+      throw new ConnectionError(
+        `outbound buffer full: ${this.outboundBytes()} bytes wait to be written (maxOutboundBytes ${this.options.maxOutboundBytes}); await nc.ready() before publishing more`,
+      );
+    }
     const before = this.out.length;
     const size = typeof payload === "string"
       ? this.out.pubString(subject, reply, headers, payload)
@@ -522,6 +535,35 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
       );
     }
     this.scheduleFlush();
+  }
+
+  /** Bytes accepted but not yet handed to the system: queued here and in the transport. */
+  outboundBytes(): number {
+    return this.out.length + (this.transport?.pendingBytes ?? 0);
+  }
+
+  /**
+   * Resolves when the outbound queue is at most half of `maxOutboundBytes`
+   * (at once if it already is): the ready signal for fast publishers.
+   */
+  ready(): Promise<void> {
+    if (!this.canSend()) return Promise.reject(new ClosedConnectionError());
+    if (this.state === State.Connected && this.outboundBytes() <= this.options.maxOutboundBytes / 2) {
+      return Promise.resolve();
+    }
+    // what is in `out` goes to the transport now, so its drain event can follow
+    this.flushNow();
+    return new Promise<void>((resolve, reject) => {
+      this.readyWaiters.push((err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  private checkReady(): void {
+    if (this.readyWaiters.length === 0 || this.state !== State.Connected) return;
+    if (this.outboundBytes() > this.options.maxOutboundBytes / 2) return;
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const w of waiters) w();
   }
 
   /**

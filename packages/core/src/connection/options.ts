@@ -20,6 +20,8 @@ export const DEFAULT_JITTER = 100;
 export const DEFAULT_JITTER_TLS = 1000;
 /** bytes published while disconnected that are kept for the next connection (nats.go's default) */
 export const DEFAULT_RECONNECT_BUF_SIZE = 8 * 1024 * 1024;
+/** bytes accepted for sending but not yet written to the socket before publish() refuses more */
+export const DEFAULT_MAX_OUTBOUND_BYTES = 32 * 1024 * 1024;
 
 /** A server of the pool. */
 export interface ServerAddress {
@@ -57,6 +59,7 @@ export interface ParsedOptions {
   /** resolve hostnames to all their addresses on each dial */
   resolve: boolean;
   reconnectBufSize: number;
+  maxOutboundBytes: number;
 }
 
 /**
@@ -76,6 +79,12 @@ function nonNegative(name: string, v: unknown, def: number): number {
     throw InvalidArgumentError.format(name, "must be a number >= 0");
   }
   return v;
+}
+
+function positive(name: string, v: unknown, def: number): number {
+  const n = nonNegative(name, v, def);
+  if (n === 0) throw InvalidArgumentError.format(name, "must be > 0");
+  return n;
 }
 
 /** Parses `host`, `host:port`, `nats://host:port`, `[::1]:4222`. */
@@ -227,6 +236,7 @@ export function parseOptions(
     ignoreAuthErrorAbort: o.ignoreAuthErrorAbort === true,
     resolve,
     reconnectBufSize: nonNegative("reconnectBufSize", o.reconnectBufSize, DEFAULT_RECONNECT_BUF_SIZE),
+    maxOutboundBytes: positive("maxOutboundBytes", o.maxOutboundBytes, DEFAULT_MAX_OUTBOUND_BYTES),
   };
 }
 
