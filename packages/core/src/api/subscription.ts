@@ -80,11 +80,9 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
     if (cb !== undefined) {
       this.processed++;
       try {
-        const r = cb(null, msg);
+        const r: unknown = cb(null, msg);
         // an async callback's rejection must not become an unhandled rejection
-        if (r && typeof (r as Promise<never>).catch === "function") {
-          (r as Promise<never>).catch((err) => this.reportCallbackError(err));
-        }
+        if (r instanceof Promise) r.catch((err) => this.reportCallbackError(err));
       } catch (err) {
         this.reportCallbackError(err);
       }

@@ -32,7 +32,12 @@ export interface Msg {
   string(): string;
 }
 
-export type MsgCallback<T> = (err: Error | null, msg: T) => void | Promise<never>;
+/**
+ * A subscription callback. Declared as returning void so that any callback
+ * type-checks (an arrow returning a value, an async function); a returned
+ * promise that rejects is reported as an `error` status.
+ */
+export type MsgCallback<T> = (err: Error | null, msg: T) => void;
 
 export interface SubOpts<T> {
   /** queue group: each message goes to one member of the group */
