@@ -103,7 +103,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     if (this.mux.onPermissionError(err)) return;
     for (const sub of this.subscriptions) {
       if (err.operation === "subscription") {
-        if (sub.subject === err.subject && (err.queue === undefined || err.queue === sub.queue)) {
+        if (sub.subject === err.subject && err.queue === sub.queue) {
           sub.terminate(err);
         }
       } else if (sub.requestSubject === err.subject) {
@@ -318,7 +318,8 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
 
   private startRequest(subject: string, payload: Payload, opts: RequestOptions): Promise<Msg> {
     this.checkRequest(subject);
-    const timeout = opts.timeout ?? DEFAULT_REQUEST_TIMEOUT;
+    // 0 (or unset) means the default, as in the official client
+    const timeout = opts.timeout || DEFAULT_REQUEST_TIMEOUT;
     if (typeof timeout !== "number" || !(timeout >= 1)) {
       throw InvalidArgumentError.format("timeout", "must be >= 1 ms");
     }
@@ -408,7 +409,10 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
             if (err) req.fail(err);
             else if (req.onReply(m)) sub.unsubscribe();
           },
-        });
+        }) as SubscriptionImpl;
+        // permission errors for the request subject reach this inbox
+        sub.requestSubject = subject;
+        sub.closed.then(() => req.end());
         req.onDone = () => sub.unsubscribe();
       } else {
         reply = this.mux.add(req);

@@ -182,10 +182,10 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
   /** UNSUB, then a round trip so every message already sent to us has arrived, then close. */
   drain(): Promise<void> {
     if (this.host.engine.isClosed()) return Promise.reject(new ClosedConnectionError());
-    if (this.draining) return this.draining;
     if (this.done) {
       return Promise.reject(new InvalidOperationError("subscription is already closed"));
     }
+    if (this.draining) return this.draining;
     this.host.engine.sendUnsub(this.sid);
     this.draining = this.host.engine.flush().then(
       () => this.finish(),
