@@ -216,9 +216,9 @@ describe("pending operations when the server stops answering or dies", () => {
   it("killed server: pending flush, rtt and requests reject; closed() resolves a ConnectionError after disconnect, close", async (t) => {
     const srv = await NatsServer.start();
     t.after(() => srv.stop());
-    const nc = await connect({ port: srv.port });
+    const nc = await connect({ reconnect: false, port: srv.port });
     const status = collectStatus(nc);
-    const responder = await connect({ port: srv.port });
+    const responder = await connect({ reconnect: false, port: srv.port });
     responder.subscribe("killed.silent", { callback: () => {} });
     await responder.flush();
 
@@ -264,7 +264,7 @@ describe("pending operations when the server stops answering or dies", () => {
     // -ERR 'Authorization Violation'.
     const srv = await NatsServer.start({ authorization: { token: "old-token-4711" } });
     t.after(() => srv.stop());
-    const nc = await connect({ port: srv.port, token: "old-token-4711" });
+    const nc = await connect({ reconnect: false, port: srv.port, token: "old-token-4711" });
     const status = collectStatus(nc);
     await nc.flush();
 
@@ -374,7 +374,7 @@ describe("drain()", () => {
   });
 
   it("close() during drain settles both; drain when the server dies settles too", async (t) => {
-    const nc = await connect({ port: srv.port });
+    const nc = await connect({ reconnect: false, port: srv.port });
     nc.subscribe("drain.close", { callback: () => {} });
     const drained = nc.drain().then(() => "resolved", (e: Error) => e.name);
     await within(nc.close(), 3000, "close() during drain");
@@ -383,7 +383,7 @@ describe("drain()", () => {
 
     const dying = await NatsServer.start();
     t.after(() => dying.stop());
-    const nc2 = await connect({ port: dying.port });
+    const nc2 = await connect({ reconnect: false, port: dying.port });
     nc2.subscribe("drain.dying", { callback: () => {} });
     await nc2.flush();
     await dying.pause(); // the drain's round trip cannot complete

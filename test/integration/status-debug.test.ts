@@ -150,7 +150,7 @@ describe("status()", () => {
   it("a paused server yields staleConnection and closed() resolves with an error", async (t) => {
     const paused = await NatsServer.start();
     t.after(() => paused.stop());
-    const nc = await connect({ port: paused.port, pingInterval: 100, maxPingOut: 2 });
+    const nc = await connect({ reconnect: false, port: paused.port, pingInterval: 100, maxPingOut: 2 });
     const status = collectStatus(nc);
     await nc.flush();
     await paused.pause();
