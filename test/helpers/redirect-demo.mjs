@@ -23,6 +23,7 @@
  * Patching the `createConnection` export would miss ESM importers, which hold
  * their own binding of it.
  */
+import dns from "node:dns";
 import net from "node:net";
 
 const NATS_PORT = 4222;
@@ -54,6 +55,19 @@ function redirect(host, port) {
   natsDials++;
   return target;
 }
+
+// The client resolves hostnames itself before dialing (to try every address),
+// so demo.nats.io must resolve without the network: to 127.0.0.1, which the
+// socket patch below then redirects like any other 127.0.0.1:4222 dial.
+const originalLookup = dns.promises.lookup;
+dns.promises.lookup = function lookup(hostname, options) {
+  if (String(hostname).toLowerCase() === "demo.nats.io") {
+    const all = typeof options === "object" && options !== null && options.all;
+    const entry = { address: "127.0.0.1", family: 4 };
+    return Promise.resolve(all ? [entry] : entry);
+  }
+  return originalLookup.call(this, hostname, options);
+};
 
 const originalConnect = net.Socket.prototype.connect;
 

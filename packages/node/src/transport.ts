@@ -2,7 +2,7 @@
  * The Node.js (and Bun) TCP transport: a byte pipe over `node:net`. It
  * honours nothing of the protocol; the core engine does all of that.
  */
-import { lookup } from "node:dns/promises";
+import * as dns from "node:dns";
 import { createConnection, type Socket } from "node:net";
 import {
   ConnectionError,
@@ -95,8 +95,9 @@ export const nodeTransportFactory: TransportFactory = {
   create: () => new NodeTransport(),
   defaultPort: 4222,
   async resolve(hostname: string): Promise<string[]> {
-    const addrs = await lookup(hostname, { all: true });
-    return addrs.map((a) => a.address);
+    // looked up at call time (not a bound import), so it can be stubbed
+    const addrs = await dns.promises.lookup(hostname, { all: true });
+    return addrs.map((a: { address: string }) => a.address);
   },
   checkUrl(url: string): void {
     if (/^wss?:\/\//i.test(url.trim())) {
