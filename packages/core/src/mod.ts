@@ -35,6 +35,10 @@ export {
   tokenAuthenticator,
   usernamePasswordAuthenticator,
 } from "./auth/authenticator.js";
+export { nkeyAuthenticator } from "./auth/nkey.js";
+export { jwtAuthenticator } from "./auth/jwt.js";
+export { credsAuthenticator } from "./auth/creds.js";
+export * as nkeys from "@nats-io/nkeys";
 export type {
   Auth,
   Authenticator,

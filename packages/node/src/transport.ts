@@ -1,12 +1,15 @@
 /**
- * The Node.js (and Bun) TCP transport: a byte pipe over `node:net`. It
- * honours nothing of the protocol; the core engine does all of that.
+ * The Node.js (and Bun) transport: a byte pipe over `node:net`, upgraded to
+ * `node:tls` when the engine asks. It knows nothing of the protocol.
  */
 import * as dns from "node:dns";
-import { createConnection, type Socket } from "node:net";
+import { readFile } from "node:fs/promises";
+import { createConnection, isIP, type Socket } from "node:net";
+import { connect as tlsConnect, type ConnectionOptions as TlsConnectOptions, type TLSSocket } from "node:tls";
 import {
   ConnectionError,
   InvalidArgumentError,
+  type TlsOptions,
   VERSION,
 } from "@quicknats/core";
 import type {
@@ -18,8 +21,14 @@ import type {
 
 export const LANG = "quicknats";
 
+/** The Node transport's `tls` option: the core fields plus any `tls.connect()` option. */
+export type NodeTlsOptions = TlsOptions & TlsConnectOptions;
+
+function where(t: DialTarget): string {
+  return `${t.hostname}:${t.port}`;
+}
+
 function connectionError(err: NodeJS.ErrnoException, target: DialTarget): ConnectionError {
-  const where = `${target.hostname}:${target.port}`;
   switch (err.code) {
     case "ECONNREFUSED":
       return new ConnectionError("connection refused", { cause: err });
@@ -27,40 +36,123 @@ function connectionError(err: NodeJS.ErrnoException, target: DialTarget): Connec
     case "EAI_AGAIN":
       return new ConnectionError(`cannot resolve host '${target.hostname}'`, { cause: err });
     default:
-      return new ConnectionError(`cannot connect to ${where}: ${err.message}`, { cause: err });
+      return new ConnectionError(`cannot connect to ${where(target)}: ${err.message}`, { cause: err });
   }
+}
+
+/** A TLS failure, with the reason in words (untrusted certificate, name mismatch, missing client certificate...). */
+function tlsError(err: NodeJS.ErrnoException, target: DialTarget): ConnectionError {
+  const code = err.code ? ` (${err.code})` : "";
+  let why = err.message;
+  if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+    why = `the server certificate is not valid for '${target.tlsName}': ${err.message}`;
+  } else if (/CERT|SIGNATURE|ISSUER/.test(err.code ?? "")) {
+    why = `the server certificate is not trusted: ${err.message}`;
+  }
+  return new ConnectionError(`TLS handshake with ${where(target)} failed: ${why}${code}`, { cause: err });
+}
+
+/** Reads the `*File` options and builds the options for `tls.connect()`. */
+async function tlsOptions(target: DialTarget): Promise<TlsConnectOptions> {
+  const { handshakeFirst: _hf, caFile, certFile, keyFile, ...rest } = (target.tls ?? {}) as NodeTlsOptions;
+  const opts: TlsConnectOptions = { rejectUnauthorized: true, ...rest };
+  const read = async (file: string, what: string): Promise<Buffer> => {
+    try {
+      return await readFile(file);
+    } catch (err) {
+      throw new ConnectionError(`cannot read the TLS ${what} file '${file}': ${(err as Error).message}`, { cause: err });
+    }
+  };
+  if (caFile) opts.ca = [await read(caFile, "CA")];
+  if (certFile) opts.cert = await read(certFile, "certificate");
+  if (keyFile) opts.key = await read(keyFile, "key");
+  // SNI takes names only; an IP is checked against the certificate's IP entries
+  if (isIP(target.tlsName) === 0) opts.servername = target.tlsName;
+  opts.host = target.tlsName;
+  return opts;
 }
 
 export class NodeTransport implements Transport {
   readonly lang = LANG;
   readonly version = VERSION;
   private socket: Socket | undefined;
+  private encrypted = false;
   private error: Error | undefined;
+  private listener: TransportListener | undefined;
+  private readonly onData = (chunk: Buffer) => this.listener?.onData(chunk);
+  private readonly onDrain = () => this.listener?.onDrain();
+  private readonly onError = (err: NodeJS.ErrnoException) => {
+    if (!this.error) this.error = new ConnectionError(`connection error: ${err.message}`, { cause: err });
+  };
+  private readonly onClose = () => {
+    const l = this.listener;
+    this.listener = undefined;
+    l?.onClose(this.error);
+  };
 
-  connect(target: DialTarget, listener: TransportListener): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let connected = false;
-      const socket = createConnection({ host: target.hostname, port: target.port });
-      this.socket = socket;
-      socket.setNoDelay(true);
-      socket.on("connect", () => {
-        connected = true;
+  async connect(target: DialTarget, listener: TransportListener): Promise<void> {
+    const first = target.tls?.handshakeFirst === true;
+    const socket = first
+      ? tlsConnect({ ...(await tlsOptions(target)), host: target.hostname, port: target.port })
+      : createConnection({ host: target.hostname, port: target.port });
+    this.socket = socket;
+    await new Promise<void>((resolve, reject) => {
+      const ready = first ? "secureConnect" : "connect";
+      const fail = (err: NodeJS.ErrnoException) => {
+        socket.off(ready, ok);
+        socket.destroy();
+        reject(first && err.code !== "ECONNREFUSED" ? tlsError(err, target) : connectionError(err, target));
+      };
+      const ok = () => {
+        socket.off("error", fail);
         resolve();
-      });
-      socket.on("data", (chunk: Buffer) => listener.onData(chunk));
-      socket.on("drain", () => listener.onDrain());
-      socket.on("error", (err: NodeJS.ErrnoException) => {
-        if (!connected) {
-          reject(connectionError(err, target));
-        } else if (!this.error) {
-          this.error = new ConnectionError(`connection error: ${err.message}`, { cause: err });
-        }
-      });
-      socket.on("close", () => {
-        if (!connected) reject(new ConnectionError(`cannot connect to ${target.hostname}:${target.port}`));
-        listener.onClose(this.error);
-      });
+      };
+      socket.once(ready, ok);
+      socket.once("error", fail);
     });
+    socket.setNoDelay(true);
+    this.encrypted = first;
+    this.listener = listener;
+    this.attach(socket);
+  }
+
+  async upgrade(target: DialTarget): Promise<void> {
+    const plain = this.socket;
+    if (!plain || plain.destroyed) throw new ConnectionError(`connection to ${where(target)} closed before TLS`);
+    const opts = await tlsOptions(target);
+    // the TLS socket owns the plain one from here; our listeners move over
+    this.detach(plain);
+    const secure: TLSSocket = tlsConnect({ ...opts, socket: plain });
+    this.socket = secure;
+    await new Promise<void>((resolve, reject) => {
+      const fail = (err: NodeJS.ErrnoException) => {
+        secure.off("secureConnect", ok);
+        secure.destroy();
+        reject(tlsError(err, target));
+      };
+      const ok = () => {
+        secure.off("error", fail);
+        resolve();
+      };
+      secure.once("secureConnect", ok);
+      secure.once("error", fail);
+    });
+    this.encrypted = true;
+    this.attach(secure);
+  }
+
+  private attach(s: Socket): void {
+    s.on("data", this.onData);
+    s.on("drain", this.onDrain);
+    s.on("error", this.onError);
+    s.on("close", this.onClose);
+  }
+
+  private detach(s: Socket): void {
+    s.off("data", this.onData);
+    s.off("drain", this.onDrain);
+    s.off("error", this.onError);
+    s.off("close", this.onClose);
   }
 
   write(bytes: Uint8Array): boolean {
@@ -74,19 +166,27 @@ export class NodeTransport implements Transport {
   }
 
   isEncrypted(): boolean {
-    return false;
+    return this.encrypted;
   }
 
   close(): void {
     const s = this.socket;
-    if (!s || s.destroyed) return;
+    if (!s || s.destroyed) {
+      this.onClose();
+      return;
+    }
     // sends what is buffered, then closes
     s.destroySoon();
   }
 
   destroy(err?: Error): void {
     if (err && !this.error) this.error = err;
-    this.socket?.destroy();
+    const s = this.socket;
+    if (!s || s.destroyed) {
+      this.onClose();
+      return;
+    }
+    s.destroy();
   }
 }
 

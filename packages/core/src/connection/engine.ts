@@ -18,7 +18,7 @@ import {
 } from "../errors.js";
 import { OutboundBuffer, PING, PONG } from "../protocol/encoder.js";
 import { type MsgArgs, Parser, type ParserHandler } from "../protocol/parser.js";
-import type { Transport, TransportFactory, TransportListener } from "../transport/transport.js";
+import type { DialTarget, Transport, TransportFactory, TransportListener } from "../transport/transport.js";
 import { AUTH_FIELDS } from "../auth/authenticator.js";
 import { debugLine, redactConnect } from "./debug.js";
 import { Heartbeat, type HeartbeatHost } from "./heartbeat.js";
@@ -183,9 +183,18 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
         }
       };
       this.handshake = settle;
-      transport.connect({ hostname, port: server.port }, this.listenerFor(transport))
+      transport.connect(this.targetFor(server, hostname), this.listenerFor(transport))
         .catch((err) => settle(err as Error));
     });
+  }
+
+  private targetFor(server: ServerEntry, hostname: string): DialTarget {
+    return {
+      hostname,
+      port: server.port,
+      tlsName: server.tlsName || server.hostname,
+      tls: this.options.tls,
+    };
   }
 
   /** SUB for every live subscription (with its remaining max), ahead of anything buffered. */
@@ -331,6 +340,8 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
   // ---- inbound ---------------------------------------------------------
 
   private onData(chunk: Uint8Array): void {
+    // once close() is called nothing more is delivered
+    if (this.state === State.Closing || this.state === State.Closed) return;
     this.heartbeat.alive = true;
     try {
       this.parser.parse(chunk);
@@ -362,7 +373,7 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     }
     const first = this.info === undefined;
     this.info = info;
-    if (first) this.sendConnect(info);
+    if (first) this.secureThenConnect(info);
     if (!this.options.ignoreClusterUpdates && Array.isArray(info.connect_urls)) {
       const changed = this.pool.update(info.connect_urls);
       if (changed) this.owner.onStatus({ type: "update", added: changed.added, deleted: changed.deleted });
@@ -370,14 +381,53 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     if (info.ldm) this.owner.onStatus({ type: "ldm", server: this.getServer() });
   }
 
-  private sendConnect(info: ServerInfo): void {
-    const opts = this.options;
-    if (info.tls_required) {
-      this.fail(new ConnectionError(
-        `server ${this.getServer()} requires TLS, which is not implemented in this version of quicknats`,
-      ));
+  /**
+   * Decides on TLS from the server's INFO and the `tls` option (as the
+   * official client does), upgrades if needed, then sends CONNECT.
+   */
+  private secureThenConnect(info: ServerInfo): void {
+    const tls = this.options.tls;
+    const transport = this.transport!;
+    const server = this.server!;
+    if (transport.isEncrypted()) {
+      this.sendConnect(info);
       return;
     }
+    if (tls && !info.tls_required && !info.tls_available) {
+      this.fail(new ConnectionError(`server ${server.listen} does not support 'tls'`));
+      return;
+    }
+    if (tls === null && info.tls_required) {
+      this.fail(new ConnectionError(`server ${server.listen} requires TLS, and the 'tls' option is null`));
+      return;
+    }
+    const upgrade = info.tls_required || (tls !== null && info.tls_available === true);
+    if (!upgrade) {
+      this.sendConnect(info);
+      return;
+    }
+    if (transport.upgrade === undefined) {
+      this.fail(new ConnectionError(`server ${server.listen} requires TLS, which this transport cannot do`));
+      return;
+    }
+    // nothing more comes in plain text: the server waits for our TLS handshake
+    this.parser.stop();
+    const target = this.targetFor(server, server.hostname);
+    transport.upgrade(target).then(
+      () => {
+        if (this.transport !== transport || !this.handshake) return;
+        // gossiped servers (usually IPs) are verified against this name too
+        if (!isIpLiteral(target.tlsName)) server.tlsName = target.tlsName;
+        this.sendConnect(info);
+      },
+      (err) => {
+        if (this.transport === transport) this.fail(err as Error);
+      },
+    );
+  }
+
+  private sendConnect(info: ServerInfo): void {
+    const opts = this.options;
     if (opts.noEcho && (info.proto ?? 0) < 1) {
       this.fail(new ConnectionError("server does not support 'noEcho'"));
       return;
@@ -390,6 +440,7 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
       verbose: opts.verbose,
       pedantic: opts.pedantic,
     };
+    if (opts.tls) connect.tls_required = true;
     if (opts.noEcho) connect.echo = false;
     if (opts.name !== undefined) connect.name = opts.name;
     if (info.headers) {

@@ -2,7 +2,7 @@
  * Connection options: defaults as in @nats-io/nats-core 3.4, validation, and
  * server URL parsing. The caller's options object is never modified.
  */
-import type { ConnectionOptions, ReconnectToServerHandler } from "../api/types.js";
+import type { ConnectionOptions, ReconnectToServerHandler, TlsOptions } from "../api/types.js";
 import { type Authenticator, buildAuthenticator } from "../auth/authenticator.js";
 import { InvalidArgumentError } from "../errors.js";
 import { createInbox } from "../api/inbox.js";
@@ -31,6 +31,8 @@ export interface ServerAddress {
   listen: string;
   /** the string the user gave */
   src: string;
+  /** a `tls://` URL: this server requires TLS */
+  tls?: boolean;
 }
 
 export interface ParsedOptions {
@@ -60,17 +62,11 @@ export interface ParsedOptions {
   resolve: boolean;
   reconnectBufSize: number;
   maxOutboundBytes: number;
-}
-
-/**
- * Options that belong to features not built yet. Setting one fails loudly
- * rather than being ignored: a user must never believe they have TLS when
- * they do not.
- */
-function checkNotYet(opts: ConnectionOptions): void {
-  if (opts.tls !== undefined && opts.tls !== null) {
-    throw InvalidArgumentError.format("tls", "is not supported yet: TLS is not implemented in this version of quicknats");
-  }
+  /**
+   * TLS: an object requires it (its fields go to the transport), null never
+   * upgrades, undefined upgrades when the server asks for or offers TLS.
+   */
+  tls: TlsOptions | null | undefined;
 }
 
 function nonNegative(name: string, v: unknown, def: number): number {
@@ -96,10 +92,7 @@ export function parseServer(src: string, defaultPort: number): ServerAddress {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(rest);
   if (scheme) {
     const s = scheme[1].toLowerCase();
-    if (s === "tls") {
-      throw InvalidArgumentError.format("servers", "'tls://' is not supported yet: TLS is not implemented in this version of quicknats");
-    }
-    if (s !== "nats") {
+    if (s !== "nats" && s !== "tls") {
       throw InvalidArgumentError.format("servers", `has an unsupported URL scheme '${s}://' (use host:port or nats://host:port)`);
     }
     rest = rest.slice(scheme[0].length);
@@ -141,7 +134,9 @@ export function parseServer(src: string, defaultPort: number): ServerAddress {
     port = Number(portText);
   }
   const listen = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
-  return { hostname, port, listen, src };
+  const addr: ServerAddress = { hostname, port, listen, src };
+  if (scheme && scheme[1].toLowerCase() === "tls") addr.tls = true;
+  return addr;
 }
 
 /** Validates the options and fills in the defaults. */
@@ -150,7 +145,6 @@ export function parseOptions(
   factory: TransportFactory,
 ): ParsedOptions {
   const o: ConnectionOptions = { ...(opts ?? {}) };
-  checkNotYet(o);
 
   const given = o.servers === undefined ? [] : Array.isArray(o.servers) ? o.servers : [o.servers];
   if (given.length > 0 && o.port !== undefined) {
@@ -169,6 +163,15 @@ export function parseOptions(
   }
   for (const u of urls) factory.checkUrl?.(u);
   const servers = urls.map((u) => parseServer(u, factory.defaultPort));
+  if (o.tls !== undefined && o.tls !== null && typeof o.tls !== "object") {
+    throw InvalidArgumentError.format("tls", "must be an object of TLS options, or null");
+  }
+  let tls = o.tls;
+  if (tls === null && servers.some((s) => s.tls)) {
+    throw InvalidArgumentError.format(["tls", "servers"], "conflict: 'tls: null' with a tls:// server URL");
+  }
+  // a tls:// URL asks for TLS as `tls: {}` does
+  if (tls === undefined && servers.some((s) => s.tls)) tls = {};
   if (!o.noRandomize) shuffle(servers);
 
   if (o.name !== undefined && typeof o.name !== "string") {
@@ -191,7 +194,7 @@ export function parseOptions(
     }
     reconnectDelayHandler = o.reconnectDelayHandler;
   } else {
-    const jitter = o.tls ? reconnectJitterTLS : reconnectJitter;
+    const jitter = tls ? reconnectJitterTLS : reconnectJitter;
     reconnectDelayHandler = () => reconnectTimeWait + Math.floor(Math.random() * (jitter + 1));
   }
   if (o.reconnectToServer !== undefined && typeof o.reconnectToServer !== "function") {
@@ -237,6 +240,7 @@ export function parseOptions(
     resolve,
     reconnectBufSize: nonNegative("reconnectBufSize", o.reconnectBufSize, DEFAULT_RECONNECT_BUF_SIZE),
     maxOutboundBytes: positive("maxOutboundBytes", o.maxOutboundBytes, DEFAULT_MAX_OUTBOUND_BYTES),
+    tls,
   };
 }
 

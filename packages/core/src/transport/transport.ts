@@ -5,10 +5,17 @@
  * it, so transports of different kinds coexist in one process.
  */
 
+import type { TlsOptions } from "../api/types.js";
+
 /** Where to dial. */
 export interface DialTarget {
+  /** what to connect to: a hostname or an address it resolved to */
   hostname: string;
   port: number;
+  /** the name the server's certificate must carry (the hostname the user gave, even when dialing its IP) */
+  tlsName: string;
+  /** TLS options from the connection options (runtime specific fields pass through) */
+  tls?: TlsOptions | null;
 }
 
 /** The engine's side of the pipe. */
@@ -32,6 +39,12 @@ export interface Transport {
    * from then on.
    */
   connect(target: DialTarget, listener: TransportListener): Promise<void>;
+  /**
+   * Turns the open plain connection into TLS (after the server's INFO asked
+   * for it). Rejects with a ConnectionError naming the reason (untrusted
+   * certificate, hostname mismatch, ...). Transports without TLS omit it.
+   */
+  upgrade?(target: DialTarget): Promise<void>;
   /**
    * Queues bytes for sending; the transport owns `bytes` from now on.
    * Returns false when the transport's buffer is above its high-water mark
