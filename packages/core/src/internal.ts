@@ -15,6 +15,8 @@ export type { MsgArgs, ParserHandler } from "./protocol/parser.js";
 export { OutboundBuffer } from "./protocol/encoder.js";
 export { validateQueue, validateSubject } from "./protocol/validate.js";
 export { requestTimeoutError } from "./errors.js";
+export { WsTransport, wsTransportFactory, wsUrlParseFn } from "./transport/websocket.js";
+export { serverParser } from "./connection/options.js";
 export type {
   DialTarget,
   Transport,

@@ -20,6 +20,8 @@ export {
   UserAuthenticationExpiredError,
 } from "./errors.js";
 export { Empty } from "./api/connection.js";
+export { wsconnect } from "./transport/websocket.js";
+export type { WsConnectionOptions, WsSocketFactory } from "./transport/websocket.js";
 export { VERSION } from "./version.js";
 export { createInbox } from "./api/inbox.js";
 export { JSONCodec, StringCodec } from "./api/codec.js";

@@ -4,7 +4,7 @@
  * events into promises, iterators and status events.
  */
 import { Engine, type EngineOwner } from "../connection/engine.js";
-import { type ParsedOptions, parseOptions, parseServer } from "../connection/options.js";
+import { type ParsedOptions, parseOptions, serverParser } from "../connection/options.js";
 import {
   ClosedConnectionError,
   DrainingConnectionError,
@@ -152,9 +152,8 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     if (!Array.isArray(servers) || servers.length === 0) {
       throw InvalidArgumentError.format("servers", "must be a non-empty array of host:port strings");
     }
-    const factory = this.factory;
-    for (const u of servers) factory.checkUrl?.(u);
-    const addrs = servers.map((u) => parseServer(u, factory.defaultPort));
+    const parse = serverParser(this.factory);
+    const addrs = servers.map((u) => parse(u));
     const changed = this.engine.pool.replace(addrs);
     if (changed) this.onStatus({ type: "update", added: changed.added, deleted: changed.deleted });
   }

@@ -22,7 +22,7 @@ import type { DialTarget, Transport, TransportFactory, TransportListener } from 
 import { AUTH_FIELDS } from "../auth/authenticator.js";
 import { debugLine, redactConnect } from "./debug.js";
 import { Heartbeat, type HeartbeatHost } from "./heartbeat.js";
-import { type ParsedOptions, parseServer, shuffle } from "./options.js";
+import { type ParsedOptions, type ServerAddress, serverParser, shuffle } from "./options.js";
 import { type DialHost, DialLoop, isAuthError } from "./reconnect.js";
 import { type ServerEntry, ServerPool } from "./servers.js";
 
@@ -77,6 +77,7 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
   private readonly dialLoop: DialLoop;
   private readonly parser: Parser;
   private readonly heartbeat: Heartbeat;
+  private readonly parseServer: (url: string, encrypted?: boolean) => ServerAddress;
   /**
    * PONG waiters, in the order of their PINGs (the server answers in order).
    * `sentPongs` are for PINGs handed to the transport; `queuedPongs` for PINGs
@@ -105,10 +106,11 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
   ) {
     this.parser = new Parser(this);
     this.heartbeat = new Heartbeat(this, options.pingInterval, options.maxPingOut);
+    this.parseServer = serverParser(factory);
     this.pool = new ServerPool(
       options.servers,
       !options.noRandomize,
-      (url) => parseServer(url, factory.defaultPort),
+      (url) => this.parseServer(url, this.transport?.isEncrypted()),
     );
     this.dialLoop = new DialLoop(this);
   }
@@ -164,7 +166,7 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     this.parser.reset();
 
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => settle(new TimeoutError()), this.options.timeout);
+      const timer = setTimeout(() => settle(this.handshakeTimeout(server)), this.options.timeout);
       const settle = (err?: Error) => {
         if (this.handshake !== settle) return;
         this.handshake = undefined;
@@ -188,13 +190,26 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     });
   }
 
+  /** A TimeoutError that says which step did not finish, and the likely cause. */
+  private handshakeTimeout(server: ServerEntry): TimeoutError {
+    const err = new TimeoutError();
+    const ms = this.options.timeout;
+    err.message = this.info === undefined
+      ? `timeout: no INFO from ${server.listen} within ${ms} ms; is it a NATS client port? ` +
+        "(a websocket port waits for an HTTP upgrade: use wsconnect() for it)"
+      : `timeout: ${server.listen} did not complete the handshake within ${ms} ms`;
+    return err;
+  }
+
   private targetFor(server: ServerEntry, hostname: string): DialTarget {
-    return {
+    const target: DialTarget = {
       hostname,
       port: server.port,
       tlsName: server.tlsName || server.hostname,
       tls: this.options.tls,
     };
+    if (server.url !== undefined) target.url = server.url;
+    return target;
   }
 
   /** SUB for every live subscription (with its remaining max), ahead of anything buffered. */
@@ -343,6 +358,13 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     // once close() is called nothing more is delivered
     if (this.state === State.Closing || this.state === State.Closed) return;
     this.heartbeat.alive = true;
+    if (this.info === undefined && this.handshake && startsWithHttp(chunk)) {
+      this.fail(new ConnectionError(
+        `${this.getServer()} answered with HTTP, not NATS: it is a websocket or HTTP port; ` +
+          "use wsconnect() for a websocket listener, or the server's client port with connect()",
+      ));
+      return;
+    }
     try {
       this.parser.parse(chunk);
     } catch (err) {
@@ -718,4 +740,12 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
 
 function isIpLiteral(host: string): boolean {
   return host.includes(":") || /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
+}
+
+const HTTP = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
+
+function startsWithHttp(chunk: Uint8Array): boolean {
+  if (chunk.length < HTTP.length) return false;
+  for (let i = 0; i < HTTP.length; i++) if (chunk[i] !== HTTP[i]) return false;
+  return true;
 }

@@ -33,6 +33,20 @@ export interface ServerAddress {
   src: string;
   /** a `tls://` URL: this server requires TLS */
   tls?: boolean;
+  /** the full URL to dial, for transports that take URLs (websocket) */
+  url?: string;
+}
+
+/**
+ * How a transport's server strings become addresses: its own URL parser
+ * (websocket URLs) or host:port. `encrypted` tells a gossiped URL's parser
+ * whether the current connection is secure.
+ */
+export function serverParser(factory: TransportFactory): (url: string, encrypted?: boolean) => ServerAddress {
+  return (url, encrypted) => {
+    factory.checkUrl?.(url);
+    return factory.parseUrl ? factory.parseUrl(url, encrypted) : parseServer(url, factory.defaultPort);
+  };
 }
 
 export interface ParsedOptions {
@@ -159,10 +173,10 @@ export function parseOptions(
     }
     urls = [`${DEFAULT_HOST}:${o.port}`];
   } else {
-    urls = [`${DEFAULT_HOST}:${factory.defaultPort}`];
+    urls = [factory.defaultServer ?? `${DEFAULT_HOST}:${factory.defaultPort}`];
   }
-  for (const u of urls) factory.checkUrl?.(u);
-  const servers = urls.map((u) => parseServer(u, factory.defaultPort));
+  const parse = serverParser(factory);
+  const servers = urls.map((u) => parse(u));
   if (o.tls !== undefined && o.tls !== null && typeof o.tls !== "object") {
     throw InvalidArgumentError.format("tls", "must be an object of TLS options, or null");
   }

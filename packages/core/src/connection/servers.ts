@@ -11,6 +11,8 @@ export class ServerEntry implements Server {
   readonly listen: string;
   readonly src: string;
   readonly gossiped: boolean;
+  /** the full URL, for transports that dial URLs */
+  readonly url: string | undefined;
   tlsName = "";
   /** failed attempts since the last successful connect */
   reconnects = 0;
@@ -25,6 +27,7 @@ export class ServerEntry implements Server {
     this.port = addr.port;
     this.listen = addr.listen;
     this.src = addr.src;
+    this.url = addr.url;
     this.gossiped = gossiped;
   }
 

@@ -6,6 +6,7 @@
  */
 
 import type { TlsOptions } from "../api/types.js";
+import type { ServerAddress } from "../connection/options.js";
 
 /** Where to dial. */
 export interface DialTarget {
@@ -16,6 +17,8 @@ export interface DialTarget {
   tlsName: string;
   /** TLS options from the connection options (runtime specific fields pass through) */
   tls?: TlsOptions | null;
+  /** the full URL, for transports that dial URLs (websocket) */
+  url?: string;
 }
 
 /** The engine's side of the pipe. */
@@ -66,6 +69,14 @@ export interface TransportFactory {
   create(): Transport;
   /** the port used when a server URL names none (4222 for TCP) */
   defaultPort: number;
+  /** the server used when the options name none (default `127.0.0.1:<defaultPort>`) */
+  defaultServer?: string;
+  /**
+   * Parses a server string into an address (default: host:port with
+   * `defaultPort`). `encrypted` says, for a URL gossiped by the cluster,
+   * whether the current connection is secure.
+   */
+  parseUrl?(url: string, encrypted?: boolean): ServerAddress;
   /** Checks a server URL before anything is dialed; throws InvalidArgumentError for one this transport cannot use. */
   checkUrl?(url: string): void;
   /** Resolves a hostname to all its addresses (runtimes with DNS access); IP literals are not passed. */

@@ -1,0 +1,227 @@
+/**
+ * The W3C WebSocket transport and `wsconnect()`: the same NatsConnection
+ * over a WebSocket (browsers, Deno, Bun, Node 22+, or any socket from
+ * `wsFactory`, e.g. the `ws` package on Node 20).
+ */
+import { NatsConnectionImpl } from "../api/connection.js";
+import type { ConnectionOptions, NatsConnection } from "../api/types.js";
+import type { ServerAddress } from "../connection/options.js";
+import { ConnectionError, InvalidArgumentError } from "../errors.js";
+import { VERSION } from "../version.js";
+import type { DialTarget, Transport, TransportFactory, TransportListener } from "./transport.js";
+
+/** Makes the socket for a URL; `encrypted` says whether it is a secure socket. */
+export type WsSocketFactory = (
+  url: string,
+  opts: WsConnectionOptions,
+) => Promise<{ socket: WebSocket; encrypted: boolean }>;
+
+export interface WsConnectionOptions extends ConnectionOptions {
+  wsFactory?: WsSocketFactory;
+}
+
+/** `bufferedAmount` above which write() reports backpressure. */
+const HIGH_WATER = 1024 * 1024;
+/** W3C WebSocket has no drain event: how often bufferedAmount is checked while above the mark. */
+const DRAIN_POLL_MS = 5;
+
+/**
+ * Normalises a server string to a websocket URL: no scheme means `wss://`
+ * (port 443); `ws://`, `http://` and `nats://` mean `ws:` (port 80); `wss://`,
+ * `https://` and `tls://` mean `wss:` (port 443). Path and query are kept.
+ * A gossiped `host:port` takes the scheme of the current connection.
+ */
+export function wsUrlParseFn(u: string, encrypted?: boolean): ServerAddress {
+  if (typeof u !== "string" || u.trim() === "") {
+    throw InvalidArgumentError.format("servers", "entries must be non-empty strings");
+  }
+  const src = u;
+  let s = u.trim();
+  const m = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s);
+  let secure = encrypted ?? true;
+  if (m) {
+    const scheme = m[1].toLowerCase();
+    if (scheme === "ws" || scheme === "http" || scheme === "nats") secure = false;
+    else if (scheme === "wss" || scheme === "https" || scheme === "tls") secure = true;
+    else throw InvalidArgumentError.format("servers", `has an unsupported URL scheme '${scheme}://'`);
+    s = s.slice(m[0].length);
+  }
+  let url: URL;
+  try {
+    url = new URL(`${secure ? "wss" : "ws"}://${s}`);
+  } catch {
+    throw InvalidArgumentError.format("servers", `entry is not a valid URL: '${src}'`);
+  }
+  if (url.username || url.password) {
+    throw InvalidArgumentError.format("servers", "must not contain credentials; use the 'user'/'pass' or 'token' options");
+  }
+  const port = url.port ? Number(url.port) : secure ? 443 : 80;
+  const hostname = url.hostname.replace(/^\[|\]$/g, "");
+  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  const full = `${secure ? "wss" : "ws"}://${host}:${port}${url.pathname}${url.search}`;
+  return { hostname, port, listen: `${host}:${port}`, src, url: full };
+}
+
+export class WsTransport implements Transport {
+  readonly lang = "quicknats.ws";
+  readonly version = VERSION;
+  private socket: WebSocket | undefined;
+  private encrypted = false;
+  private listener: TransportListener | undefined;
+  private error: Error | undefined;
+  private drainTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly opts: WsConnectionOptions) {}
+
+  async connect(target: DialTarget, listener: TransportListener): Promise<void> {
+    const url = target.url ?? `wss://${target.hostname}:${target.port}/`;
+    let socket: WebSocket;
+    if (this.opts.wsFactory) {
+      const made = await this.opts.wsFactory(url, this.opts);
+      socket = made.socket;
+      this.encrypted = made.encrypted;
+    } else {
+      if (typeof globalThis.WebSocket !== "function") {
+        throw new ConnectionError(
+          "no global WebSocket in this runtime: pass 'wsFactory' (e.g. with the 'ws' package on Node < 22)",
+        );
+      }
+      socket = new WebSocket(url);
+      this.encrypted = url.startsWith("wss:");
+    }
+    socket.binaryType = "arraybuffer";
+    this.socket = socket;
+    // listen before the socket opens: the server's INFO can arrive with the upgrade response
+    this.listener = listener;
+    socket.onmessage = (e: MessageEvent) => this.onMessage(e);
+    await new Promise<void>((resolve, reject) => {
+      if (socket.readyState === 1) {
+        resolve();
+        return;
+      }
+      socket.onopen = () => resolve();
+      socket.onerror = () => {
+        reject(new ConnectionError(
+          `websocket connection to ${url} failed: is it a websocket listener? ` +
+            "(a NATS client port is not: use connect() for it, or the server's websocket { listen } port)",
+        ));
+      };
+      socket.onclose = (e) => {
+        reject(new ConnectionError(`websocket connection to ${url} closed before opening (code ${e.code})`));
+      };
+    });
+    socket.onerror = () => {
+      if (!this.error) this.error = new ConnectionError(`websocket error on ${url}`);
+    };
+    socket.onclose = (e: CloseEvent) => {
+      this.stopDrainPoll();
+      if (!this.error && e.code !== 1000 && e.code !== 1005) {
+        this.error = new ConnectionError(`websocket closed with code ${e.code}${e.reason ? `: ${e.reason}` : ""}`);
+      }
+      const l = this.listener;
+      this.listener = undefined;
+      l?.onClose(this.error);
+    };
+  }
+
+  private onMessage(e: MessageEvent): void {
+    const data = e.data;
+    const l = this.listener;
+    if (!l) return;
+    if (data instanceof ArrayBuffer) {
+      l.onData(new Uint8Array(data));
+    } else if (typeof data === "string") {
+      // the NATS websocket listener sends binary frames; text is still protocol bytes
+      l.onData(new TextEncoder().encode(data));
+    } else if (ArrayBuffer.isView(data)) {
+      l.onData(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    }
+  }
+
+  write(bytes: Uint8Array): boolean {
+    const s = this.socket;
+    if (!s || s.readyState !== 1) return false;
+    s.send(bytes);
+    if (s.bufferedAmount > HIGH_WATER) {
+      this.startDrainPoll();
+      return false;
+    }
+    return true;
+  }
+
+  get pendingBytes(): number {
+    return this.socket?.bufferedAmount ?? 0;
+  }
+
+  isEncrypted(): boolean {
+    return this.encrypted;
+  }
+
+  close(): void {
+    this.closeSocket();
+  }
+
+  destroy(err?: Error): void {
+    if (err && !this.error) this.error = err;
+    this.closeSocket();
+  }
+
+  private closeSocket(): void {
+    const s = this.socket;
+    if (!s || s.readyState >= 2) {
+      // closing or closed already: make sure the engine hears of it
+      if (s?.readyState === 3) {
+        const l = this.listener;
+        this.listener = undefined;
+        l?.onClose(this.error);
+      }
+      return;
+    }
+    // what was sent is still delivered before the close handshake
+    s.close(1000);
+  }
+
+  private startDrainPoll(): void {
+    if (this.drainTimer !== undefined) return;
+    this.drainTimer = setInterval(() => {
+      const s = this.socket;
+      if (!s || s.bufferedAmount <= HIGH_WATER / 2) {
+        this.stopDrainPoll();
+        this.listener?.onDrain();
+      }
+    }, DRAIN_POLL_MS);
+  }
+
+  private stopDrainPoll(): void {
+    if (this.drainTimer !== undefined) clearInterval(this.drainTimer);
+    this.drainTimer = undefined;
+  }
+}
+
+/** The websocket transport factory for one connection's options. */
+export function wsTransportFactory(opts: WsConnectionOptions): TransportFactory {
+  return {
+    create: () => new WsTransport(opts),
+    defaultPort: 443,
+    defaultServer: "wss://127.0.0.1:443",
+    parseUrl: wsUrlParseFn,
+  };
+}
+
+/**
+ * Connects over a W3C WebSocket. Servers are websocket URLs (`wss://` by
+ * default). `tls` cannot be set: the WebSocket (or `wsFactory`) does TLS.
+ */
+export function wsconnect(opts: WsConnectionOptions = {}): Promise<NatsConnection> {
+  if (opts.tls !== undefined && opts.tls !== null) {
+    return Promise.reject(
+      InvalidArgumentError.format("tls", "is not configurable on w3c websocket connections"),
+    );
+  }
+  if (opts.wsFactory !== undefined && typeof opts.wsFactory !== "function") {
+    return Promise.reject(InvalidArgumentError.format("wsFactory", "must be a function"));
+  }
+  // the socket does TLS itself: the engine must not try to upgrade
+  const o: ConnectionOptions = { ...opts, tls: null };
+  return NatsConnectionImpl.connect(o, wsTransportFactory(opts));
+}
