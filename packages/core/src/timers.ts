@@ -81,3 +81,81 @@ export function nanos(ms: number): number {
 }
 
 export type Nanos = number;
+
+/** A timeout registered with a TimerWheel; `cancel()` is O(1). */
+export interface WheelTimer {
+  cancel(): void;
+}
+
+class WheelEntry implements WheelTimer {
+  constructor(public fn: (() => void) | undefined) {}
+  cancel(): void {
+    this.fn = undefined;
+  }
+}
+
+/**
+ * Many timeouts on one `setTimeout`: entries go into buckets of `resolution`
+ * ms, and one timer fires for the earliest bucket. Cancelling (the common
+ * case: the reply came) only clears a field. Timeouts fire up to
+ * `resolution` ms late, never early. (undici's lib/util/timers.js does the
+ * same for its socket timeouts.) One wheel per connection: no global state.
+ */
+export class TimerWheel {
+  private readonly buckets = new Map<number, WheelEntry[]>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private nextTick = Number.POSITIVE_INFINITY;
+  private readonly fire = () => this.onTimer();
+
+  constructor(private readonly resolution = 10) {}
+
+  /** Calls `fn` after at least `ms`. */
+  add(ms: number, fn: () => void): WheelTimer {
+    const entry = new WheelEntry(fn);
+    const tick = Math.ceil((Date.now() + ms) / this.resolution);
+    const bucket = this.buckets.get(tick);
+    if (bucket) bucket.push(entry);
+    else this.buckets.set(tick, [entry]);
+    if (tick < this.nextTick) this.schedule(tick);
+    return entry;
+  }
+
+  /** Drops every pending timeout (connection closed). */
+  clear(): void {
+    this.buckets.clear();
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.nextTick = Number.POSITIVE_INFINITY;
+  }
+
+  private schedule(tick: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.nextTick = tick;
+    this.timer = setTimeout(this.fire, Math.max(0, tick * this.resolution - Date.now()));
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    this.nextTick = Number.POSITIVE_INFINITY;
+    const now = Math.floor(Date.now() / this.resolution);
+    const due: WheelEntry[][] = [];
+    let next = Number.POSITIVE_INFINITY;
+    for (const [tick, bucket] of this.buckets) {
+      if (tick <= now) {
+        due.push(bucket);
+        this.buckets.delete(tick);
+      } else if (tick < next) {
+        next = tick;
+      }
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.schedule(next);
+    for (const bucket of due) {
+      for (const e of bucket) {
+        const fn = e.fn;
+        if (fn === undefined) continue;
+        e.fn = undefined;
+        fn();
+      }
+    }
+  }
+}

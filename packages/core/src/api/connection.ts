@@ -114,7 +114,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   }
 
   onClosed(err: Error | undefined): void {
-    this.mux.failAll(new RequestError("connection closed", { cause: new ClosedConnectionError() }));
+    this.mux.close(new RequestError("connection closed", { cause: new ClosedConnectionError() }));
     for (const sub of [...this.subscriptions]) sub.finish();
     this.subscriptions.clear();
     this.mux.subscription()?.finish();
@@ -327,7 +327,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     }
     if (opts.noMux) return this.requestNoMux(subject, payload, opts, timeout);
 
-    const req = new SingleRequest(subject, timeout);
+    const req = new SingleRequest(subject, timeout, this.mux.timers);
     const reply = this.mux.add(req);
     req.onDone = () => this.mux.remove(reply);
     try {

@@ -9,6 +9,7 @@ import {
   RequestError,
   requestTimeoutError,
 } from "../errors.js";
+import { TimerWheel, type WheelTimer } from "../timers.js";
 import { createInbox } from "./inbox.js";
 import type { MsgImpl } from "./msg.js";
 import { QueuedIteratorImpl } from "./queued-iterator.js";
@@ -35,6 +36,8 @@ export class RequestMux {
   private prefix = "";
   private readonly pending = new Map<string, PendingRequest>();
   private counter = 0;
+  /** the timeouts of this connection's requests, on one timer */
+  readonly timers = new TimerWheel();
 
   constructor(
     private readonly host: SubscriptionHost,
@@ -109,26 +112,30 @@ export class RequestMux {
     this.pending.clear();
     for (const r of reqs) r.fail(err);
   }
+
+  /** The connection closed: every request fails, no timer is left behind. */
+  close(err: Error): void {
+    this.failAll(err);
+    this.timers.clear();
+  }
 }
 
 /** A request that waits for one reply. */
 export class SingleRequest implements PendingRequest {
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: WheelTimer | undefined;
   private resolve!: (m: Msg) => void;
   private reject!: (err: Error) => void;
   readonly promise: Promise<Msg>;
   /** called once the request is settled (to remove it from the mux) */
   onDone: (() => void) | undefined;
 
-  constructor(readonly subject: string, timeout: number) {
+  constructor(readonly subject: string, timeout: number, timers: TimerWheel) {
     this.promise = new Promise<Msg>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.fail(requestTimeoutError());
-    }, timeout);
+    // the error object is made only if the timer fires
+    this.timer = timers.add(timeout, () => this.fail(requestTimeoutError()));
   }
 
   onReply(m: Msg): boolean {
@@ -151,7 +158,7 @@ export class SingleRequest implements PendingRequest {
   private settle(): boolean {
     if (this.settled) return false;
     this.settled = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     this.onDone?.();
     return true;
