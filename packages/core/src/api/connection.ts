@@ -154,8 +154,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     }
     const parse = serverParser(this.factory);
     const addrs = servers.map((u) => parse(u));
-    const changed = this.engine.pool.replace(addrs);
-    if (changed) this.onStatus({ type: "update", added: changed.added, deleted: changed.deleted });
+    this.engine.pool.replace(addrs);
   }
 
   /** Drops the current connection and connects again (to the next server of the pool). */

@@ -133,24 +133,24 @@ export class ServerPool {
     return { added, deleted };
   }
 
-  /** Replaces the user's servers (setServers); gossiped ones and the current one stay. */
-  replace(addrs: ServerAddress[]): ServersChanged | undefined {
-    const next = addrs.map((a) => new ServerEntry(a, false));
-    const byListen = new Map(next.map((s) => [s.listen, s]));
-    const deleted: string[] = [];
-    const kept = this.servers.filter((s) => {
-      if (s.gossiped || s === this.current) return true;
-      if (byListen.has(s.listen)) {
-        byListen.delete(s.listen);
-        return true;
-      }
-      deleted.push(s.listen);
-      return false;
+  /**
+   * setServers(): the pool becomes exactly `addrs` (as in the official
+   * client). Servers already known keep their state; the connection stays
+   * up, and the next dial starts from the new list.
+   */
+  replace(addrs: ServerAddress[]): void {
+    const known = new Map(this.servers.map((s) => [s.listen, s]));
+    if (this.current) known.set(this.current.listen, this.current);
+    const next = addrs.map((a) => {
+      const old = known.get(a.listen);
+      if (!old) return new ServerEntry(a, false);
+      const entry = new ServerEntry(a, false);
+      entry.tlsName = old.tlsName;
+      entry.didConnect = old.didConnect;
+      entry.lastConnect = old.lastConnect;
+      if (old === this.current) this.current = entry;
+      return entry;
     });
-    const added = [...byListen.values()];
-    if (this.randomize) shuffle(added);
-    this.servers = [...kept, ...added];
-    if (added.length === 0 && deleted.length === 0) return undefined;
-    return { added: added.map((s) => s.listen), deleted };
+    this.servers = this.randomize ? shuffle(next) : next;
   }
 }

@@ -1,0 +1,173 @@
+// Outbound backpressure: a publisher faster than the socket (here: a paused
+// server) is stopped at `maxOutboundBytes` with a ConnectionError instead of
+// buffering without bound; `await nc.ready()` waits for room; nothing accepted
+// is lost once the server resumes.
+import { after, before, describe, it, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import {
+  ConnectionError,
+  connect,
+  InvalidArgumentError,
+  type NatsConnection,
+  type NodeConnectionOptions,
+} from "@quicknats/node";
+import { NatsServer } from "../helpers/nats-server.js";
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+const MiB = 1024 * 1024;
+
+/** Rejects if `p` has not settled within `ms`. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Polls `check` every 10 ms until it returns true; fails after `ms`. */
+async function eventually(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) assert.fail(`${what}: not true within ${ms} ms`);
+    await sleep(10);
+  }
+}
+
+/** `v8.setFlagsFromString` + a fresh context reaches gc() without --expose-gc. */
+function gcFn(): () => void {
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+}
+
+describe("outbound backpressure", () => {
+  let srv: NatsServer;
+  before(async () => {
+    srv = await NatsServer.start();
+  });
+  after(async () => {
+    srv.resume(); // a no-op unless a test failed while it was paused
+    await srv.stop();
+  });
+
+  async function open(t: TestContext, opts: NodeConnectionOptions = {}): Promise<NatsConnection> {
+    const nc = await connect({ servers: srv.url, ...opts });
+    t.after(() => nc.close());
+    return nc;
+  }
+
+  /** A subscriber on its own connection, counting what reaches the server and comes back. */
+  async function counter(t: TestContext, subject: string): Promise<{ count: () => number }> {
+    const sc = await open(t);
+    let n = 0;
+    sc.subscribe(subject, { callback: () => { n++; } });
+    await sc.flush();
+    return { count: () => n };
+  }
+
+  it("publish() throws once maxOutboundBytes wait, memory stays bounded, ready() resolves after resume", async (t) => {
+    const gc = gcFn();
+    const sub = await counter(t, "bp.paused");
+    const nc = await open(t, { maxOutboundBytes: MiB });
+    const payload = new Uint8Array(1024);
+    await nc.flush();
+    assert.equal(await within(nc.ready(), 500, "ready() with an empty queue"), undefined);
+
+    gc();
+    const rss0 = process.memoryUsage().rss;
+    let peak = 0;
+    await srv.pause();
+    let accepted = 0;
+    let thrown: unknown;
+    let readyDone = false;
+    let ready: Promise<void> | undefined;
+    try {
+      // the kernel's socket buffers take some MB first; then our queue fills
+      for (let i = 0; i < 200_000; i++) {
+        try {
+          nc.publish("bp.paused", payload);
+          accepted++;
+        } catch (err) {
+          thrown = err;
+          break;
+        }
+        if (i % 256 === 0) {
+          await tick(); // lets the socket write what it can
+          peak = Math.max(peak, process.memoryUsage().rss - rss0);
+        }
+      }
+      peak = Math.max(peak, process.memoryUsage().rss - rss0);
+      assert.ok(thrown instanceof ConnectionError, `publish() throws a ConnectionError (got ${thrown}, after ${accepted})`);
+      assert.match((thrown as Error).message, /ready\(\)/);
+      assert.ok(peak < 50 * MiB, `RSS grew by ${(peak / MiB).toFixed(1)} MiB for ${accepted} KiB accepted`);
+      assert.throws(() => nc.publish("bp.paused", payload), ConnectionError, "still full");
+      assert.equal(nc.isClosed(), false, "backpressure does not close the connection");
+
+      ready = nc.ready().then(() => {
+        readyDone = true;
+      });
+      await sleep(300);
+      assert.equal(readyDone, false, "ready() waits while the server reads nothing");
+    } finally {
+      srv.resume();
+    }
+    await within(ready!, 10_000, "ready() after resume");
+
+    for (let i = 0; i < 100; i++) nc.publish("bp.paused", payload);
+    accepted += 100;
+    await within(nc.flush(), 10_000, "flush");
+    await eventually(() => sub.count() === accepted, 10_000, `${accepted} delivered (have ${sub.count()})`);
+    await sleep(50);
+    assert.equal(sub.count(), accepted, "everything accepted was delivered, nothing more");
+  });
+
+  it("a publisher that awaits ready() never sees the error, across a pause", async (t) => {
+    const sub = await counter(t, "bp.polite");
+    const nc = await open(t, { maxOutboundBytes: MiB });
+    const payload = new Uint8Array(1024);
+    const N = 20_000; // 20 MB through a 1 MiB queue
+    let paused = false;
+    let sawBackpressure = false;
+    try {
+      for (let i = 0; i < N; i++) {
+        nc.publish("bp.polite", payload);
+        if (i % 100 === 99) {
+          const r = nc.ready();
+          let settled = false;
+          void r.then(() => { settled = true; });
+          await tick();
+          if (!settled) sawBackpressure = true;
+          await within(r, 10_000, "ready()");
+        }
+        if (i === 2000) {
+          await srv.pause();
+          paused = true;
+          setTimeout(() => {
+            srv.resume();
+            paused = false;
+          }, 500);
+        }
+      }
+    } finally {
+      if (paused) srv.resume();
+    }
+    await within(nc.flush(), 10_000, "flush");
+    await eventually(() => sub.count() === N, 10_000, `${N} delivered (have ${sub.count()})`);
+    assert.ok(sawBackpressure, "ready() did have to wait at some point");
+  });
+
+  it("maxOutboundBytes must be a positive number", async () => {
+    await assert.rejects(connect({ servers: srv.url, maxOutboundBytes: 0 }), InvalidArgumentError);
+    await assert.rejects(connect({ servers: srv.url, maxOutboundBytes: -1 }), InvalidArgumentError);
+  });
+
+  it("ready() rejects once the connection is closed", async (t) => {
+    const nc = await open(t);
+    await nc.close();
+    await assert.rejects(nc.ready());
+  });
+});

@@ -1,0 +1,751 @@
+// Reconnection against a real nats-server that is killed, restarted, paused or
+// that closes the connection itself: status events, what survives a reconnect
+// (subscriptions, auto-unsubscribe counts, the reconnect buffer, flush(),
+// requests in flight), giving up, and the dial options (waitOnFirstConnect,
+// reconnectDelayHandler, reconnectToServer).
+import { describe, it, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import net from "node:net";
+import {
+  AuthorizationError,
+  ConnectionError,
+  connect,
+  type Msg,
+  type NatsConnection,
+  type NodeConnectionOptions,
+  type Server,
+  type ServerInfo,
+  type Status,
+} from "@quicknats/node";
+import { NatsServer, startCluster, stopAll, waitForRoutes } from "../helpers/nats-server.js";
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Rejects if `p` has not settled within `ms`. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Polls `check` every 10 ms until it returns true; fails after `ms`. */
+async function eventually(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) assert.fail(`${what}: not true within ${ms} ms`);
+    await sleep(10);
+  }
+}
+
+/** Every status event of a connection, with the time it was seen. */
+class StatusLog {
+  readonly events: { status: Status; at: number }[] = [];
+  constructor(nc: NatsConnection) {
+    void (async () => {
+      for await (const s of nc.status()) this.events.push({ status: s, at: Date.now() });
+    })();
+  }
+  types(): string[] {
+    return this.events.map((e) => e.status.type);
+  }
+  count(type: Status["type"]): number {
+    return this.events.filter((e) => e.status.type === type).length;
+  }
+  /** Index of the first `type` event at or after `from`; waits up to `ms` for it. */
+  async waitFor(type: Status["type"], ms: number, from = 0): Promise<number> {
+    let found = -1;
+    await eventually(() => {
+      found = this.events.findIndex((e, i) => i >= from && e.status.type === type);
+      return found >= 0;
+    }, ms, `status '${type}' (seen: ${this.types().join(",")})`);
+    return found;
+  }
+  get(i: number): Status {
+    return this.events[i].status;
+  }
+}
+
+/** Short timings: a restarted server is found within ~50 ms. */
+const FAST: NodeConnectionOptions = {
+  reconnectTimeWait: 50,
+  reconnectJitter: 0,
+  maxReconnectAttempts: -1,
+  timeout: 2000,
+};
+
+async function startServer(t: TestContext, config: Record<string, unknown> = {}): Promise<NatsServer> {
+  const srv = await NatsServer.start(config);
+  t.after(() => srv.stop());
+  return srv;
+}
+
+async function open(t: TestContext, opts: NodeConnectionOptions): Promise<NatsConnection> {
+  const nc = await connect(opts);
+  t.after(() => nc.close());
+  return nc;
+}
+
+/** A port nothing listens on (bound, then freed). */
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => resolve());
+  });
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Kills the server and waits until the client has noticed (`disconnect`); returns the event's index. */
+async function killAndWait(srv: NatsServer, log: StatusLog, from = 0): Promise<number> {
+  await srv.kill();
+  return log.waitFor("disconnect", 3000, from);
+}
+
+/** Restarts the server and waits for the client's `reconnect`; returns the event's index. */
+async function restartAndWait(srv: NatsServer, log: StatusLog, from = 0): Promise<number> {
+  await srv.restart();
+  return log.waitFor("reconnect", 5000, from);
+}
+
+describe("reconnect after the server restarts", () => {
+  it("emits disconnect, reconnecting, reconnect in order, and subscriptions keep receiving", async (t) => {
+    const srv = await startServer(t);
+    const nc = await open(t, { servers: srv.url, ...FAST });
+    const log = new StatusLog(nc);
+    const got: string[] = [];
+    nc.subscribe("rc.keep", { callback: (_err, m) => got.push(m.string()) });
+    await nc.flush();
+
+    const d = await killAndWait(srv, log);
+    await sleep(200); // a few failed attempts while the server is down
+    const r = await restartAndWait(srv, log, d);
+
+    assert.deepEqual(log.get(d), { type: "disconnect", server: srv.hostport });
+    assert.deepEqual(log.get(r), { type: "reconnect", server: srv.hostport });
+    const seq = log.types().filter((ty) => ty === "disconnect" || ty === "reconnecting" || ty === "reconnect");
+    assert.equal(seq[0], "disconnect", seq.join(","));
+    assert.equal(seq.at(-1), "reconnect", seq.join(","));
+    const middle = seq.slice(1, -1);
+    assert.ok(middle.length >= 2, `several failed attempts while down: ${seq.join(",")}`);
+    assert.ok(middle.every((ty) => ty === "reconnecting"), seq.join(","));
+    assert.equal(nc.isClosed(), false);
+    assert.equal(nc.getServer(), srv.hostport);
+
+    // the SUB was re-sent: another connection's messages reach it
+    const nc2 = await open(t, { servers: srv.url });
+    for (let i = 0; i < 10; i++) nc2.publish("rc.keep", `m${i}`);
+    await nc2.flush();
+    await nc.flush(); // the server wrote nc's MSGs before this PONG
+    assert.deepEqual(got, Array.from({ length: 10 }, (_, i) => `m${i}`));
+    const connz = await srv.connz({ subs: true });
+    const withSub = (connz.connections as { subscriptions_list?: string[] }[])
+      .filter((c) => (c.subscriptions_list ?? []).includes("rc.keep"));
+    assert.equal(withSub.length, 1, "the restarted server knows the subscription");
+  });
+
+  it("re-sends an auto-unsubscribe subscription with its remaining count", async (t) => {
+    const srv = await startServer(t);
+    const nc = await open(t, { servers: srv.url, ...FAST });
+    const log = new StatusLog(nc);
+    const got: number[] = [];
+    const sub = nc.subscribe("rc.max", { max: 10, callback: (_err, m) => got.push(Number(m.string())) });
+    for (let i = 0; i < 4; i++) nc.publish("rc.max", String(i));
+    await nc.flush();
+    assert.deepEqual(got, [0, 1, 2, 3]);
+
+    const d = await killAndWait(srv, log);
+    await restartAndWait(srv, log, d);
+
+    const inBefore = nc.stats().inMsgs;
+    const nc2 = await open(t, { servers: srv.url });
+    for (let i = 4; i < 24; i++) nc2.publish("rc.max", String(i));
+    await nc2.flush();
+    await nc.flush();
+    await sleep(50);
+    assert.deepEqual(got, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.equal(sub.getReceived(), 10);
+    assert.equal(sub.isClosed(), true);
+    // the server itself stopped after 6 (UNSUB sid 6 was re-sent), not the client filtering 20
+    assert.equal(nc.stats().inMsgs - inBefore, 6, "messages the server sent after the reconnect");
+  });
+
+  it("delivers everything published while disconnected, in order, after the reconnect", async (t) => {
+    const srv = await startServer(t);
+    const nc = await open(t, { servers: srv.url, ...FAST });
+    const log = new StatusLog(nc);
+    const got: number[] = [];
+    nc.subscribe("rc.buf", { callback: (_err, m) => got.push(Number(m.string())) });
+    await nc.flush();
+
+    const d = await killAndWait(srv, log);
+    for (let i = 0; i < 1000; i++) nc.publish("rc.buf", String(i));
+    assert.equal(got.length, 0);
+    await restartAndWait(srv, log, d);
+    await within(nc.flush(), 3000, "flush after reconnect");
+    await eventually(() => got.length >= 1000, 3000, `1000 messages (have ${got.length})`);
+    await sleep(50);
+    assert.equal(got.length, 1000, "no duplicates");
+    assert.deepEqual(got, Array.from({ length: 1000 }, (_, i) => i));
+  });
+
+  it("reconnectBufSize: 0 makes publish() throw while disconnected", async (t) => {
+    const srv = await startServer(t);
+    const nc = await open(t, { servers: srv.url, ...FAST, reconnectBufSize: 0 });
+    const log = new StatusLog(nc);
+    const got: string[] = [];
+    nc.subscribe("rc.nobuf", { callback: (_err, m) => got.push(m.string()) });
+    await nc.flush();
+
+    const d = await killAndWait(srv, log);
+    assert.throws(() => nc.publish("rc.nobuf", "lost"), ConnectionError);
+    await restartAndWait(srv, log, d);
+    nc.publish("rc.nobuf", "after");
+    await nc.flush();
+    assert.deepEqual(got, ["after"]);
+  });
+
+  it("a small reconnectBufSize throws once full and keeps what fit", async (t) => {
+    const srv = await startServer(t);
+    const nc = await open(t, { servers: srv.url, ...FAST, reconnectBufSize: 1024 });
+    const log = new StatusLog(nc);
+    const got: number[] = [];
+    nc.subscribe("rc.small", { callback: (_err, m) => got.push(Number(m.string())) });
+    await nc.flush();
+
+    const d = await killAndWait(srv, log);
+    let accepted = 0;
+    let thrown: unknown;
+    for (let i = 0; i < 100; i++) {
+      try {
+        nc.publish("rc.small", String(i).padStart(100, "0")); // ~120 bytes a frame
+        accepted++;
+      } catch (err) {
+        thrown = err;
+        break;
+      }
+    }
+    assert.ok(thrown instanceof ConnectionError, `publish throws a ConnectionError once full (got ${thrown})`);
+    assert.ok(accepted >= 5 && accepted <= 9, `about 1024 / 120 frames fit, accepted ${accepted}`);
+    // still full: the refused message was not kept, nor is the next one
+    assert.throws(() => nc.publish("rc.small", String(999).padStart(100, "0")), ConnectionError);
+
+    await restartAndWait(srv, log, d);
+    await nc.flush();
+    await sleep(50);
+    assert.deepEqual(got, Array.from({ length: accepted }, (_, i) => i));
+  });
+
+  it("flush() issued while disconnected resolves after the reconnect", async (t) => {
+    const srv = await startServer(t);
+    const nc = await open(t, { servers: srv.url, ...FAST });
+    const log = new StatusLog(nc);
+    const d = await killAndWait(srv, log);
+
+    let outcome: string | undefined;
+    let reconnectSeen = false;
+    const p = nc.flush().then(
+      () => {
+        outcome = "resolved";
+        reconnectSeen = log.types().includes("reconnect");
+      },
+      (err) => {
+        outcome = `rejected: ${err}`;
+      },
+    );
+    await sleep(300);
+    assert.equal(outcome, undefined, "flush waits while disconnected");
+    await restartAndWait(srv, log, d);
+    await within(p, 3000, "flush");
+    assert.equal(outcome, "resolved");
+    assert.ok(reconnectSeen, "resolved after the reconnect");
+  });
+
+  it("a request in flight is answered after the reconnect, and one made while disconnected too", async (t) => {
+    const srv = await startServer(t);
+    const nc = await open(t, { servers: srv.url, ...FAST });
+    const log = new StatusLog(nc);
+    let held: Msg | undefined;
+    nc.subscribe("rc.svc.held", { callback: (_err, m) => { held = m; } });
+    nc.subscribe("rc.svc.echo", { callback: (_err, m) => { m.respond(`echo ${m.string()}`); } });
+    await nc.flush();
+
+    const inFlight = nc.request("rc.svc.held", "q", { timeout: 10_000 });
+    await eventually(() => held !== undefined, 2000, "the responder got the request");
+    const d = await killAndWait(srv, log);
+    const whileDown = nc.request("rc.svc.echo", "down", { timeout: 10_000 });
+    await restartAndWait(srv, log, d);
+
+    assert.ok(held!.respond("answer"));
+    const [a, b] = await within(Promise.all([inFlight, whileDown]), 5000, "requests");
+    assert.equal(a.string(), "answer");
+    assert.equal(b.string(), "echo down");
+  });
+});
+
+describe("requests while disconnected", () => {
+  it("a request in flight keeps its timer: it times out while the server is down", async (t) => {
+    const srv = await startServer(t);
+    const nc = await open(t, { servers: srv.url, ...FAST });
+    const log = new StatusLog(nc);
+    nc.subscribe("rc.silent", { callback: () => {} }); // receives, never answers
+    await nc.flush();
+    const start = Date.now();
+    const p = nc.request("rc.silent", "", { timeout: 600 });
+    p.catch(() => {});
+    await killAndWait(srv, log);
+    await assert.rejects(within(p, 3000, "request"), (err: Error) => {
+      assert.equal(err.name, "TimeoutError", String(err));
+      return true;
+    });
+    const elapsed = Date.now() - start;
+    assert.ok(elapsed >= 550 && elapsed < 2000, `timed out after its 600 ms, not at the disconnect (${elapsed} ms)`);
+    assert.equal(nc.isClosed(), false);
+  });
+});
+
+describe("giving up", () => {
+  it("maxReconnectAttempts: 3 closes after 3 attempts with an Error in closed()", async (t) => {
+    const srv = await startServer(t);
+    const nc = await connect({ servers: srv.url, maxReconnectAttempts: 3, reconnectTimeWait: 100, reconnectJitter: 0 });
+    t.after(() => nc.close());
+    const log = new StatusLog(nc);
+    const start = Date.now();
+    await srv.kill();
+    const err = await within(nc.closed(), 5000, "closed()");
+    const elapsed = Date.now() - start;
+    assert.ok(err instanceof ConnectionError, `closed() gives a ConnectionError (got ${err})`);
+    assert.equal(log.count("reconnecting"), 3, log.types().join(","));
+    assert.equal(log.count("reconnect"), 0);
+    assert.ok(elapsed >= 180, `3 attempts 100 ms apart take >= 200 ms (took ${elapsed})`);
+    assert.equal(nc.isClosed(), true);
+    await eventually(() => log.types().at(-1) === "close", 1000, "close status");
+  });
+
+  it("reconnect: false closes on disconnect with the cause in closed()", async (t) => {
+    const srv = await startServer(t);
+    const nc = await connect({ servers: srv.url, reconnect: false });
+    t.after(() => nc.close());
+    const log = new StatusLog(nc);
+    await srv.kill();
+    const err = await within(nc.closed(), 3000, "closed()");
+    assert.ok(err instanceof Error, `closed() gives an Error (got ${err})`);
+    assert.equal(nc.isClosed(), true);
+    await eventually(() => log.types().includes("close"), 1000, "close status");
+    assert.deepEqual(log.types().filter((ty) => ty !== "ping"), ["disconnect", "close"]);
+    assert.throws(() => nc.publish("x", "y"));
+  });
+
+  it("a server -ERR that closes the connection leads to a reconnect", async (t) => {
+    const srv = await startServer(t, { max_control_line: 256 });
+    const nc = await open(t, { servers: srv.url, ...FAST });
+    const log = new StatusLog(nc);
+    const got: string[] = [];
+    nc.subscribe("rc.err", { callback: (_err, m) => got.push(m.string()) });
+    await nc.flush();
+
+    nc.publish("rc." + "x".repeat(400), "too long a control line");
+    const e = await log.waitFor("error", 3000);
+    const err = (log.get(e) as { error: Error }).error;
+    assert.match(err.message, /maximum control line/i);
+    const d = await log.waitFor("disconnect", 3000, e);
+    await log.waitFor("reconnect", 3000, d);
+    assert.equal(nc.isClosed(), false);
+    nc.publish("rc.err", "ok");
+    await nc.flush();
+    assert.deepEqual(got, ["ok"]);
+  });
+
+  it("with reconnect: false the server's -ERR is the close reason", async (t) => {
+    const srv = await startServer(t, { max_control_line: 256 });
+    const nc = await connect({ servers: srv.url, reconnect: false });
+    t.after(() => nc.close());
+    nc.publish("rc." + "x".repeat(400), "too long a control line");
+    const err = await within(nc.closed(), 3000, "closed()");
+    assert.ok(err instanceof Error, `closed() gives an Error (got ${err})`);
+    assert.match(err.message, /maximum control line/i);
+  });
+});
+
+describe("authorization errors on reconnect", () => {
+  it("two authorization errors in a row from a server remove it, and the connection closes", async (t) => {
+    const srv = await startServer(t, { authorization: { token: "good" } });
+    let token = "good";
+    const nc = await connect({ servers: srv.url, ...FAST, authenticator: () => ({ auth_token: token }) });
+    t.after(() => nc.close());
+    const log = new StatusLog(nc);
+    token = "bad";
+    await nc.reconnect();
+    const err = await within(nc.closed(), 5000, "closed() (attempts with maxReconnectAttempts: -1 would never end otherwise)");
+    assert.ok(err instanceof AuthorizationError, `closed with an AuthorizationError (got ${err})`);
+    assert.equal(log.count("reconnecting"), 2, log.types().join(","));
+  });
+
+  it("ignoreAuthErrorAbort keeps trying after authorization errors", async (t) => {
+    const srv = await startServer(t, { authorization: { token: "good" } });
+    let token = "good";
+    const nc = await open(t, { servers: srv.url, ...FAST, ignoreAuthErrorAbort: true, authenticator: () => ({ auth_token: token }) });
+    const log = new StatusLog(nc);
+    token = "bad";
+    await nc.reconnect();
+    await eventually(() => log.count("reconnecting") >= 4, 3000, "several failed attempts");
+    assert.equal(nc.isClosed(), false);
+    token = "good";
+    await log.waitFor("reconnect", 3000);
+    await nc.flush();
+  });
+});
+
+describe("first connect", () => {
+  it("waitOnFirstConnect keeps trying until the server starts", async (t) => {
+    const port = await freePort();
+    const start = Date.now();
+    const pending = connect({ servers: `127.0.0.1:${port}`, waitOnFirstConnect: true, ...FAST });
+    let settled = false;
+    pending.then(() => { settled = true; }, () => { settled = true; });
+    await sleep(500);
+    assert.equal(settled, false, "still trying while nothing listens");
+    const srv = await startServer(t, { listen: `127.0.0.1:${port}` });
+    const nc = await within(pending, 5000, "connect()");
+    t.after(() => nc.close());
+    assert.ok(Date.now() - start >= 500);
+    assert.equal(nc.getServer(), srv.hostport);
+    const sub = nc.subscribe("rc.first", { max: 1 });
+    nc.publish("rc.first", "hi");
+    for await (const m of sub) assert.equal(m.string(), "hi");
+    assert.equal(sub.getReceived(), 1);
+  });
+
+  it("a hostname is resolved on each dial; noResolve leaves it to the transport", async (t) => {
+    const srv = await startServer(t);
+    const nc = await open(t, { servers: `localhost:${srv.port}`, ...FAST });
+    assert.equal(nc.getServer(), `localhost:${srv.port}`);
+    const log = new StatusLog(nc);
+    const d = await killAndWait(srv, log);
+    await restartAndWait(srv, log, d);
+    await nc.flush();
+    const nc2 = await open(t, { servers: `localhost:${srv.port}`, noResolve: true });
+    await nc2.flush();
+    await assert.rejects(connect({ servers: "no-such-host.invalid:4222" }), ConnectionError);
+  });
+
+  it("without waitOnFirstConnect a missing server rejects at once", async () => {
+    const port = await freePort();
+    const start = Date.now();
+    await assert.rejects(connect({ servers: `127.0.0.1:${port}`, ...FAST }), ConnectionError);
+    assert.ok(Date.now() - start < 1000);
+  });
+
+  it("waitOnFirstConnect counts its attempts with maxReconnectAttempts", async () => {
+    const port = await freePort();
+    const start = Date.now();
+    await within(
+      assert.rejects(
+        connect({ servers: `127.0.0.1:${port}`, waitOnFirstConnect: true, maxReconnectAttempts: 3, reconnectTimeWait: 100, reconnectJitter: 0 }),
+        ConnectionError,
+      ),
+      5000,
+      "connect()",
+    );
+    assert.ok(Date.now() - start >= 180, "3 attempts 100 ms apart");
+  });
+});
+
+describe("nc.reconnect()", () => {
+  it("emits forceReconnect, disconnect, reconnect, and everything still works", async (t) => {
+    const srv = await startServer(t);
+    const nc = await open(t, { servers: srv.url, ...FAST, name: "forced" });
+    const log = new StatusLog(nc);
+    const got: string[] = [];
+    nc.subscribe("rc.force", { callback: (_err, m) => got.push(m.string()) });
+    nc.subscribe("rc.force.svc", { callback: (_err, m) => { m.respond("pong"); } });
+    await nc.flush();
+    const cid = nc.info?.client_id;
+
+    await nc.reconnect();
+    const r = await log.waitFor("reconnect", 3000);
+    const seq = log.types().slice(0, r + 1).filter((ty) => ty !== "reconnecting" && ty !== "ping");
+    assert.deepEqual(seq, ["forceReconnect", "disconnect", "reconnect"]);
+    assert.notEqual(nc.info?.client_id, cid, "a new connection");
+
+    const nc2 = await open(t, { servers: srv.url });
+    nc2.publish("rc.force", "after");
+    await nc2.flush();
+    await nc.flush();
+    assert.deepEqual(got, ["after"]);
+    assert.equal((await within(nc.request("rc.force.svc", "", { timeout: 2000 }), 3000, "request")).string(), "pong");
+    await eventually(async () => {
+      const connz = await srv.connz();
+      return (connz.connections as { name?: string }[]).filter((c) => c.name === "forced").length === 1;
+    }, 2000, "the old connection is gone from the server");
+  });
+});
+
+describe("dial options", () => {
+  it("reconnectDelayHandler is called and its delay honoured", async (t) => {
+    const srv = await startServer(t);
+    let calls = 0;
+    const nc = await open(t, {
+      servers: srv.url,
+      maxReconnectAttempts: -1,
+      reconnectDelayHandler: () => {
+        calls++;
+        return 300;
+      },
+    });
+    const log = new StatusLog(nc);
+    calls = 0;
+    await killAndWait(srv, log);
+    await sleep(1300);
+    const attempts = log.events.filter((e) => e.status.type === "reconnecting").map((e) => e.at);
+    assert.ok(calls > 0, "the handler was called");
+    assert.ok(attempts.length >= 3 && attempts.length <= 6, `about 1300 / 300 attempts, got ${attempts.length}`);
+    for (let i = 1; i < attempts.length; i++) {
+      assert.ok(attempts[i] - attempts[i - 1] >= 250, `attempts 300 ms apart: ${attempts.map((a) => a - attempts[0]).join(",")}`);
+    }
+    await restartAndWait(srv, log);
+  });
+
+  it("reconnectToServer picks the server, on the first connect and on reconnects", async (t) => {
+    const a = await startServer(t);
+    const b = await startServer(t);
+    let target = b.hostport;
+    const calls: { pool: ReadonlyArray<Server>; info: ServerInfo | null }[] = [];
+    const nc = await open(t, {
+      servers: [a.url, b.url],
+      noRandomize: true,
+      ...FAST,
+      reconnectToServer: (pool, info) => {
+        calls.push({ pool, info });
+        return pool.find((s) => s.listen === target) ?? null;
+      },
+    });
+    assert.equal(nc.getServer(), b.hostport, "the handler overrode the default (a)");
+    assert.equal(calls[0].info, null, "no INFO before the first connection");
+    assert.equal(calls[0].pool[0].listen, a.hostport, "the default choice comes first");
+    assert.ok(Object.isFrozen(calls[0].pool));
+
+    const log = new StatusLog(nc);
+    target = a.hostport;
+    await nc.reconnect();
+    const r = await log.waitFor("reconnect", 3000);
+    assert.deepEqual(log.get(r), { type: "reconnect", server: a.hostport });
+    assert.equal(calls.at(-1)!.info?.port, b.port, "the handler saw the last INFO");
+    nc.publish("rc.rts", "x");
+    await nc.flush();
+  });
+
+  it("reconnectToServer may add a delay", async (t) => {
+    const srv = await startServer(t);
+    const start = Date.now();
+    const nc = await open(t, {
+      servers: srv.url,
+      ...FAST,
+      reconnectToServer: (pool) => ({ server: pool[0], delay: 400 }),
+    });
+    assert.ok(Date.now() - start >= 350, `connect waited the handler's delay (${Date.now() - start} ms)`);
+    await nc.flush();
+  });
+
+  it("a throwing reconnectToServer rejects connect() with a ConnectionError", async (t) => {
+    const srv = await startServer(t);
+    await assert.rejects(
+      connect({
+        servers: srv.url,
+        reconnectToServer: () => {
+          throw new Error("boom");
+        },
+      }),
+      (err: Error) => {
+        assert.ok(err instanceof ConnectionError, String(err));
+        assert.match(err.message, /reconnectToServer handler failed.*boom/);
+        return true;
+      },
+    );
+  });
+
+  it("a reconnectToServer that throws on reconnect closes with a ConnectionError", async (t) => {
+    const srv = await startServer(t);
+    let armed = false;
+    const nc = await connect({
+      servers: srv.url,
+      ...FAST,
+      reconnectToServer: () => {
+        if (armed) throw new Error("no more");
+        return null;
+      },
+    });
+    t.after(() => nc.close());
+    armed = true;
+    await nc.reconnect();
+    const err = await within(nc.closed(), 3000, "closed()");
+    assert.ok(err instanceof ConnectionError, `got ${err}`);
+    assert.match(err.message, /reconnectToServer handler failed.*no more/);
+  });
+
+  it("a handler returning a server not in the pool fails the connect", async (t) => {
+    const srv = await startServer(t);
+    const stranger: Server = {
+      hostname: "127.0.0.1", port: 1, listen: "127.0.0.1:1", src: "127.0.0.1:1",
+      tlsName: "", reconnects: 0, lastConnect: 0, gossiped: false, didConnect: false,
+    };
+    await assert.rejects(connect({ servers: srv.url, reconnectToServer: () => stranger }), ConnectionError);
+  });
+});
+
+describe("stale connections", () => {
+  it("a paused server makes the connection stale, and the client moves to the next server", async (t) => {
+    const a = await startServer(t);
+    const b = await startServer(t);
+    const nc = await open(t, {
+      servers: [a.url, b.url],
+      noRandomize: true,
+      ...FAST,
+      timeout: 1000,
+      pingInterval: 100,
+      maxPingOut: 2,
+    });
+    assert.equal(nc.getServer(), a.hostport);
+    const log = new StatusLog(nc);
+    const got: string[] = [];
+    nc.subscribe("rc.stale", { callback: (_err, m) => got.push(m.string()) });
+    await nc.flush();
+
+    await a.pause();
+    try {
+      const s = await log.waitFor("staleConnection", 3000);
+      assert.ok(log.types().slice(0, s).includes("ping"), "pings were sent first");
+      const r = await log.waitFor("reconnect", 5000, s);
+      assert.deepEqual(log.get(r), { type: "reconnect", server: b.hostport });
+      const stale = log.events[s].at;
+      const firstPing = log.events.find((e) => e.status.type === "ping")!.at;
+      assert.ok(stale - firstPing < 1000, "stale within a few ping intervals");
+    } finally {
+      a.resume();
+    }
+    const nc2 = await open(t, { servers: b.url });
+    nc2.publish("rc.stale", "on b");
+    await nc2.flush();
+    await nc.flush();
+    assert.deepEqual(got, ["on b"]);
+  });
+
+  it("inbound traffic counts as liveness: a PONG stuck behind a burst does not make the connection stale", async (t) => {
+    const srv = await startServer(t);
+    const nc = await open(t, { servers: srv.url, ...FAST, pingInterval: 100, maxPingOut: 1 });
+    const log = new StatusLog(nc);
+    const nc2 = await open(t, { servers: srv.url });
+    const N = 1500;
+    let got = 0;
+    let rtt: Promise<number> | undefined;
+    nc.subscribe("rc.busy", {
+      callback: () => {
+        got++;
+        // by now the server has queued the whole burst: this PONG comes after it
+        if (got === 100) rtt = nc.rtt();
+        // a slow consumer: ~1 ms a message, so a 64 KiB read takes longer than
+        // a ping interval and the PONGs wait behind the MSGs
+        const until = performance.now() + 1;
+        while (performance.now() < until);
+      },
+    });
+    await nc.flush();
+    for (let i = 0; i < N; i++) nc2.publish("rc.busy", "x".repeat(512));
+    await nc2.flush();
+    await eventually(() => got >= N, 15_000, `all ${N} messages (have ${got})`);
+    const ms = await rtt!;
+    assert.ok(ms > 300, `a PONG waited longer than maxPingOut intervals behind the burst (rtt ${ms} ms)`);
+    assert.ok(log.count("ping") >= 3, `pings were sent while busy (${log.count("ping")})`);
+    assert.equal(log.count("staleConnection"), 0, log.types().join(","));
+    assert.equal(log.count("disconnect"), 0);
+  });
+});
+
+describe("no loss across restarts", () => {
+  it("a publisher on a node killed and restarted 3 times loses, duplicates and reorders nothing", async (t) => {
+    const [A, B] = await startCluster(2);
+    t.after(() => stopAll([A, B]));
+    const subject = "rc.noloss";
+    const TOTAL = 2000;
+
+    const sc = await open(t, { servers: B.url, ignoreClusterUpdates: true, ...FAST });
+    const got: number[] = [];
+    sc.subscribe(subject, { callback: (_err, m) => got.push(Number(m.string())) });
+    await sc.flush();
+
+    // A must know B's interest before anything is published on A, also after each
+    // restart; until then the publisher is steered to a dead address by the
+    // reconnectToServer handler, so its buffer is not flushed into a node that
+    // would drop it for lack of routes.
+    const dead = `127.0.0.1:${await freePort()}`;
+    let gateOpen = true;
+    const pc = await open(t, {
+      servers: [A.url, dead],
+      noRandomize: true,
+      ignoreClusterUpdates: true,
+      ...FAST,
+      reconnectToServer: (pool) => {
+        const to = pool.find((s) => s.listen === (gateOpen ? A.hostport : dead));
+        return gateOpen ? to ?? null : { server: to!, delay: 20 };
+      },
+    });
+    assert.equal(pc.getServer(), A.hostport);
+    const log = new StatusLog(pc);
+
+    const interestOnA = async (): Promise<boolean> => {
+      const rz = await A.monitor("routez", { subs: 1 });
+      return (rz.routes as { subscriptions_list?: string[] }[] ?? [])
+        .some((r) => (r.subscriptions_list ?? []).includes(subject));
+    };
+    await eventually(interestOnA, 5000, "B's interest on A");
+
+    let published = 0;
+    let whileDown = 0;
+    let down = false;
+    let outage: Promise<void> = Promise.resolve();
+    const killPoints = new Set([300, 900, 1500]);
+
+    for (; published < TOTAL; published++) {
+      if (killPoints.has(published)) {
+        await within(outage, 10_000, "previous outage over");
+        // what was written before the crash must have left A (core NATS is at most
+        // once: bytes in a crashing server's socket are lost by any client)
+        await pc.flush();
+        await sleep(30);
+        gateOpen = false;
+        const from = log.events.length;
+        await A.kill();
+        await log.waitFor("disconnect", 3000, from);
+        down = true;
+        outage = (async () => {
+          await sleep(100); // publish for a while with nowhere to go
+          await A.restart();
+          await waitForRoutes([A, B]);
+          await eventually(interestOnA, 5000, "B's interest on A after the restart");
+          gateOpen = true;
+          await log.waitFor("reconnect", 5000, from);
+          down = false;
+        })();
+      }
+      pc.publish(subject, String(published));
+      if (down) whileDown++;
+      if (published % 4 === 0) await sleep(1);
+    }
+    await within(outage, 10_000, "last outage over");
+    await pc.flush();
+    await eventually(() => got.length >= TOTAL, 5000, `all ${TOTAL} messages (have ${got.length})`);
+    await sleep(100);
+    await sc.flush();
+
+    assert.equal(log.count("reconnect"), 3);
+    assert.ok(whileDown >= 50, `many messages were published while disconnected (${whileDown})`);
+    assert.equal(got.length, TOTAL, "no duplicates");
+    for (let i = 0; i < TOTAL; i++) {
+      if (got[i] !== i) assert.fail(`message ${i}: got ${got[i]} (around: ${got.slice(Math.max(0, i - 3), i + 3).join(",")})`);
+    }
+  });
+});
