@@ -19,7 +19,8 @@ function bytesOf(v: Uint8Array | string | (() => Uint8Array | string) | undefine
 export function signNonce(seed: Uint8Array, nonce: string | undefined): NKeyAuth {
   let kp;
   try {
-    kp = fromSeed(seed);
+    // a copy: clear() below wipes the key pair's seed, and the caller's bytes must survive for the next connect
+    kp = fromSeed(seed.slice());
   } catch (err) {
     // the nkeys error names the problem, never the seed
     throw new InvalidArgumentError(`invalid nkey seed: ${(err as Error).message}`);
