@@ -308,9 +308,18 @@ describe("connect: handshake failures from fake servers", () => {
   });
 
   it("garbage instead of INFO is a ProtocolError, at once", async (t) => {
+    const port = await fakeServer(t, (s) => s.write("HELLO\r\n"));
+    await assert.rejects(within(connect({ port, timeout: 5000 }), 2000, "connect"), (err: Error) => {
+      assert.ok(err instanceof ProtocolError, `expected ProtocolError, got ${err.name}: ${err.message}`);
+      return true;
+    });
+  });
+
+  it("an HTTP answer instead of INFO says it is not a NATS port", async (t) => {
     const port = await fakeServer(t, (s) => s.write("HTTP/1.1 400 Bad Request\r\n\r\n"));
     await assert.rejects(within(connect({ port, timeout: 5000 }), 2000, "connect"), (err: Error) => {
       assert.ok(err instanceof ProtocolError, `expected ProtocolError, got ${err.name}: ${err.message}`);
+      assert.match(err.message, /answered with HTTP, not NATS.*wsconnect\(\)/);
       return true;
     });
   });

@@ -16,15 +16,16 @@ import {
   RequestError,
   TimeoutError,
 } from "../errors.js";
-import { OutboundBuffer, PING, PONG } from "../protocol/encoder.js";
+import { OutboundBuffer, PONG } from "../protocol/encoder.js";
 import { type MsgArgs, Parser, type ParserHandler } from "../protocol/parser.js";
 import type { DialTarget, Transport, TransportFactory, TransportListener } from "../transport/transport.js";
-import { AUTH_FIELDS } from "../auth/authenticator.js";
-import { debugLine, redactConnect } from "./debug.js";
+import { debugLine, debugMsgLine, redactConnect } from "./debug.js";
+import { connectFields, tlsDecision } from "./handshake.js";
 import { Heartbeat, type HeartbeatHost } from "./heartbeat.js";
 import { type ParsedOptions, type ServerAddress, serverParser, shuffle } from "./options.js";
 import { type DialHost, DialLoop, isAuthError } from "./reconnect.js";
 import { type ServerEntry, ServerPool } from "./servers.js";
+import { Writer } from "./writer.js";
 
 /** What the engine needs of a subscription. */
 export interface SubscriptionSink {
@@ -46,13 +47,8 @@ export interface EngineOwner {
   onClosed(err: Error | undefined): void;
 }
 
-/** Outbound bytes above which a batch is written at once rather than at the end of the microtask. */
-export const FLUSH_THRESHOLD = 64 * 1024;
-
 /** How long close() waits for the transport to finish sending before destroying it. */
 const CLOSE_GRACE_MS = 2000;
-
-type PongWaiter = (err?: Error) => void;
 
 const enum State {
   Connecting,
@@ -66,7 +62,9 @@ const enum State {
 export class Engine implements ParserHandler, HeartbeatHost, DialHost {
   info: ServerInfo | undefined;
   readonly stats: Stats = { inBytes: 0, outBytes: 0, inMsgs: 0, outMsgs: 0 };
-  readonly out = new OutboundBuffer();
+  private readonly writer = new Writer();
+  /** the outbound buffer, for the encoder's users */
+  readonly out = this.writer.out;
   private readonly subs = new Map<number, SubscriptionSink>();
   private sidCounter = 0;
 
@@ -78,26 +76,11 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
   private readonly parser: Parser;
   private readonly heartbeat: Heartbeat;
   private readonly parseServer: (url: string, encrypted?: boolean) => ServerAddress;
-  /**
-   * PONG waiters, in the order of their PINGs (the server answers in order).
-   * `sentPongs` are for PINGs handed to the transport; `queuedPongs` for PINGs
-   * still in `out`, which survive a disconnect with the rest of `out`.
-   */
-  private sentPongs: PongWaiter[] = [];
-  private sentHead = 0;
-  private queuedPongs: PongWaiter[] = [];
-  private flushScheduled = false;
-  private readonly flushTask = () => {
-    this.flushScheduled = false;
-    this.flushNow();
-  };
   /** settles the dial in progress: undefined on the handshake's PONG, an Error on failure */
   private handshake: ((err?: Error) => void) | undefined;
   /** the last server error that was not a permission violation; the close reason if the connection then drops */
   private lastError: Error | undefined;
   private closeWaiter: (() => void) | undefined;
-  /** callers of ready() waiting for the outbound queue to empty */
-  private readyWaiters: PongWaiter[] = [];
 
   constructor(
     readonly options: ParsedOptions,
@@ -178,7 +161,9 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
           this.state = State.Connected;
           this.pool.current = server;
           this.resendSubscriptions(transport);
-          this.writeOut();
+          this.writer.transport = transport;
+          this.writer.open = true;
+          this.writer.flush();
           this.heartbeat.start();
           this.checkReady();
           resolve();
@@ -274,7 +259,7 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
       this.handshake?.(new ClosedConnectionError());
       transport?.destroy();
     } else if (transport) {
-      this.flushNow();
+      this.writer.flush();
       const closed = new Promise<void>((resolve) => {
         this.closeWaiter = resolve;
       });
@@ -317,7 +302,8 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     const reason = this.lastError ?? (err ? new ConnectionError("connection lost", { cause: err }) : new ConnectionError("connection lost"));
     const server = this.getServer();
     this.heartbeat.stop();
-    this.rejectSentPongs(new RequestError("connection disconnected", { cause: reason }));
+    this.writer.open = false;
+    this.writer.rejectSent(new RequestError("connection disconnected", { cause: reason }));
     this.owner.onStatus({ type: "disconnect", server });
     if (!this.options.reconnect) {
       this.state = State.Closing;
@@ -340,12 +326,7 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     this.state = State.Closed;
     this.heartbeat.stop();
     this.parser.stop();
-    this.out.clear();
-    this.rejectSentPongs(new ClosedConnectionError());
-    this.rejectQueuedPongs(new ClosedConnectionError());
-    const waiters = this.readyWaiters;
-    this.readyWaiters = [];
-    for (const w of waiters) w(new ClosedConnectionError());
+    this.writer.close();
     const info = this.info;
     this.owner.onClosed(err);
     // `info` is gone once closed, as in the official client
@@ -359,7 +340,7 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     if (this.state === State.Closing || this.state === State.Closed) return;
     this.heartbeat.alive = true;
     if (this.info === undefined && this.handshake && startsWithHttp(chunk)) {
-      this.fail(new ConnectionError(
+      this.fail(new ProtocolError(
         `${this.getServer()} answered with HTTP, not NATS: it is a websocket or HTTP port; ` +
           "use wsconnect() for a websocket listener, or the server's client port with connect()",
       ));
@@ -377,7 +358,7 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
   onMsg(args: MsgArgs, payload: Uint8Array): void {
     this.stats.inMsgs++;
     this.stats.inBytes += payload.length;
-    if (this.options.debug) this.debugMsg(args);
+    if (this.options.debug) debugLine("<", debugMsgLine(args));
     const sub = this.subs.get(args.sid);
     if (sub !== undefined) sub.deliver(args, payload);
   }
@@ -403,28 +384,16 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     if (info.ldm) this.owner.onStatus({ type: "ldm", server: this.getServer() });
   }
 
-  /**
-   * Decides on TLS from the server's INFO and the `tls` option (as the
-   * official client does), upgrades if needed, then sends CONNECT.
-   */
+  /** Upgrades to TLS if INFO and the `tls` option call for it, then sends CONNECT. */
   private secureThenConnect(info: ServerInfo): void {
-    const tls = this.options.tls;
     const transport = this.transport!;
     const server = this.server!;
-    if (transport.isEncrypted()) {
-      this.sendConnect(info);
+    const decision = tlsDecision(info, this.options.tls, transport.isEncrypted(), server.listen);
+    if (decision instanceof Error) {
+      this.fail(decision);
       return;
     }
-    if (tls && !info.tls_required && !info.tls_available) {
-      this.fail(new ConnectionError(`server ${server.listen} does not support 'tls'`));
-      return;
-    }
-    if (tls === null && info.tls_required) {
-      this.fail(new ConnectionError(`server ${server.listen} requires TLS, and the 'tls' option is null`));
-      return;
-    }
-    const upgrade = info.tls_required || (tls !== null && info.tls_available === true);
-    if (!upgrade) {
+    if (decision === "plain") {
       this.sendConnect(info);
       return;
     }
@@ -449,44 +418,20 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
   }
 
   private sendConnect(info: ServerInfo): void {
-    const opts = this.options;
-    if (opts.noEcho && (info.proto ?? 0) < 1) {
-      this.fail(new ConnectionError("server does not support 'noEcho'"));
+    const transport = this.transport!;
+    let connect: Record<string, unknown>;
+    try {
+      connect = connectFields(this.options, info, transport);
+    } catch (err) {
+      this.fail(err as Error);
       return;
     }
-    const transport = this.transport!;
-    const connect: Record<string, unknown> = {
-      protocol: 1,
-      version: transport.version,
-      lang: transport.lang,
-      verbose: opts.verbose,
-      pedantic: opts.pedantic,
-    };
-    if (opts.tls) connect.tls_required = true;
-    if (opts.noEcho) connect.echo = false;
-    if (opts.name !== undefined) connect.name = opts.name;
-    if (info.headers) {
-      connect.headers = true;
-      connect.no_responders = true;
-    }
-    if (opts.authenticator) {
-      let auth: Record<string, unknown>;
-      try {
-        auth = (opts.authenticator(info.nonce) ?? {}) as Record<string, unknown>;
-      } catch (err) {
-        this.fail(new ConnectionError("the authenticator failed", { cause: err }));
-        return;
-      }
-      for (const f of AUTH_FIELDS) {
-        if (auth[f] !== undefined) connect[f] = auth[f];
-      }
-    }
-    if (opts.debug) {
+    if (this.options.debug) {
       debugLine(">", `CONNECT ${JSON.stringify(redactConnect(connect))}`);
       debugLine(">", "PING");
     }
     // straight to the transport: `out` may hold frames buffered while disconnected, which must follow the handshake
-    this.transport!.write(new TextEncoder().encode(`CONNECT ${JSON.stringify(connect)}\r\nPING\r\n`));
+    transport.write(new TextEncoder().encode(`CONNECT ${JSON.stringify(connect)}\r\nPING\r\n`));
   }
 
   onPing(): void {
@@ -495,7 +440,7 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
       debugLine(">", "PONG");
     }
     this.out.raw(PONG);
-    this.scheduleFlush();
+    this.writer.schedule();
   }
 
   onPong(): void {
@@ -505,14 +450,7 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
       this.handshake();
       return;
     }
-    if (this.sentHead >= this.sentPongs.length) return;
-    const waiter = this.sentPongs[this.sentHead];
-    this.sentPongs[this.sentHead++] = undefined as unknown as PongWaiter;
-    if (this.sentHead === this.sentPongs.length) {
-      this.sentPongs.length = 0;
-      this.sentHead = 0;
-    }
-    waiter();
+    this.writer.pong();
   }
 
   onOk(): void {
@@ -543,33 +481,6 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     return this.state === State.Connected || this.state === State.Reconnecting;
   }
 
-  /** Call after writing frames into `out`: they go out at the end of the microtask, or now if many. */
-  scheduleFlush(): void {
-    if (this.out.length >= FLUSH_THRESHOLD) {
-      this.flushNow();
-    } else if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      queueMicrotask(this.flushTask);
-    }
-  }
-
-  /** Writes what is queued, if the connection can take it. */
-  flushNow(): void {
-    if (this.out.length === 0) return;
-    if (this.state !== State.Connected && this.state !== State.Closing) return;
-    this.writeOut();
-  }
-
-  private writeOut(): void {
-    if (this.out.length === 0 || !this.transport) return;
-    this.transport.write(this.out.take());
-    if (this.queuedPongs.length > 0) {
-      // their PINGs are on the wire now
-      for (const w of this.queuedPongs) this.sentPongs.push(w);
-      this.queuedPongs = [];
-    }
-  }
-
   /**
    * Queues a PUB/HPUB; the caller has validated everything. While
    * reconnecting the frame waits in `out`, up to `reconnectBufSize` bytes.
@@ -580,9 +491,9 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     headers: Uint8Array | undefined,
     payload: Uint8Array | string,
   ): void {
-    if (this.state === State.Connected && this.outboundBytes() > this.options.maxOutboundBytes) {
+    if (this.state === State.Connected && this.writer.outboundBytes() > this.options.maxOutboundBytes) {
       throw new ConnectionError(
-        `outbound buffer full: ${this.outboundBytes()} bytes wait to be written (maxOutboundBytes ${this.options.maxOutboundBytes}); await nc.ready() before publishing more`,
+        `outbound buffer full: ${this.writer.outboundBytes()} bytes wait to be written (maxOutboundBytes ${this.options.maxOutboundBytes}); await nc.ready() before publishing more`,
       );
     }
     const before = this.out.length;
@@ -607,12 +518,7 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
         `${headers ? "HPUB" : "PUB"} ${subject}${reply ? " " + reply : ""}${headers ? " " + h : ""} ${size} [${size} payload bytes]`,
       );
     }
-    this.scheduleFlush();
-  }
-
-  /** Bytes accepted but not yet handed to the system: queued here and in the transport. */
-  outboundBytes(): number {
-    return this.out.length + (this.transport?.pendingBytes ?? 0);
+    this.writer.schedule();
   }
 
   /**
@@ -621,22 +527,11 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
    */
   ready(): Promise<void> {
     if (!this.canSend()) return Promise.reject(new ClosedConnectionError());
-    if (this.state === State.Connected && this.outboundBytes() <= this.options.maxOutboundBytes / 2) {
-      return Promise.resolve();
-    }
-    // what is in `out` goes to the transport now, so its drain event can follow
-    this.flushNow();
-    return new Promise<void>((resolve, reject) => {
-      this.readyWaiters.push((err) => (err ? reject(err) : resolve()));
-    });
+    return this.writer.ready(this.options.maxOutboundBytes / 2);
   }
 
   private checkReady(): void {
-    if (this.readyWaiters.length === 0 || this.state !== State.Connected) return;
-    if (this.outboundBytes() > this.options.maxOutboundBytes / 2) return;
-    const waiters = this.readyWaiters;
-    this.readyWaiters = [];
-    for (const w of waiters) w();
+    this.writer.checkReady(this.options.maxOutboundBytes / 2);
   }
 
   /**
@@ -658,11 +553,9 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     });
   }
 
-  private queuePing(w: PongWaiter): void {
+  private queuePing(w: (err?: Error) => void): void {
     if (this.options.debug) debugLine(">", "PING");
-    this.out.raw(PING);
-    this.queuedPongs.push(w);
-    this.flushNow();
+    this.writer.ping(w);
   }
 
   onPingTick(pendingPings: number): void {
@@ -672,19 +565,6 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
   onStale(): void {
     this.owner.onStatus({ type: "staleConnection" });
     this.fail(new ConnectionError("stale connection: the server did not answer PINGs"));
-  }
-
-  private rejectSentPongs(err: Error): void {
-    const waiters = this.sentPongs.slice(this.sentHead);
-    this.sentPongs = [];
-    this.sentHead = 0;
-    for (const w of waiters) w(err);
-  }
-
-  private rejectQueuedPongs(err: Error): void {
-    const waiters = this.queuedPongs;
-    this.queuedPongs = [];
-    for (const w of waiters) w(err);
   }
 
   // ---- subscriptions ---------------------------------------------------
@@ -703,7 +583,7 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     }
     this.out.sub(sub.subject, sub.queue, sub.sid);
     if (max !== undefined && max > 0) this.out.unsub(sub.sid, max);
-    this.scheduleFlush();
+    this.writer.schedule();
   }
 
   /** Sends UNSUB (with `max`, the server stops after that many messages in all). */
@@ -711,7 +591,7 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     if (this.state !== State.Connected) return;
     if (this.options.debug) debugLine(">", `UNSUB ${sid}${max !== undefined ? " " + max : ""}`);
     this.out.unsub(sid, max);
-    this.scheduleFlush();
+    this.writer.schedule();
   }
 
   /** Forgets a subscription: later messages for its sid are dropped. */
@@ -721,20 +601,6 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
 
   subscriptionCount(): number {
     return this.subs.size;
-  }
-
-  // ---- debug -----------------------------------------------------------
-
-  private debugMsg(args: MsgArgs): void {
-    const td = new TextDecoder();
-    const subject = td.decode(args.buf.subarray(args.subjectStart, args.subjectEnd));
-    const reply = args.replyEnd > args.replyStart
-      ? " " + td.decode(args.buf.subarray(args.replyStart, args.replyEnd))
-      : "";
-    const line = args.hdrLen > 0
-      ? `HMSG ${subject} ${args.sid}${reply} ${args.hdrLen} ${args.size}`
-      : `MSG ${subject} ${args.sid}${reply} ${args.size}`;
-    debugLine("<", `${line} [${args.size} payload bytes]`);
   }
 }
 

@@ -1,0 +1,67 @@
+/**
+ * The decisions of the handshake, as pure functions: whether to upgrade to
+ * TLS after INFO, and what CONNECT says.
+ */
+import type { ServerInfo } from "../api/types.js";
+import { AUTH_FIELDS } from "../auth/authenticator.js";
+import { ConnectionError } from "../errors.js";
+import type { ParsedOptions } from "./options.js";
+
+/**
+ * What to do about TLS, given the server's INFO and the `tls` option (the
+ * official client's rules): an object requires TLS, null never upgrades,
+ * undefined upgrades when the server requires or offers it.
+ */
+export function tlsDecision(
+  info: ServerInfo,
+  tls: ParsedOptions["tls"],
+  encrypted: boolean,
+  server: string,
+): "plain" | "upgrade" | ConnectionError {
+  if (encrypted) return "plain";
+  if (tls && !info.tls_required && !info.tls_available) {
+    return new ConnectionError(`server ${server} does not support 'tls'`);
+  }
+  if (tls === null && info.tls_required) {
+    return new ConnectionError(`server ${server} requires TLS, and the 'tls' option is null`);
+  }
+  return info.tls_required || (tls !== null && info.tls_available === true) ? "upgrade" : "plain";
+}
+
+/** The CONNECT object; throws ConnectionError if the server cannot do what the options ask, or the authenticator fails. */
+export function connectFields(
+  opts: ParsedOptions,
+  info: ServerInfo,
+  client: { lang: string; version: string },
+): Record<string, unknown> {
+  if (opts.noEcho && (info.proto ?? 0) < 1) {
+    throw new ConnectionError("server does not support 'noEcho'");
+  }
+  const connect: Record<string, unknown> = {
+    protocol: 1,
+    version: client.version,
+    lang: client.lang,
+    verbose: opts.verbose,
+    pedantic: opts.pedantic,
+  };
+  if (opts.tls) connect.tls_required = true;
+  if (opts.noEcho) connect.echo = false;
+  if (opts.name !== undefined) connect.name = opts.name;
+  if (info.headers) {
+    connect.headers = true;
+    connect.no_responders = true;
+  }
+  if (opts.authenticator) {
+    let auth: Record<string, unknown>;
+    try {
+      auth = (opts.authenticator(info.nonce) ?? {}) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConnectionError("the authenticator failed", { cause: err });
+    }
+    // only the credential fields: an authenticator cannot change the rest of CONNECT
+    for (const f of AUTH_FIELDS) {
+      if (auth[f] !== undefined) connect[f] = auth[f];
+    }
+  }
+  return connect;
+}
