@@ -46,6 +46,8 @@ function tlsError(err: NodeJS.ErrnoException, target: DialTarget): ConnectionErr
   let why = err.message;
   if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
     why = `the server certificate is not valid for '${target.tlsName}': ${err.message}`;
+  } else if (/ALERT_BAD_CERTIFICATE|ALERT_CERTIFICATE_REQUIRED|ALERT_UNKNOWN_CA/.test(err.code ?? "")) {
+    why = "the server refused our client certificate (set tls.certFile/keyFile, or check that the server trusts its CA)";
   } else if (/CERT|SIGNATURE|ISSUER/.test(err.code ?? "")) {
     why = `the server certificate is not trusted: ${err.message}`;
   }
@@ -81,8 +83,13 @@ export class NodeTransport implements Transport {
   private listener: TransportListener | undefined;
   private readonly onData = (chunk: Buffer) => this.listener?.onData(chunk);
   private readonly onDrain = () => this.listener?.onDrain();
+  private target: DialTarget | undefined;
   private readonly onError = (err: NodeJS.ErrnoException) => {
-    if (!this.error) this.error = new ConnectionError(`connection error: ${err.message}`, { cause: err });
+    if (this.error) return;
+    // TLS 1.3 reports a refused client certificate after the handshake, as an alert on the first read
+    this.error = this.encrypted && this.target && /^ERR_SSL_/.test(err.code ?? "")
+      ? tlsError(err, this.target)
+      : new ConnectionError(`connection error: ${err.message}`, { cause: err });
   };
   private readonly onClose = () => {
     const l = this.listener;
@@ -91,6 +98,7 @@ export class NodeTransport implements Transport {
   };
 
   async connect(target: DialTarget, listener: TransportListener): Promise<void> {
+    this.target = target;
     const first = target.tls?.handshakeFirst === true;
     const socket = first
       ? tlsConnect({ ...(await tlsOptions(target)), host: target.hostname, port: target.port })

@@ -56,7 +56,12 @@ export function connectFields(
     try {
       auth = (opts.authenticator(info.nonce) ?? {}) as Record<string, unknown>;
     } catch (err) {
-      throw new ConnectionError("the authenticator failed", { cause: err });
+      // our own errors name the problem and never a secret; a user function's error may hold anything
+      const why = typeof (err as { code?: unknown })?.code === "string" &&
+          String((err as { code: string }).code).startsWith("NATS_")
+        ? `: ${(err as Error).message}`
+        : "";
+      throw new ConnectionError(`the authenticator failed${why}`, { cause: err });
     }
     // only the credential fields: an authenticator cannot change the rest of CONNECT
     for (const f of AUTH_FIELDS) {
