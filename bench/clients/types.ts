@@ -1,0 +1,40 @@
+/**
+ * What a scenario may do with a connection. Every client (the three libraries
+ * and the raw socket) implements it, so every scenario runs the same loop for
+ * every client. Messages stay the library's own objects: a scenario reads
+ * them only through sizeOf(), so no wrapper object or extra promise is added
+ * on the hot path.
+ */
+export interface BenchConn {
+  /** Publishes `data`; the caller may reuse it at once. May throw: see isBackpressure(). */
+  publish(subject: string, data: Uint8Array): void;
+  /**
+   * Whether an error thrown by publish() means "the socket cannot keep up:
+   * await ready(), then publish the same message again". quicknats throws a
+   * ConnectionError "outbound buffer full"; the raw publisher throws when the
+   * socket asked it to wait for 'drain'. The official clients never do.
+   */
+  isBackpressure(err: unknown): boolean;
+  ready(): Promise<void>;
+  /** Round trip to the server (PING/PONG): everything published before it has been processed. */
+  flush(): Promise<void>;
+  /** A callback subscription; `onError` gets errors the library reports to the callback. */
+  subscribe(subject: string, onMsg: (msg: unknown) => void, onError: (err: Error) => void): void;
+  /** A subscription that never sees a message, with a callback shared by all (heap per subscription). */
+  subscribeIdle(subject: string): void;
+  /** An async-iterator subscription; leaving the loop (break) ends it. */
+  iterate(subject: string): AsyncIterable<unknown>;
+  /** Payload length of a message handed out by this connection. */
+  sizeOf(msg: unknown): number;
+  /** Resolves with the reply message. */
+  request(subject: string, data: Uint8Array, timeoutMs: number): Promise<unknown>;
+  /** Subscribes and answers every request on `subject` with its own payload. */
+  serveEcho(subject: string): void;
+  close(): Promise<void>;
+}
+
+export type ClientName = "quicknats" | "official" | "official-fast" | "nats2" | "raw";
+
+export const ALL_CLIENTS: readonly ClientName[] = ["quicknats", "official", "official-fast", "nats2", "raw"];
+
+export type Connect = (url: string) => Promise<BenchConn>;

@@ -1,0 +1,37 @@
+/** What the orchestrator and a child process say to each other (over fork()'s IPC channel). */
+import type { ClientName } from "../clients/types.js";
+import type { Metrics } from "../scenarios/types.js";
+
+/** argv[2] of a child, as JSON. */
+export interface Job {
+  role: "main" | "helper";
+  scenario: string;
+  client: ClientName;
+  n: number;
+  url: string;
+  /** bound for waits inside the measurement */
+  timeoutMs: number;
+}
+
+export interface ChildResult {
+  metrics: Metrics;
+  /** user + system CPU of the child over the measured window */
+  cpuMicros: number;
+  /** the measured window: from "go" to the end of the measurement ("end" for helpers) */
+  wallMs: number;
+  /** peak RSS minus the RSS at "go" (after connect and setup) */
+  rssGrowth: number;
+  rssBaseline: number;
+}
+
+export type ToParent =
+  | { type: "ready" }
+  | { type: "result"; result: ChildResult }
+  | { type: "error"; message: string };
+
+/**
+ * "go" starts a measurement. A helper outlives rounds: after "go" it measures
+ * until "end" (the measured child has reported), answers with its result, and
+ * waits for the next "go" or "quit".
+ */
+export type ToChild = { type: "go" } | { type: "end" } | { type: "quit" };

@@ -1,0 +1,85 @@
+/** Loops and waits shared by the scenarios: the same code runs for every client. */
+import type { BenchConn } from "../clients/types.js";
+import type { RssSampler } from "../lib/rss.js";
+
+export const SAMPLE_EVERY = 8192;
+
+const payloads = new Map<number, Uint8Array>();
+
+/** One payload buffer per size, filled with printable bytes, shared by every loop in the process. */
+export function payload(size: number): Uint8Array {
+  let p = payloads.get(size);
+  if (!p) {
+    p = new Uint8Array(size);
+    for (let i = 0; i < size; i++) p[i] = 0x61 + (i % 26);
+    payloads.set(size, p);
+  }
+  return p;
+}
+
+/**
+ * Publishes `n` copies of `data`. A publish that throws backpressure
+ * (quicknats "outbound buffer full", raw 'drain') is retried after
+ * `await ready()`. Returns how many times it had to wait.
+ */
+export async function publishAll(c: BenchConn, subject: string, data: Uint8Array, n: number, rss: RssSampler): Promise<number> {
+  let waits = 0;
+  for (let i = 0; i < n; ) {
+    try {
+      c.publish(subject, data);
+    } catch (err) {
+      if (!c.isBackpressure(err)) throw err;
+      waits++;
+      await c.ready();
+      continue;
+    }
+    i++;
+    if ((i & (SAMPLE_EVERY - 1)) === 0) rss.sample();
+  }
+  return waits;
+}
+
+/** A promise settled from outside, e.g. by the callback that sees the last message. */
+export interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+export function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Rejects if `p` has not settled after `ms`; `what()` says how far it got. */
+export async function withTimeout<T>(p: Promise<T>, ms: number, what: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what()}`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function check(ok: boolean, message: string): void {
+  if (!ok) throw new Error(message);
+}
+
+/** msgs per second from a count and milliseconds. */
+export function rate(count: number, ms: number): number {
+  return (count * 1000) / ms;
+}
+
+export function count(n: number): string {
+  if (n >= 1e6 && n % 1e5 === 0) return `${n / 1e6}M`;
+  if (n >= 1e3 && n % 100 === 0) return `${n / 1e3}k`;
+  return String(n);
+}

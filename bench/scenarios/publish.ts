@@ -1,0 +1,36 @@
+/** Publishing as fast as the client allows, then one flush: throughput and peak RSS growth. */
+import { count, payload, publishAll, rate } from "./common.js";
+import type { Scenario } from "./types.js";
+
+const SUBJECT = "bench.pub"; // nobody subscribes: the server drops the messages
+
+function publishScenario(id: string, size: number, sizeLabel: string, full: number, quick: number): Scenario {
+  const msgs = { key: "msgsPerSec", unit: "msgs/s", better: "higher" } as const;
+  const mib = { key: "mibPerSec", unit: "MiB/s", better: "higher" } as const;
+  return {
+    id,
+    title: (n) => `publish ${count(n)} × ${sizeLabel}, then flush`,
+    metric: size < 1024 ? msgs : mib,
+    extras: [size < 1024 ? mib : msgs],
+    count: { full, quick },
+    async prepare(ctx) {
+      const c = await ctx.connect();
+      const data = payload(size);
+      return async () => {
+        const t0 = performance.now();
+        const waits = await publishAll(c, SUBJECT, data, ctx.n, ctx.rss);
+        await c.flush();
+        const ms = performance.now() - t0;
+        return {
+          msgsPerSec: rate(ctx.n, ms),
+          mibPerSec: (ctx.n * size) / 1048576 / (ms / 1000),
+          ms,
+          backpressureWaits: waits,
+        };
+      };
+    },
+  };
+}
+
+export const publish128 = publishScenario("pub-128", 128, "128 B", 1_000_000, 150_000);
+export const publish16k = publishScenario("pub-16k", 16 * 1024, "16 KiB", 100_000, 8_000);
