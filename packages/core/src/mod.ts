@@ -40,7 +40,7 @@ export {
 export { nkeyAuthenticator } from "./auth/nkey.js";
 export { jwtAuthenticator } from "./auth/jwt.js";
 export { credsAuthenticator } from "./auth/creds.js";
-export * as nkeys from "@nats-io/nkeys";
+export { nkeys } from "./nkeys-ns.js";
 export type {
   Auth,
   Authenticator,

@@ -1,0 +1,14 @@
+import type { ConnectionOptions, NatsConnection } from "@quicknats/core";
+import { NatsConnectionImpl } from "@quicknats/core/internal";
+import { denoTransportFactory } from "./transport.ts";
+
+/**
+ * Connects to a NATS server over TCP (TLS when asked for or required), with
+ * `Deno.connect` and `Deno.startTls`. With no options: 127.0.0.1:4222.
+ * Needs `--allow-net` (and `--allow-read` for `tls.*File` options). Rejects
+ * with ConnectionError, TimeoutError, AuthorizationError or
+ * InvalidArgumentError (bad options, or a ws:// URL: use `wsconnect()`).
+ */
+export function connect(opts: ConnectionOptions = {}): Promise<NatsConnection> {
+  return NatsConnectionImpl.connect(opts, denoTransportFactory);
+}

@@ -1,0 +1,27 @@
+/**
+ * Runtime-matrix child for Deno: `@quicknats/deno` (TCP over Deno.connect,
+ * and wsconnect over Deno's global WebSocket), resolved through
+ * packages/deno/deno.json, offline:
+ *
+ *   deno run --config packages/deno/deno.json --no-remote --cached-only --sloppy-imports \
+ *     --allow-net=127.0.0.1 test/runtimes/deno-entry.ts '<ScenarioConfig json>' tcp|ws
+ *
+ * `--sloppy-imports` lets Deno take "./scenario.js" for scenario.ts, the
+ * specifier tsc (NodeNext) and tsx want; @quicknats/deno itself needs no flag.
+ */
+import { ClosedConnectionError, connect, headers, NoRespondersError, RequestError, wsconnect } from "@quicknats/deno";
+import { runChild, type ScenarioApi } from "./scenario.js";
+
+// tsc (tsconfig.test.json) knows no Deno global: declare the two members used
+const deno = (globalThis as unknown as { Deno: { args: string[]; exit(code: number): never } }).Deno;
+const transport = deno.args[1] ?? "tcp";
+
+const api: ScenarioApi = {
+  connect: transport === "ws" ? (opts) => wsconnect(opts) : (opts) => connect(opts),
+  headers,
+  RequestError,
+  NoRespondersError,
+  ClosedConnectionError,
+};
+const ok = await runChild(api, deno.args, (line) => console.log(line));
+deno.exit(ok ? 0 : 1);
