@@ -8,6 +8,8 @@ import { MsgHdrsImpl } from "./headers.js";
 import type { Msg, MsgHdrs, Payload, PublishOptions, ReviverFn } from "./types.js";
 
 const td = new TextDecoder();
+// subjects are taken byte for byte: a leading U+FEFF is part of the subject, not a BOM
+const subjectDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** Decodes a byte range: short ASCII by hand (much faster than TextDecoder for subjects), the rest as UTF-8. */
 export function decodeRange(buf: Uint8Array, start: number, end: number): string {
@@ -15,12 +17,12 @@ export function decodeRange(buf: Uint8Array, start: number, end: number): string
     let s = "";
     for (let i = start; i < end; i++) {
       const c = buf[i];
-      if (c >= 0x80) return td.decode(buf.subarray(start, end));
+      if (c >= 0x80) return subjectDecoder.decode(buf.subarray(start, end));
       s += String.fromCharCode(c);
     }
     return s;
   }
-  return td.decode(buf.subarray(start, end));
+  return subjectDecoder.decode(buf.subarray(start, end));
 }
 
 /** Where `respond()` publishes. */

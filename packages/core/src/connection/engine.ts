@@ -161,7 +161,7 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
           this.state = State.Connected;
           this.pool.current = server;
           this.resendSubscriptions(transport);
-          this.writer.transport = transport;
+          this.writer.attach(transport);
           this.writer.open = true;
           this.writer.flush();
           this.heartbeat.start();
@@ -371,7 +371,7 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     } catch (err) {
       throw new ProtocolError("the server sent an INFO that is not JSON", { cause: err });
     }
-    if (typeof info !== "object" || info === null) {
+    if (typeof info !== "object" || info === null || Array.isArray(info)) {
       throw new ProtocolError("the server sent an INFO that is not a JSON object");
     }
     const first = this.info === undefined;

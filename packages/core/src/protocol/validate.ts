@@ -8,6 +8,20 @@ const DOT = 0x2e;
 const STAR = 0x2a;
 const GT = 0x3e;
 
+/**
+ * A UTF-16 unit that is half of a surrogate pair with its other half missing:
+ * it would be sent as U+FFFD, a different subject than the one given.
+ */
+function isLoneSurrogate(s: string, i: number, c: number): boolean {
+  if (c < 0xd800 || c > 0xdfff) return false;
+  if (c <= 0xdbff) {
+    const next = s.charCodeAt(i + 1);
+    return !(next >= 0xdc00 && next <= 0xdfff);
+  }
+  const prev = i > 0 ? s.charCodeAt(i - 1) : 0;
+  return !(prev >= 0xd800 && prev <= 0xdbff);
+}
+
 function isControlOrSpace(c: number): boolean {
   // C0 controls and space (CR, LF, tab among them), and DEL
   return c <= 0x20 || c === 0x7f;
@@ -38,6 +52,8 @@ export function validateSubject(subject: string, wildcards: boolean): string | n
       tokenStart = i + 1;
     } else if (isControlOrSpace(c)) {
       return "subject contains whitespace or a control character";
+    } else if (c >= 0xd800 && c <= 0xdfff && isLoneSurrogate(subject, i, c)) {
+      return "subject contains a lone UTF-16 surrogate";
     }
   }
   return null;
@@ -48,8 +64,12 @@ export function validateQueue(queue: string): string | null {
   if (typeof queue !== "string") return "queue must be a string";
   if (queue.length === 0) return "queue is empty";
   for (let i = 0; i < queue.length; i++) {
-    if (isControlOrSpace(queue.charCodeAt(i))) {
+    const c = queue.charCodeAt(i);
+    if (isControlOrSpace(c)) {
       return "queue contains whitespace or a control character";
+    }
+    if (c >= 0xd800 && c <= 0xdfff && isLoneSurrogate(queue, i, c)) {
+      return "queue contains a lone UTF-16 surrogate";
     }
   }
   return null;
