@@ -163,10 +163,16 @@ export class NodeTransport implements Transport {
     s.off("close", this.onClose);
   }
 
-  write(bytes: Uint8Array): boolean {
+  /** Node calls a write's callback once the bytes are handed to the system (or the socket is destroyed), in order. */
+  readonly reportsWritten = true;
+
+  write(bytes: Uint8Array, written?: () => void): boolean {
     const s = this.socket;
-    if (!s || s.destroyed) return false;
-    return s.write(bytes);
+    if (!s || s.destroyed) {
+      written?.();
+      return false;
+    }
+    return s.write(bytes, written);
   }
 
   get pendingBytes(): number {

@@ -284,7 +284,7 @@ export interface ConnectionOptions {
   reconnectBufSize?: number;
   /**
    * Bytes accepted for sending but not yet written to the socket (default
-   * 32 MiB). Past it `publish()` throws instead of letting memory grow without
+   * 8 MiB). Past it `publish()` throws instead of letting memory grow without
    * bound; `await nc.ready()` waits until the socket has caught up.
    */
   maxOutboundBytes?: number;

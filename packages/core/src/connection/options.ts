@@ -21,7 +21,7 @@ export const DEFAULT_JITTER_TLS = 1000;
 /** bytes published while disconnected that are kept for the next connection (nats.go's default) */
 export const DEFAULT_RECONNECT_BUF_SIZE = 8 * 1024 * 1024;
 /** bytes accepted for sending but not yet written to the socket before publish() refuses more */
-export const DEFAULT_MAX_OUTBOUND_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_MAX_OUTBOUND_BYTES = 8 * 1024 * 1024;
 
 /** A server of the pool. */
 export interface ServerAddress {

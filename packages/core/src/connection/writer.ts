@@ -15,8 +15,25 @@ export const FLUSH_THRESHOLD = 64 * 1024;
 /** Called with no error when the PONG arrives, with one when it never will. */
 export type PongWaiter = (err?: Error) => void;
 
+/** A batch at most this big is copied when the transport is backed up (cheaper than a new buffer). */
+const COPY_LIMIT = 16 * 1024;
+/** Buffers kept for reuse once the transport is done with them. */
+const MAX_SPARE = 4;
+
 export class Writer {
   readonly out = new OutboundBuffer();
+  /** the transport's backlog after the last write: publish() checks its limit against it without asking the socket */
+  private backlog = 0;
+  /**
+   * Buffers handed to the transport, in write order, for its `written`
+   * callbacks (null: the buffer went on being used). Returned buffers are
+   * kept as `spare`, so a backed-up socket does not make a fresh buffer per
+   * batch (garbage that V8 collects late, as RSS growth).
+   */
+  private inFlight: (Uint8Array | null)[] = [];
+  private spare: Uint8Array[] = [];
+  /** the `written` callback of the current transport (a new one per transport, so a late call from an old one is ignored) */
+  private written: (() => void) | undefined;
   /** where batches go; undefined or not `open` while (re)connecting */
   transport: Transport | undefined;
   /** true while batches may be written (connected, or closing and sending the rest) */
@@ -36,6 +53,10 @@ export class Writer {
   private queued: PongWaiter[] = [];
   private readyWaiters: PongWaiter[] = [];
 
+  constructor() {
+    this.out.spill = () => this.flush();
+  }
+
   /** Call after writing frames into `out`: they go out at the end of the microtask, or now if many. */
   schedule(): void {
     if (this.out.length >= FLUSH_THRESHOLD) {
@@ -48,8 +69,34 @@ export class Writer {
 
   /** Writes what is queued, if the connection can take it. */
   flush(): void {
-    if (!this.open || this.out.length === 0 || !this.transport) return;
-    this.transport.write(this.out.take());
+    const t = this.transport;
+    if (!this.open || this.out.length === 0 || t === undefined) return;
+    const out = this.out;
+    if (t.pendingBytes === 0) {
+      // an idle socket usually takes the bytes at once (written to the kernel
+      // before write() returns): then the buffer is free again, no copy made
+      const inFlight = this.inFlight;
+      const slot = this.track(null);
+      t.write(out.view(), this.written);
+      if (t.pendingBytes === 0) {
+        out.reset();
+      } else {
+        const given = out.detach(this.spare.pop());
+        // the callback may already have run (then the slot is gone, and the buffer is simply dropped)
+        if (slot >= 0 && inFlight === this.inFlight && inFlight.length > slot && inFlight[slot] === null) {
+          inFlight[slot] = given;
+        }
+      }
+    } else if (out.length <= COPY_LIMIT) {
+      this.track(null);
+      t.write(out.view().slice(), this.written);
+      out.reset();
+    } else {
+      const view = out.view();
+      this.track(out.detach(this.spare.pop()));
+      t.write(view, this.written);
+    }
+    this.backlog = t.pendingBytes;
     if (this.queued.length > 0) {
       // their PINGs are on the wire now
       for (const w of this.queued) this.sent.push(w);
@@ -84,9 +131,9 @@ export class Writer {
     for (const w of waiters) w(err);
   }
 
-  /** Bytes accepted but not yet handed to the system: queued here and in the transport. */
+  /** Bytes accepted but not yet handed to the system: queued here and in the transport (as of the last write or drain). */
   outboundBytes(): number {
-    return this.out.length + (this.open && this.transport ? this.transport.pendingBytes : 0);
+    return this.out.length + (this.open ? this.backlog : 0);
   }
 
   /** Resolves once `outboundBytes()` is at most `limit` (checked on drain and on reconnect). */
@@ -99,17 +146,40 @@ export class Writer {
     });
   }
 
-  /** Wakes `ready()` callers if the queue is down to `limit`. */
+  /** Wakes `ready()` callers if the queue is down to `limit`; called when the transport drains. */
   checkReady(limit: number): void {
+    this.backlog = this.open && this.transport ? this.transport.pendingBytes : 0;
     if (this.readyWaiters.length === 0 || !this.open || this.outboundBytes() > limit) return;
     const waiters = this.readyWaiters;
     this.readyWaiters = [];
     for (const w of waiters) w();
   }
 
+  /** A new transport: callbacks of the old one are ignored from now on. */
+  attach(transport: Transport): void {
+    this.transport = transport;
+    this.backlog = 0;
+    const inFlight: (Uint8Array | null)[] = [];
+    this.inFlight = inFlight;
+    this.written = transport.reportsWritten
+      ? () => {
+        const b = inFlight.shift();
+        if (b && inFlight === this.inFlight && this.spare.length < MAX_SPARE) this.spare.push(b);
+      }
+      : undefined;
+  }
+
+  /** Records a buffer the transport holds until its `written` callback (when it has one). */
+  private track(b: Uint8Array | null): number {
+    if (this.written === undefined) return -1;
+    return this.inFlight.push(b) - 1;
+  }
+
   /** The connection is closed for good: every waiter fails, the buffer is dropped. */
   close(): void {
     this.open = false;
+    this.inFlight = [];
+    this.spare = [];
     this.out.clear();
     const err = new ClosedConnectionError();
     this.rejectSent(err);

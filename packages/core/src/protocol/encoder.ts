@@ -30,6 +30,14 @@ export class OutboundBuffer {
   /** scratch space for string payloads, whose byte length precedes them on the wire */
   private scratch: Uint8Array = new Uint8Array(1024);
 
+  /**
+   * Called when a frame does not fit behind what is already written: the
+   * owner may write the bytes out (take/view + reset) so the buffer need not
+   * grow. If it leaves them (disconnected: this is the reconnect buffer), the
+   * buffer grows.
+   */
+  spill: (() => void) | undefined;
+
   constructor(private readonly initialCapacity = INITIAL_CAPACITY) {
     this.buf = new Uint8Array(initialCapacity);
   }
@@ -159,6 +167,30 @@ export class OutboundBuffer {
     return out;
   }
 
+  /** What was written, as a view on the buffer (valid until the next write, reset or detach). */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+
+  /** Empties the buffer and keeps it: the last view() was consumed (copied or sent). */
+  reset(): void {
+    this.length = 0;
+    if (this.buf.length > this.initialCapacity * 4) this.buf = new Uint8Array(this.initialCapacity);
+  }
+
+  /**
+   * Empties the buffer and goes on in `next` (or a new buffer): the last
+   * view() now belongs to someone else. Returns the buffer given away.
+   */
+  detach(next?: Uint8Array): Uint8Array {
+    const old = this.buf;
+    this.length = 0;
+    this.buf = next !== undefined && next.length >= this.initialCapacity
+      ? next
+      : new Uint8Array(this.initialCapacity);
+    return old;
+  }
+
   /** Forgets everything written since the last take. */
   clear(): void {
     this.length = 0;
@@ -173,6 +205,9 @@ export class OutboundBuffer {
   }
 
   private ensure(extra: number): void {
+    if (this.length + extra <= this.buf.length) return;
+    // send what is here rather than grow and copy it
+    if (this.length > 0 && this.spill !== undefined) this.spill();
     const need = this.length + extra;
     if (need <= this.buf.length) return;
     let cap = this.buf.length * 2;

@@ -51,9 +51,13 @@ export interface Transport {
   /**
    * Queues bytes for sending; the transport owns `bytes` from now on.
    * Returns false when the transport's buffer is above its high-water mark
-   * (the engine should wait for `onDrain`).
+   * (the engine should wait for `onDrain`). A transport that can tell calls
+   * `written` (in write order) once it no longer needs `bytes`, so the
+   * buffer can be used again; others never call it.
    */
-  write(bytes: Uint8Array): boolean;
+  write(bytes: Uint8Array, written?: () => void): boolean;
+  /** true when `write()` calls its `written` callback, once per write, in order */
+  readonly reportsWritten?: boolean;
   /** Bytes accepted by `write()` and not yet handed to the system. */
   readonly pendingBytes: number;
   isEncrypted(): boolean;
