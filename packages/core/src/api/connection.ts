@@ -57,7 +57,6 @@ function checkSubject(subject: string, wildcards: boolean): void {
 export class NatsConnectionImpl implements NatsConnection, EngineOwner, SubscriptionHost {
   readonly engine: Engine;
   readonly options: ParsedOptions;
-  private readonly subscriptions = new Set<SubscriptionImpl>();
   private readonly mux: RequestMux;
   private readonly listeners = new Set<QueuedIteratorImpl<Status>>();
   private readonly closedPromise: Promise<void | Error>;
@@ -101,7 +100,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
 
   onPermissionError(err: PermissionViolationError): void {
     if (this.mux.onPermissionError(err)) return;
-    for (const sub of this.subscriptions) {
+    for (const sub of this.liveSubscriptions()) {
       if (err.operation === "subscription") {
         if (sub.subject === err.subject && err.queue === sub.queue) {
           sub.terminate(err);
@@ -115,13 +114,16 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
 
   onClosed(err: Error | undefined): void {
     this.mux.close(new RequestError("connection closed", { cause: new ClosedConnectionError() }));
-    for (const sub of [...this.subscriptions]) sub.finish();
-    this.subscriptions.clear();
-    this.mux.subscription()?.finish();
+    for (const sub of this.liveSubscriptions()) sub.finish();
     this.onStatus({ type: "close" });
     for (const l of this.listeners) l.stop();
     this.listeners.clear();
     this.resolveClosed(err);
+  }
+
+  /** The subscriptions the server still sends to (the request inbox included), as a copy. */
+  private liveSubscriptions(): SubscriptionImpl[] {
+    return this.engine.subscriptionList() as SubscriptionImpl[];
   }
 
   // ---- state --------------------------------------------------------------
@@ -266,8 +268,6 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     checkSubject(subject, true);
     this.checkSubOptions(opts);
     const sub = new SubscriptionImpl(this, subject, opts);
-    this.subscriptions.add(sub);
-    sub.closed.then(() => this.subscriptions.delete(sub));
     this.engine.addSubscription(sub, opts.max);
     return sub;
   }
@@ -454,9 +454,8 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     if (this.engine.isClosed()) throw new ClosedConnectionError();
     if (this.draining) throw new DrainingConnectionError();
     this.draining = true;
-    const subs = [...this.subscriptions];
-    const muxSub = this.mux.subscription();
-    if (muxSub && !muxSub.isClosed()) subs.push(muxSub);
+    // the request inbox is one of them: requests in flight get their replies first
+    const subs = this.liveSubscriptions();
     await Promise.allSettled(subs.map((s) => s.isClosed() ? undefined : s.drain()));
     this.noMorePublishing = true;
     try {

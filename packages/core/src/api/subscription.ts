@@ -25,8 +25,12 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
   readonly sid: number;
   readonly subject: string;
   readonly queue: string | undefined;
-  readonly closed: Promise<void | Error>;
-  private resolveClosed!: (v: void | Error) => void;
+  /** made on first access: most subscriptions never have theirs read */
+  private closedPromise: Promise<void | Error> | undefined;
+  private resolveClosed: ((v: void | Error) => void) | undefined;
+  /** the end was seen: `closed` resolves to `closedValue` */
+  private ended = false;
+  private closedValue: void | Error = undefined;
   private max: number | undefined;
   private received = 0;
   private processed = 0;
@@ -58,9 +62,6 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
     this.slow = opts.slow;
     this.pendingMsgsLimit = opts.pendingMsgsLimit ?? DEFAULT_PENDING_MSGS;
     this.pendingBytesLimit = opts.pendingBytesLimit ?? DEFAULT_PENDING_BYTES;
-    this.closed = new Promise((resolve) => {
-      this.resolveClosed = resolve;
-    });
     if (!this.userCallback) {
       const iter = new QueuedIteratorImpl<Msg>();
       iter.onBreak = () => this.unsubscribe();
@@ -73,6 +74,25 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
         this.terminate(new TimeoutError());
       }, opts.timeout);
     }
+  }
+
+  /** Resolves when the subscription ends: undefined, or the Error that ended it. */
+  get closed(): Promise<void | Error> {
+    if (this.closedPromise === undefined) {
+      this.closedPromise = this.ended
+        ? Promise.resolve(this.closedValue)
+        : new Promise((resolve) => {
+          this.resolveClosed = resolve;
+        });
+    }
+    return this.closedPromise;
+  }
+
+  private settleClosed(v: void | Error): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.closedValue = v;
+    this.resolveClosed?.(v);
   }
 
   /** The message handler the engine calls; exposed as in the official interface. */
@@ -218,10 +238,10 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
     this.host.engine.removeSubscription(this.sid);
     const iter = this.iter;
     if (iter) {
-      iter.onDrained = () => this.resolveClosed(err);
+      iter.onDrained = () => this.settleClosed(err);
       iter.stop(err);
     } else {
-      this.resolveClosed(err);
+      this.settleClosed(err);
     }
   }
 

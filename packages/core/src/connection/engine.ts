@@ -602,6 +602,11 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
   subscriptionCount(): number {
     return this.subs.size;
   }
+
+  /** The registered subscriptions, as a copy. */
+  subscriptionList(): SubscriptionSink[] {
+    return [...this.subs.values()];
+  }
 }
 
 function isIpLiteral(host: string): boolean {
