@@ -62,6 +62,8 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   private readonly closedPromise: Promise<void | Error>;
   private resolveClosed!: (v: void | Error) => void;
   private draining = false;
+  /** the last publish subject that passed validation */
+  private checkedSubject = "";
   private noMorePublishing = false;
   private closing: Promise<void> | undefined;
 
@@ -194,13 +196,25 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   }
 
   publish(subject: string, payload: Payload = Empty, options?: PublishOptions): void {
+    this.send(subject, payload, options, false);
+  }
+
+  /**
+   * publish(), and the requests' path: `ownReply` says the reply subject was
+   * made here (a request inbox) and needs no check.
+   */
+  private send(subject: string, payload: Payload, options: PublishOptions | undefined, ownReply: boolean): void {
     this.checkPublish();
-    checkSubject(subject, false);
+    // publishers tend to repeat a subject: a string checked once stays valid
+    if (subject !== this.checkedSubject) {
+      checkSubject(subject, false);
+      this.checkedSubject = subject;
+    }
     let reply: string | undefined;
     let hdrs: MsgHdrs | undefined;
     if (options) {
       reply = options.reply || undefined;
-      if (reply !== undefined) checkSubject(reply, false);
+      if (reply !== undefined && !ownReply) checkSubject(reply, false);
       hdrs = options.headers;
       if (options.traceDestination || options.traceOnly) hdrs = this.traceHeaders(hdrs, options);
     }
@@ -330,7 +344,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     const reply = this.mux.add(req);
     req.onDone = () => this.mux.remove(reply);
     try {
-      this.publish(subject, payload, { reply, headers: opts.headers, traceDestination: opts.traceDestination, traceOnly: opts.traceOnly });
+      this.send(subject, payload, { reply, headers: opts.headers, traceDestination: opts.traceDestination, traceOnly: opts.traceOnly }, true);
     } catch (err) {
       req.fail(err as Error);
     }
