@@ -63,7 +63,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   private resolveClosed!: (v: void | Error) => void;
   private draining = false;
   /** the last publish subject that passed validation */
-  private checkedSubject = "";
+  private checkedSubject: string | undefined;
   private noMorePublishing = false;
   private closing: Promise<void> | undefined;
 
