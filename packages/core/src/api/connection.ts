@@ -206,7 +206,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   private send(subject: string, payload: Payload, options: PublishOptions | undefined, ownReply: boolean): void {
     this.checkPublish();
     // publishers tend to repeat a subject: a string checked once stays valid
-    if (subject !== this.checkedSubject) {
+    if (this.checkedSubject === undefined || subject !== this.checkedSubject) {
       checkSubject(subject, false);
       this.checkedSubject = subject;
     }
