@@ -88,3 +88,5 @@ export type {
   TlsOptions,
   TraceOptions,
 } from "./api/types.js";
+export { Bench, hasWsProtocol, Metric } from "./api/bench.js";
+export type { BenchOpts, Perf, Timeout, WithRequired } from "./api/bench.js";

@@ -341,8 +341,9 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     if (opts.noMux) return this.requestNoMux(subject, payload, opts, timeout);
 
     const req = new SingleRequest(subject, timeout, this.mux.timers);
-    const reply = this.mux.add(req);
-    req.onDone = () => this.mux.remove(reply);
+    const token = this.mux.add(req);
+    const reply = this.mux.replySubject(token);
+    req.onDone = () => this.mux.remove(token);
     try {
       this.send(subject, payload, { reply, headers: opts.headers, traceDestination: opts.traceDestination, traceOnly: opts.traceOnly }, true);
     } catch (err) {
@@ -427,8 +428,9 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
         sub.closed.then(() => req.end());
         req.onDone = () => sub.unsubscribe();
       } else {
-        reply = this.mux.add(req);
-        req.onDone = () => this.mux.remove(reply);
+        const token = this.mux.add(req);
+        reply = this.mux.replySubject(token);
+        req.onDone = () => this.mux.remove(token);
       }
       try {
         this.publish(subject, payload, { reply, headers: opts.headers, traceDestination: opts.traceDestination, traceOnly: opts.traceOnly });

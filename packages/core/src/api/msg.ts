@@ -90,6 +90,25 @@ export class MsgImpl implements Msg {
       this.payload.length;
   }
 
+  /**
+   * The subject's bytes after the first `offset`, read as a base-36 number
+   * (lowercase digits), or -1 if they are not one: the request mux's token.
+   */
+  subjectNumber(offset: number): number {
+    const buf = this.buf;
+    const end = this.subjectEnd;
+    let i = this.subjectStart + offset;
+    if (i >= end || end - i > 10) return -1;
+    let n = 0;
+    for (; i < end; i++) {
+      const c = buf[i];
+      if (c >= 0x30 && c <= 0x39) n = n * 36 + (c - 0x30);
+      else if (c >= 0x61 && c <= 0x7a) n = n * 36 + (c - 0x57);
+      else return -1;
+    }
+    return n;
+  }
+
   /** payload bytes, headers included (pending-limit accounting) */
   payloadSize(): number {
     return this.payload.length;

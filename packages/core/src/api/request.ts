@@ -34,7 +34,10 @@ export interface PendingRequest {
 export class RequestMux {
   private sub: SubscriptionImpl | undefined;
   private prefix = "";
-  private readonly pending = new Map<string, PendingRequest>();
+  /** the prefix's length in bytes (a custom inboxPrefix may be non-ASCII) */
+  private prefixBytes = 0;
+  /** requests by token: a counter, written in base 36 at the end of the reply subject */
+  private readonly pending = new Map<number, PendingRequest>();
   private counter = 0;
   /** the timeouts of this connection's requests, on one timer */
   readonly timers = new TimerWheel();
@@ -44,16 +47,21 @@ export class RequestMux {
     private readonly inboxPrefix: string,
   ) {}
 
-  /** Registers a request; returns the reply subject to publish with. */
-  add(req: PendingRequest): string {
+  /** Registers a request; returns its token (for remove()) and sets the reply subject to publish with. */
+  add(req: PendingRequest): number {
     if (this.sub === undefined || this.sub.isClosed()) this.init();
-    const token = (++this.counter).toString(36);
+    const token = ++this.counter;
     this.pending.set(token, req);
-    return this.prefix + token;
+    return token;
   }
 
-  remove(replySubject: string): void {
-    this.pending.delete(replySubject.slice(this.prefix.length));
+  /** The reply subject of a token. */
+  replySubject(token: number): string {
+    return this.prefix + token.toString(36);
+  }
+
+  remove(token: number): void {
+    this.pending.delete(token);
   }
 
   size(): number {
@@ -67,6 +75,7 @@ export class RequestMux {
 
   private init(): void {
     this.prefix = `${createInbox(this.inboxPrefix)}.`;
+    this.prefixBytes = new TextEncoder().encode(this.prefix).length;
     this.sub = new SubscriptionImpl(this.host, `${this.prefix}*`, {
       callback: (err, m) => {
         if (err) {
@@ -80,7 +89,8 @@ export class RequestMux {
   }
 
   private dispatch(m: Msg): void {
-    const token = (m as MsgImpl).subject.slice(this.prefix.length);
+    // the token is read from the subject's bytes: no string is made for it
+    const token = (m as MsgImpl).subjectNumber(this.prefixBytes);
     const req = this.pending.get(token);
     if (req === undefined) return;
     if (req.onReply(m)) this.pending.delete(token);
