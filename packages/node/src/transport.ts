@@ -165,18 +165,27 @@ export class NodeTransport implements Transport {
 
   /** Node calls a write's callback once the bytes are handed to the system (or the socket is destroyed), in order. */
   readonly reportsWritten = true;
+  private written: ((unsent?: boolean) => void) | undefined;
+  /** one callback for every write: a write still queued in the stream when the socket is destroyed fails with ERR_STREAM_DESTROYED, never sent */
+  private readonly onWrite = (err?: Error | null) => {
+    this.written?.((err as NodeJS.ErrnoException | null | undefined)?.code === "ERR_STREAM_DESTROYED");
+  };
 
-  write(bytes: Uint8Array, written?: () => void): boolean {
+  write(bytes: Uint8Array, written?: (unsent?: boolean) => void): boolean {
     const s = this.socket;
     if (!s || s.destroyed) {
-      written?.();
+      written?.(true);
       return false;
     }
-    return s.write(bytes, written);
+    this.written = written;
+    return s.write(bytes, written ? this.onWrite : undefined);
   }
 
+  /** A socket that is gone holds what it was given: report a backlog, so callers keep their bytes. */
   get pendingBytes(): number {
-    return this.socket?.writableLength ?? 0;
+    const s = this.socket;
+    if (!s || s.destroyed) return 1;
+    return s.writableLength;
   }
 
   isEncrypted(): boolean {

@@ -162,7 +162,6 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
           this.pool.current = server;
           this.resendSubscriptions(transport);
           this.writer.attach(transport);
-          this.writer.open = true;
           this.writer.flush();
           this.heartbeat.start();
           this.checkReady();
@@ -302,8 +301,7 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     const reason = this.lastError ?? (err ? new ConnectionError("connection lost", { cause: err }) : new ConnectionError("connection lost"));
     const server = this.getServer();
     this.heartbeat.stop();
-    this.writer.open = false;
-    this.writer.rejectSent(new RequestError("connection disconnected", { cause: reason }));
+    this.writer.dropped(new RequestError("connection disconnected", { cause: reason }));
     this.owner.onStatus({ type: "disconnect", server });
     if (!this.options.reconnect) {
       this.state = State.Closing;

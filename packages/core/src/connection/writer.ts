@@ -4,6 +4,11 @@
  * waiters are kept in the order of their PINGs, and callers of `ready()` wait
  * for the transport to drain. While disconnected nothing is written: the
  * buffer is the reconnect buffer, and its PINGs keep their waiters.
+ *
+ * With a transport that reports when it is done with each write (Node),
+ * batches it never sent when the connection died come back: they go out
+ * first after the reconnect, with their PINGs' waiters, so nothing that
+ * publish() accepted is dropped with a socket's queue.
  */
 import { ClosedConnectionError } from "../errors.js";
 import { OutboundBuffer, PING } from "../protocol/encoder.js";
@@ -20,24 +25,24 @@ const COPY_LIMIT = 16 * 1024;
 /** Buffers kept for reuse once the transport is done with them. */
 const MAX_SPARE = 4;
 
+/** A batch the transport holds until its `written` callback. */
+interface Batch {
+  /** the bytes, if they are ours to send again (undefined: the buffer went on being used) */
+  bytes: Uint8Array | undefined;
+  /** the buffer to reuse once written */
+  buffer: Uint8Array | undefined;
+  /** waiters of the PINGs in these bytes */
+  pings: PongWaiter[] | undefined;
+}
+
 export class Writer {
   readonly out = new OutboundBuffer();
-  /** the transport's backlog after the last write: publish() checks its limit against it without asking the socket */
-  private backlog = 0;
-  /**
-   * Buffers handed to the transport, in write order, for its `written`
-   * callbacks (null: the buffer went on being used). Returned buffers are
-   * kept as `spare`, so a backed-up socket does not make a fresh buffer per
-   * batch (garbage that V8 collects late, as RSS growth).
-   */
-  private inFlight: (Uint8Array | null)[] = [];
-  private spare: Uint8Array[] = [];
-  /** the `written` callback of the current transport (a new one per transport, so a late call from an old one is ignored) */
-  private written: (() => void) | undefined;
   /** where batches go; undefined or not `open` while (re)connecting */
   transport: Transport | undefined;
   /** true while batches may be written (connected, or closing and sending the rest) */
   open = false;
+  /** the transport's backlog after the last write: publish() checks its limit against it without asking the socket */
+  private backlog = 0;
   private flushScheduled = false;
   private readonly flushTask = () => {
     this.flushScheduled = false;
@@ -52,6 +57,17 @@ export class Writer {
   private sentHead = 0;
   private queued: PongWaiter[] = [];
   private readyWaiters: PongWaiter[] = [];
+  /** batches the transport holds, in write order (only for transports that report `written`) */
+  private inFlight: Batch[] = [];
+  /** the `written` callback of the current transport (a new one per transport, so a late call from an old one finds its own list) */
+  private written: ((unsent?: boolean) => void) | undefined;
+  /** batches a dead transport never sent, and their PINGs' waiters: they go first after the reconnect */
+  private unsent: Uint8Array[] = [];
+  private unsentPings: PongWaiter[] = [];
+  /** why the last connection dropped, for PINGs that were sent into it */
+  private dropError: Error | undefined;
+  private spare: Uint8Array[] = [];
+  private closed = false;
 
   constructor() {
     this.out.spill = () => this.flush();
@@ -72,36 +88,38 @@ export class Writer {
     const t = this.transport;
     if (!this.open || this.out.length === 0 || t === undefined) return;
     const out = this.out;
+    const pings = this.queued.length > 0 ? this.queued : undefined;
+    if (pings) {
+      // their PINGs are on the wire now
+      for (const w of pings) this.sent.push(w);
+      this.queued = [];
+    }
     if (t.pendingBytes === 0) {
       // an idle socket usually takes the bytes at once (written to the kernel
       // before write() returns): then the buffer is free again, no copy made
-      const inFlight = this.inFlight;
-      const slot = this.track(null);
-      t.write(out.view(), this.written);
+      const batch = this.track(undefined, undefined, pings);
+      const view = out.view();
+      t.write(view, this.written);
       if (t.pendingBytes === 0) {
         out.reset();
       } else {
         const given = out.detach(this.spare.pop());
-        // the callback may already have run (then the slot is gone, and the buffer is simply dropped)
-        if (slot >= 0 && inFlight === this.inFlight && inFlight.length > slot && inFlight[slot] === null) {
-          inFlight[slot] = given;
+        if (batch) {
+          batch.bytes = view;
+          batch.buffer = given;
         }
       }
     } else if (out.length <= COPY_LIMIT) {
-      this.track(null);
-      t.write(out.view().slice(), this.written);
+      const copy = out.view().slice();
+      this.track(copy, undefined, pings);
+      t.write(copy, this.written);
       out.reset();
     } else {
       const view = out.view();
-      this.track(out.detach(this.spare.pop()));
+      this.track(view, out.detach(this.spare.pop()), pings);
       t.write(view, this.written);
     }
     this.backlog = t.pendingBytes;
-    if (this.queued.length > 0) {
-      // their PINGs are on the wire now
-      for (const w of this.queued) this.sent.push(w);
-      this.queued = [];
-    }
   }
 
   /** Queues a PING whose PONG calls `w`, and writes it now (with what precedes it). */
@@ -123,12 +141,40 @@ export class Writer {
     waiter();
   }
 
-  /** The connection dropped: PINGs already written will never be answered. */
-  rejectSent(err: Error): void {
-    const waiters = this.sent.slice(this.sentHead);
+  /**
+   * The connection dropped: PINGs written into it will not be answered.
+   * Those still in batches the transport holds wait for the batch's fate:
+   * sent, they fail; never sent, they go out again with the batch.
+   */
+  dropped(err: Error): void {
+    this.open = false;
+    this.dropError = err;
+    let held = 0;
+    for (const b of this.inFlight) held += b.pings ? b.pings.length : 0;
+    const waiters = this.sent.slice(this.sentHead, this.sent.length - held);
     this.sent = [];
     this.sentHead = 0;
     for (const w of waiters) w(err);
+  }
+
+  /** Called per batch by the transport when it is done with it; `unsent`: the bytes never left the process. */
+  private onWritten(inFlight: Batch[], unsent: boolean | undefined): void {
+    const b = inFlight.shift();
+    if (b === undefined || this.closed) return;
+    const current = inFlight === this.inFlight;
+    if (unsent && b.bytes !== undefined) {
+      // a dead connection's batch: it goes first on the next one (its PINGs'
+      // waiters may also be failed by dropped(); a waiter settles only once)
+      this.unsent.push(b.bytes);
+      if (b.pings) this.unsentPings.push(...b.pings);
+      return;
+    }
+    if (!current && b.pings) {
+      // written into a connection that is gone: no PONG will come
+      const err = this.dropError ?? new ClosedConnectionError();
+      for (const w of b.pings) w(err);
+    }
+    if (b.buffer && this.spare.length < MAX_SPARE) this.spare.push(b.buffer);
   }
 
   /** Bytes accepted but not yet handed to the system: queued here and in the transport (as of the last write or drain). */
@@ -139,8 +185,10 @@ export class Writer {
   /** Resolves once `outboundBytes()` is at most `limit` (checked on drain and on reconnect). */
   ready(limit: number): Promise<void> {
     if (this.open && this.outboundBytes() <= limit) return Promise.resolve();
-    // what is in `out` goes to the transport now, so its drain event can follow
+    // what is in `out` goes to the transport now: an idle socket may take it
+    // at once (no drain event will follow), else its drain event follows
     this.flush();
+    if (this.open && this.outboundBytes() <= limit) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.readyWaiters.push((err) => (err ? reject(err) : resolve()));
     });
@@ -155,35 +203,56 @@ export class Writer {
     for (const w of waiters) w();
   }
 
-  /** A new transport: callbacks of the old one are ignored from now on. */
+  /**
+   * A new transport, ready for frames: what the last one never sent goes
+   * first (ahead of what was published while disconnected), then `out`.
+   */
   attach(transport: Transport): void {
     this.transport = transport;
     this.backlog = 0;
-    const inFlight: (Uint8Array | null)[] = [];
+    const inFlight: Batch[] = [];
     this.inFlight = inFlight;
     this.written = transport.reportsWritten
-      ? () => {
-        const b = inFlight.shift();
-        if (b && inFlight === this.inFlight && this.spare.length < MAX_SPARE) this.spare.push(b);
-      }
+      ? (unsent?: boolean) => this.onWritten(inFlight, unsent)
       : undefined;
+    if (this.unsent.length > 0) {
+      this.out.prepend(this.unsent);
+      this.queued = [...this.unsentPings, ...this.queued];
+      this.unsent = [];
+      this.unsentPings = [];
+    }
+    this.open = true;
   }
 
-  /** Records a buffer the transport holds until its `written` callback (when it has one). */
-  private track(b: Uint8Array | null): number {
-    if (this.written === undefined) return -1;
-    return this.inFlight.push(b) - 1;
+  /** Records a batch the transport holds until its `written` callback (when it has one). */
+  private track(
+    bytes: Uint8Array | undefined,
+    buffer: Uint8Array | undefined,
+    pings: PongWaiter[] | undefined,
+  ): Batch | undefined {
+    if (this.written === undefined) return undefined;
+    const b: Batch = { bytes, buffer, pings };
+    this.inFlight.push(b);
+    return b;
   }
 
   /** The connection is closed for good: every waiter fails, the buffer is dropped. */
   close(): void {
     this.open = false;
+    this.closed = true;
+    const err = new ClosedConnectionError();
+    // waiters settle once: a second call (a waiter also listed in `sent`) does nothing
+    const held = [...this.unsentPings];
+    for (const b of this.inFlight) if (b.pings) held.push(...b.pings);
     this.inFlight = [];
     this.spare = [];
     this.out.clear();
-    const err = new ClosedConnectionError();
-    this.rejectSent(err);
-    const waiters = [...this.queued, ...this.readyWaiters];
+    this.unsent = [];
+    this.unsentPings = [];
+    const sent = this.sent.slice(this.sentHead);
+    this.sent = [];
+    this.sentHead = 0;
+    const waiters = [...sent, ...held, ...this.queued, ...this.readyWaiters];
     this.queued = [];
     this.readyWaiters = [];
     for (const w of waiters) w(err);

@@ -191,6 +191,29 @@ export class OutboundBuffer {
     return old;
   }
 
+  /** Puts `parts` (whole frames) in front of what is written. */
+  prepend(parts: Uint8Array[]): void {
+    let total = 0;
+    for (const p of parts) total += p.length;
+    const need = this.length + total;
+    let b = this.buf;
+    if (need > b.length) {
+      let cap = b.length * 2;
+      while (cap < need) cap *= 2;
+      b = new Uint8Array(cap);
+      b.set(this.buf.subarray(0, this.length), total);
+    } else {
+      b.copyWithin(total, 0, this.length);
+    }
+    let off = 0;
+    for (const p of parts) {
+      b.set(p, off);
+      off += p.length;
+    }
+    this.buf = b;
+    this.length = need;
+  }
+
   /** Forgets everything written since the last take. */
   clear(): void {
     this.length = 0;

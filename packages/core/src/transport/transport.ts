@@ -53,9 +53,11 @@ export interface Transport {
    * Returns false when the transport's buffer is above its high-water mark
    * (the engine should wait for `onDrain`). A transport that can tell calls
    * `written` (in write order) once it no longer needs `bytes`, so the
-   * buffer can be used again; others never call it.
+   * buffer can be used again, with `unsent` true when the connection died
+   * before any of them left the process (they may be sent again elsewhere);
+   * others never call it.
    */
-  write(bytes: Uint8Array, written?: () => void): boolean;
+  write(bytes: Uint8Array, written?: (unsent?: boolean) => void): boolean;
   /** true when `write()` calls its `written` callback, once per write, in order */
   readonly reportsWritten?: boolean;
   /** Bytes accepted by `write()` and not yet handed to the system. */
