@@ -122,8 +122,13 @@ const requesting = (async () => {
 })();
 
 const faults: Record<string, number> = { kill: 0, pause: 0, lameDuck: 0 };
+/** which fault happened when (by the publisher's sequence number), to explain gaps */
+const faultLog: string[] = [];
 async function chaos(node: NatsServer): Promise<void> {
   const r = random();
+  const kind = r < 0.45 ? "kill" : r < 0.85 ? "pause" : "lameDuck";
+  const target = nodes.indexOf(node);
+  faultLog.push(`${kind} node ${target}${target === 1 || target === 2 ? "" : ""} at #${published} (pub on ${pub.getServer()})`);
   if (r < 0.45) {
     faults.kill++;
     await node.kill();
@@ -160,6 +165,16 @@ await sub.flush().catch(() => {});
 await sleep(500);
 
 const lost = published - received;
+// the gaps: ranges of numbers never received
+const gaps: string[] = [];
+for (let n = 0, start = -1; n <= published; n++) {
+  const missing = n < published && !seen.has(n);
+  if (missing && start < 0) start = n;
+  if (!missing && start >= 0) {
+    gaps.push(`#${start}-#${n - 1} (${n - start})`);
+    start = -1;
+  }
+}
 const worst = reconnectTimes.length ? Math.max(...reconnectTimes) : 0;
 const report = {
   seconds,
@@ -175,6 +190,8 @@ const report = {
   reconnects: reconnectTimes.length,
   worstReconnectMs: Math.round(worst),
   events,
+  faultLog,
+  gaps: gaps.slice(0, 40),
 };
 console.log(JSON.stringify(report, null, 2));
 

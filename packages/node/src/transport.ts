@@ -181,6 +181,10 @@ export class NodeTransport implements Transport {
     return s.write(bytes, written ? this.onWrite : undefined);
   }
 
+  get needsDrain(): boolean {
+    return this.socket?.writableNeedDrain ?? false;
+  }
+
   /** A socket that is gone holds what it was given: report a backlog, so callers keep their bytes. */
   get pendingBytes(): number {
     const s = this.socket;

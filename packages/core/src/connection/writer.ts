@@ -83,10 +83,14 @@ export class Writer {
     }
   }
 
-  /** Writes what is queued, if the connection can take it. */
+  /**
+   * Writes what is queued, if the connection can take it. While the
+   * transport asks to drain, bytes stay here: they are ours to send again
+   * on the next connection, while bytes in a dead socket's queue are lost.
+   */
   flush(): void {
     const t = this.transport;
-    if (!this.open || this.out.length === 0 || t === undefined) return;
+    if (!this.open || this.out.length === 0 || t === undefined || t.needsDrain) return;
     const out = this.out;
     const pings = this.queued.length > 0 ? this.queued : undefined;
     if (pings) {
@@ -196,6 +200,8 @@ export class Writer {
 
   /** Wakes `ready()` callers if the queue is down to `limit`; called when the transport drains. */
   checkReady(limit: number): void {
+    // what waited for the drain goes now
+    this.flush();
     this.backlog = this.open && this.transport ? this.transport.pendingBytes : 0;
     if (this.readyWaiters.length === 0 || !this.open || this.outboundBytes() > limit) return;
     const waiters = this.readyWaiters;

@@ -62,6 +62,11 @@ export interface Transport {
   readonly reportsWritten?: boolean;
   /** Bytes accepted by `write()` and not yet handed to the system. */
   readonly pendingBytes: number;
+  /**
+   * True after a write() returned false, until `onDrain`: the caller holds
+   * further bytes back (optional; without it the caller keeps writing).
+   */
+  readonly needsDrain?: boolean;
   isEncrypted(): boolean;
   /** Sends what was written, then closes. `onClose` follows. */
   close(): void;
