@@ -8,33 +8,16 @@
 //
 // Importable too: `ensureChromium()` returns the path or throws.
 import { spawnSync } from "node:child_process";
-import { accessSync, constants } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { aptGetIfRoot, aptInstall, isExecutable } from "./lib/debian-package.mjs";
 
 export const DEFAULT_CHROMIUM = "/usr/bin/chromium";
 const VERSION_TIMEOUT_MS = 30_000;
-const APT_TIMEOUT_MS = 10 * 60_000;
 
 const HOW =
   "Install it with `sudo apt-get install chromium` (Debian/Ubuntu), or set CHROMIUM=/path/to/chromium " +
   "(any Chromium or Chrome build that playwright-core can drive).";
-
-function isExecutable(file) {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name) {
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
-  }
-  return undefined;
-}
 
 /** "Chromium 156.0.8078.108 built on Debian ..." or undefined if it does not run. */
 function version(bin) {
@@ -62,20 +45,13 @@ export function ensureChromium({ quiet = false } = {}) {
     say(`${v} at ${DEFAULT_CHROMIUM}`);
     return DEFAULT_CHROMIUM;
   }
-  const aptGet = onPath("apt-get");
-  if (process.getuid?.() !== 0 || !aptGet) {
+  const aptGet = aptGetIfRoot();
+  if (!aptGet) {
     throw new Error(`chromium not found at ${DEFAULT_CHROMIUM}. ${HOW}`);
   }
   say("ensure-chromium: chromium not found; installing it with apt-get");
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   // quiet apt output unless something fails: chromium pulls in ~100 packages
-  for (const args of [["update"], ["install", "-y", "--no-install-recommends", "chromium"]]) {
-    const r = spawnSync(aptGet, args, { encoding: "utf8", env, timeout: APT_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
-    if (r.status !== 0) {
-      const tail = `${r.stdout ?? ""}${r.stderr ?? ""}`.slice(-4000);
-      throw new Error(`\`apt-get ${args.join(" ")}\` failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`}). ${HOW}\n${tail}`);
-    }
-  }
+  aptInstall(aptGet, "chromium", { quiet: true, advice: HOW });
   const v = isExecutable(DEFAULT_CHROMIUM) ? version(DEFAULT_CHROMIUM) : undefined;
   if (!v) throw new Error(`apt-get installed chromium but ${DEFAULT_CHROMIUM} does not run. ${HOW}`);
   say(`${v} at ${DEFAULT_CHROMIUM}`);

@@ -4,28 +4,10 @@
 // else /usr/sbin/nats-server. If there is none and we are root with apt-get (CI),
 // installs the Debian package. Prints one line on success, exits 1 otherwise.
 import { spawnSync } from "node:child_process";
-import { accessSync, constants } from "node:fs";
-import path from "node:path";
+import { aptGetIfRoot, aptInstall, isExecutable, onPath } from "./lib/debian-package.mjs";
 
 const FALLBACK = "/usr/sbin/nats-server";
 const VERSION_TIMEOUT_MS = 10_000;
-const APT_TIMEOUT_MS = 10 * 60_000;
-
-function isExecutable(file) {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name) {
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
-  }
-  return undefined;
-}
 
 function find() {
   return onPath("nats-server") ?? (isExecutable(FALLBACK) ? FALLBACK : undefined);
@@ -68,17 +50,16 @@ if (found) {
   process.exit(0);
 }
 
-const isRoot = process.getuid?.() === 0;
-const aptGet = onPath("apt-get");
-if (!isRoot || !aptGet) {
+const aptGet = aptGetIfRoot();
+if (!aptGet) {
   fail(`nats-server not found on PATH or at ${FALLBACK}. ${HOW}`);
 }
 
 console.log("ensure-nats-server: nats-server not found; installing it with apt-get");
-const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-for (const args of [["update"], ["install", "-y", "--no-install-recommends", "nats-server"]]) {
-  const r = spawnSync(aptGet, args, { stdio: "inherit", env, timeout: APT_TIMEOUT_MS });
-  if (r.status !== 0) fail(`\`apt-get ${args.join(" ")}\` failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`}). ${HOW}`);
+try {
+  aptInstall(aptGet, "nats-server", { advice: HOW });
+} catch (err) {
+  fail(err.message);
 }
 
 const installed = find();

@@ -10,7 +10,6 @@ import {
   AuthorizationError,
   type Authenticator,
   ConnectionError,
-  connect as natsConnect,
   credsAuthenticator,
   InvalidArgumentError,
   jwtAuthenticator,
@@ -18,98 +17,27 @@ import {
   nkeyAuthenticator,
   nkeys,
   PermissionViolationError,
-  type Status,
   tokenAuthenticator,
   UserAuthenticationExpiredError,
   usernamePasswordAuthenticator,
 } from "@quicknats/node";
 import { NatsServer } from "../helpers/nats-server.js";
 import { formatCreds, JwtEnv, type JwtUser } from "../helpers/jwt-mode.js";
+import { connectForFile } from "../helpers/connections.js";
+import { renderings } from "../helpers/output.js";
+import { StatusLog } from "../helpers/status.js";
+import { eventually, rejection, within } from "../helpers/wait.js";
 
 const te = new TextEncoder();
+
 /** Every connection made here; closed at the end even if a test failed half-way. */
-const open: NatsConnection[] = [];
-async function connect(opts: Parameters<typeof natsConnect>[0]): Promise<NatsConnection> {
-  const nc = await natsConnect(opts);
-  open.push(nc);
-  return nc;
-}
-after(async () => {
-  await Promise.allSettled(open.map((nc) => nc.close()));
-});
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Rejects if `p` has not settled within `ms`. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** The rejection reason of `p`; fails if `p` resolves or takes longer than `ms`. */
-async function rejection(p: Promise<unknown>, ms = 5000): Promise<any> {
-  let value: unknown;
-  try {
-    value = await within(p, ms, "promise");
-  } catch (err) {
-    if (err instanceof Error && /not settled within/.test(err.message)) throw err;
-    return err;
-  }
-  if (value && typeof (value as NatsConnection).close === "function") await (value as NatsConnection).close();
-  assert.fail(`expected a rejection, got ${String(value)}`);
-}
-
-/** Records status events from now on. */
-function watchStatus(nc: NatsConnection) {
-  const events: Status[] = [];
-  void (async () => {
-    for await (const s of nc.status()) events.push(s);
-  })();
-  return {
-    events,
-    count: (type: string) => events.filter((e) => e.type === type).length,
-    async waitFor(pred: (s: Status) => boolean, ms = 5000): Promise<Status> {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const hit = events.find(pred);
-        if (hit) return hit;
-        if (Date.now() > deadline) assert.fail(`no matching status within ${ms} ms; got ${events.map((e) => e.type).join(",")}`);
-        await sleep(20);
-      }
-    },
-  };
-}
-
-/** Polls until `check` is true; fails after `ms`. */
-async function eventually(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) assert.fail(`${what}: not true within ${ms} ms`);
-    await sleep(20);
-  }
-}
+const connect = connectForFile();
 
 function assertAuthError(err: unknown): void {
   assert.ok(err instanceof AuthorizationError, `not an AuthorizationError: ${inspect(err)}`);
   assert.equal((err as AuthorizationError).name, "AuthorizationError");
   assert.equal((err as AuthorizationError).code, "NATS_AUTHORIZATION");
   assert.match((err as Error).message, /authorization violation/i);
-}
-
-/** Every rendering of an error a user might log. */
-function renderings(err: unknown): string[] {
-  return [
-    String(err),
-    (err as Error)?.message ?? "",
-    (err as Error)?.stack ?? "",
-    JSON.stringify(err) ?? "",
-    inspect(err, { depth: 5 }),
-    inspect(err, { depth: 5, showHidden: true }),
-  ];
 }
 
 function assertNoSecret(err: unknown, secrets: string[], what: string): void {
@@ -128,11 +56,11 @@ async function serverUser(srv: NatsServer, name: string): Promise<Record<string,
 
 /** Restarts the server under `nc`; "reconnected", or how the connection closed instead. */
 async function reconnectOutcome(nc: NatsConnection, restart: () => Promise<unknown>): Promise<string> {
-  const st = watchStatus(nc);
+  const st = new StatusLog(nc);
   await restart();
   return within(
     Promise.race([
-      st.waitFor((s) => s.type === "reconnect", 8000).then(() => "reconnected"),
+      st.waitForMatch((s) => s.type === "reconnect", 8000).then(() => "reconnected"),
       nc.closed().then((e) => `closed: ${String(e)}; cause: ${String((e as Error | undefined)?.cause)}`),
     ]),
     9000,
@@ -187,11 +115,11 @@ describe("user and password", () => {
         () => (passes++, "bob-pw-2"),
       ),
     });
-    const st = watchStatus(nc);
+    const st = new StatusLog(nc);
     assert.equal(users, 1);
     assert.equal(passes, 1);
     await srv.restart();
-    await st.waitFor((s) => s.type === "reconnect", 8000);
+    await st.waitForMatch((s) => s.type === "reconnect", 8000);
     await nc.flush();
     // refused dials never reach CONNECT, so exactly one more call each
     assert.equal(users, 2);
@@ -246,7 +174,7 @@ describe("user and password", () => {
         return pw;
       }),
     });
-    const st = watchStatus(nc);
+    const st = new StatusLog(nc);
     pw = "rotated-away";
     await nc.reconnect();
     const why = await within(nc.closed(), 5000, "closed()");
@@ -271,7 +199,7 @@ describe("user and password", () => {
         return pw;
       }),
     });
-    const st = watchStatus(nc);
+    const st = new StatusLog(nc);
     pw = "rotated-away";
     await nc.reconnect();
     const why = await within(nc.closed(), 5000, "closed()");
@@ -295,10 +223,10 @@ describe("user and password", () => {
         return "rotated-away";
       }),
     });
-    const st = watchStatus(nc);
+    const st = new StatusLog(nc);
     pw = "rotated-away";
     await nc.reconnect();
-    await st.waitFor((s) => s.type === "reconnect", 5000);
+    await st.waitForMatch((s) => s.type === "reconnect", 5000);
     assert.equal(wrongCalls, 3);
     assert.equal(nc.isClosed(), false);
     await nc.close();
@@ -320,11 +248,11 @@ describe("rotated credentials", () => {
         maxReconnectAttempts: -1,
         authenticator: usernamePasswordAuthenticator("rot", () => (calls++, current)),
       });
-      const st = watchStatus(nc);
+      const st = new StatusLog(nc);
       await first.stop();
       current = "pw-two";
       second = await NatsServer.start({ listen: `127.0.0.1:${port}`, authorization: { user: "rot", password: "pw-two" } });
-      await st.waitFor((s) => s.type === "reconnect", 8000);
+      await st.waitForMatch((s) => s.type === "reconnect", 8000);
       await nc.flush();
       assert.equal(calls, 2);
       assert.equal((await serverUser(second, "rotating"))?.authorized_user, "rot");
@@ -363,10 +291,10 @@ describe("token", () => {
       maxReconnectAttempts: -1,
       authenticator: tokenAuthenticator(() => (calls++, "t0ken-s3cret")),
     });
-    const st = watchStatus(nc);
+    const st = new StatusLog(nc);
     assert.equal(calls, 1);
     await srv.restart();
-    await st.waitFor((s) => s.type === "reconnect", 8000);
+    await st.waitForMatch((s) => s.type === "reconnect", 8000);
     await nc.flush();
     assert.equal(calls, 2);
     await nc.close();
@@ -400,10 +328,10 @@ describe("nkey users", () => {
       maxReconnectAttempts: -1,
       authenticator: nkeyAuthenticator(() => (calls++, te.encode(seedText))),
     });
-    const st = watchStatus(nc);
+    const st = new StatusLog(nc);
     assert.equal(calls, 1);
     await srv.restart();
-    await st.waitFor((s) => s.type === "reconnect", 8000);
+    await st.waitForMatch((s) => s.type === "reconnect", 8000);
     await nc.flush();
     assert.equal(calls, 2);
     await nc.close();
@@ -491,10 +419,10 @@ describe("operator/JWT mode", () => {
       maxReconnectAttempts: -1,
       authenticator: credsAuthenticator(() => (reads++, readFileSync(alice.credsFile))),
     });
-    const st = watchStatus(nc);
+    const st = new StatusLog(nc);
     assert.equal(reads, 1);
     await srv.restart();
-    await st.waitFor((s) => s.type === "reconnect", 8000);
+    await st.waitForMatch((s) => s.type === "reconnect", 8000);
     await nc.flush();
     assert.equal(reads, 2);
     await nc.close();
@@ -554,14 +482,14 @@ describe("operator/JWT mode", () => {
     // whole seconds: expires 2 to 3 s from now
     const shortLived = await env.mintUser({ name: "short", exp: Math.floor(Date.now() / 1000) + 3 });
     const nc = await connect({ servers: srv.hostport, reconnect: false, authenticator: credsAuthenticator(shortLived.creds) });
-    const st = watchStatus(nc);
+    const st = new StatusLog(nc);
     await nc.flush();
     assert.equal(nc.isClosed(), false);
     const why = await within(nc.closed(), 6000, "closed() after the JWT expired");
     assert.ok(why instanceof UserAuthenticationExpiredError, `closed() resolved to ${inspect(why)}`);
     assert.equal(why.code, "NATS_USER_AUTH_EXPIRED");
     assert.match(why.message, /user authentication expired/i);
-    await st.waitFor((s) => s.type === "error" && (s as { error: Error }).error instanceof UserAuthenticationExpiredError, 1000);
+    await st.waitForMatch((s) => s.type === "error" && (s as { error: Error }).error instanceof UserAuthenticationExpiredError, 1000);
     assert.equal(nc.isClosed(), true);
   });
 
@@ -573,7 +501,7 @@ describe("operator/JWT mode", () => {
       maxReconnectAttempts: -1,
       authenticator: credsAuthenticator(shortLived.creds),
     });
-    const st = watchStatus(nc);
+    const st = new StatusLog(nc);
     const why = await within(nc.closed(), 7000, "closed() after the JWT expired");
     assert.ok(
       why instanceof AuthorizationError || why instanceof UserAuthenticationExpiredError,
@@ -592,7 +520,7 @@ describe("operator/JWT mode", () => {
   it("per-user publish and subscribe permissions are enforced and reported", async () => {
     const nc = await connect({ servers: srv.hostport, authenticator: credsAuthenticator(limited.creds) });
     const obs = await connect({ servers: srv.hostport, authenticator: credsAuthenticator(observer.creds) });
-    const st = watchStatus(nc);
+    const st = new StatusLog(nc);
     let leaked = 0;
     let allowed = 0;
     obs.subscribe("secret.>", { callback: () => void leaked++ });
@@ -602,7 +530,7 @@ describe("operator/JWT mode", () => {
     nc.publish("secret.plans", "x");
     nc.publish("open.news", "y");
     await nc.flush();
-    const perm = await st.waitFor((s) => s.type === "error" && (s as { error: Error }).error instanceof PermissionViolationError);
+    const perm = await st.waitForMatch((s) => s.type === "error" && (s as { error: Error }).error instanceof PermissionViolationError);
     const pe = (perm as unknown as { error: PermissionViolationError }).error;
     assert.equal(pe.operation, "publish");
     assert.equal(pe.subject, "secret.plans");

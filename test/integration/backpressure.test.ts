@@ -4,8 +4,6 @@
 // is lost once the server resumes.
 import { after, before, describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import {
   ConnectionError,
   connect,
@@ -14,35 +12,12 @@ import {
   type NodeConnectionOptions,
 } from "@quicknats/node";
 import { NatsServer } from "../helpers/nats-server.js";
+import { connectFor } from "../helpers/connections.js";
+import { gcFn } from "../helpers/leaks.js";
+import { eventually, sleep, within } from "../helpers/wait.js";
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 const MiB = 1024 * 1024;
-
-/** Rejects if `p` has not settled within `ms`. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Polls `check` every 10 ms until it returns true; fails after `ms`. */
-async function eventually(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) assert.fail(`${what}: not true within ${ms} ms`);
-    await sleep(10);
-  }
-}
-
-/** `v8.setFlagsFromString` + a fresh context reaches gc() without --expose-gc. */
-function gcFn(): () => void {
-  setFlagsFromString("--expose-gc");
-  return runInNewContext("gc") as () => void;
-}
 
 describe("outbound backpressure", () => {
   let srv: NatsServer;
@@ -54,11 +29,8 @@ describe("outbound backpressure", () => {
     await srv.stop();
   });
 
-  async function open(t: TestContext, opts: NodeConnectionOptions = {}): Promise<NatsConnection> {
-    const nc = await connect({ servers: srv.url, ...opts });
-    t.after(() => nc.close());
-    return nc;
-  }
+  const open = (t: TestContext, opts: NodeConnectionOptions = {}): Promise<NatsConnection> =>
+    connectFor(t, { servers: srv.url, ...opts });
 
   /** A subscriber on its own connection, counting what reaches the server and comes back. */
   async function counter(t: TestContext, subject: string): Promise<{ count: () => number }> {

@@ -7,7 +7,6 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -16,6 +15,7 @@ import { connect, headers, type Msg, type NatsConnection } from "@quicknats/node
 import { certs } from "../helpers/certs.js";
 import { JwtEnv } from "../helpers/jwt-mode.js";
 import { NatsServer } from "../helpers/nats-server.js";
+import { freePort } from "../helpers/ports.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BIN = path.join(ROOT, "packages/cli/bin/quicknats.js");
@@ -119,15 +119,6 @@ function collect(nc: NatsConnection, subject: string, n: number, ms = LINE_MS): 
     return msgs;
   })();
   return { msgs, done };
-}
-
-/** A loopback port nobody listens on. */
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "quicknats-cli-"));
@@ -235,7 +226,7 @@ describe("quicknats CLI", () => {
 
   describe("connection errors", () => {
     it("an unreachable server exits 3 saying where and what to do", async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const r = await run(["pub", "x", "y", "-s", `127.0.0.1:${port}`]);
       expectExit(r, EXIT.connection, "unreachable");
       assert.equal(
@@ -253,7 +244,7 @@ describe("quicknats CLI", () => {
     });
 
     it("--server takes a comma-separated list", async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const r = await run(["rtt", "1", "-s", `127.0.0.1:${port},${srv.hostport}`]);
       expectExit(r, EXIT.ok, "two servers, first down");
       assert.match(r.stdout, new RegExp(`^${srv.hostport}: rtt `));

@@ -13,9 +13,10 @@ import {
   type Msg,
   type NatsConnection,
   RequestError,
-  type Status,
 } from "@quicknats/node";
 import { NatsServer } from "../helpers/nats-server.js";
+import { StatusLog } from "../helpers/status.js";
+import { eventually, sleep, within } from "../helpers/wait.js";
 
 // Every scenario below must settle its promises: nothing may surface as an
 // unhandled rejection. Checked by the last test of the file.
@@ -24,27 +25,6 @@ process.on("unhandledRejection", (reason) => {
   unhandled.push(reason);
 });
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Rejects if `p` has not settled within `ms`. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Polls `check` every 20 ms until it returns true; fails after `ms`. */
-async function eventually(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) assert.fail(`${what}: not true within ${ms} ms`);
-    await sleep(20);
-  }
-}
-
 /** An assert.rejects validator for an error of class `cls` (brand-based instanceof). */
 function isA(cls: abstract new (...args: never[]) => Error, name: string, re?: RegExp) {
   return (err: Error): boolean => {
@@ -52,15 +32,6 @@ function isA(cls: abstract new (...args: never[]) => Error, name: string, re?: R
     if (re) assert.match(err.message, re);
     return true;
   };
-}
-
-/** Collects status events until the iterator ends. */
-function collectStatus(nc: NatsConnection): { events: Status[]; done: Promise<void> } {
-  const events: Status[] = [];
-  const done = (async () => {
-    for await (const s of nc.status()) events.push(s);
-  })();
-  return { events, done };
 }
 
 describe("close()", () => {
@@ -217,7 +188,7 @@ describe("pending operations when the server stops answering or dies", () => {
     const srv = await NatsServer.start();
     t.after(() => srv.stop());
     const nc = await connect({ reconnect: false, port: srv.port });
-    const status = collectStatus(nc);
+    const status = new StatusLog(nc);
     const responder = await connect({ reconnect: false, port: srv.port });
     responder.subscribe("killed.silent", { callback: () => {} });
     await responder.flush();
@@ -265,7 +236,7 @@ describe("pending operations when the server stops answering or dies", () => {
     const srv = await NatsServer.start({ authorization: { token: "old-token-4711" } });
     t.after(() => srv.stop());
     const nc = await connect({ reconnect: false, port: srv.port, token: "old-token-4711" });
-    const status = collectStatus(nc);
+    const status = new StatusLog(nc);
     await nc.flush();
 
     const conf = readFileSync(srv.configFile, "utf8");

@@ -1,61 +1,13 @@
 // A client in a 3-node cluster: the server pool learnt from INFO gossip
 // (`getServers()`, `update` statuses), failover when the connected node dies,
 // ignoreClusterUpdates, lame duck mode, and setServers().
-import { after, before, describe, it, type TestContext } from "node:test";
+import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import {
-  connect,
-  type NatsConnection,
-  type NodeConnectionOptions,
-  type Status,
-} from "@quicknats/node";
+import type { NatsConnection, NodeConnectionOptions } from "@quicknats/node";
 import { type NatsServer, startCluster, stopAll, waitForRoutes } from "../helpers/nats-server.js";
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Rejects if `p` has not settled within `ms`. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Polls `check` every 10 ms until it returns true; fails after `ms`. */
-async function eventually(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) assert.fail(`${what}: not true within ${ms} ms`);
-    await sleep(10);
-  }
-}
-
-/** Every status event of a connection. */
-class StatusLog {
-  readonly events: Status[] = [];
-  constructor(nc: NatsConnection) {
-    void (async () => {
-      for await (const s of nc.status()) this.events.push(s);
-    })();
-  }
-  types(): string[] {
-    return this.events.map((e) => e.type);
-  }
-  of<T extends Status["type"]>(type: T): Extract<Status, { type: T }>[] {
-    return this.events.filter((e): e is Extract<Status, { type: T }> => e.type === type);
-  }
-  /** Index of the first `type` event at or after `from`; waits up to `ms` for it. */
-  async waitFor(type: Status["type"], ms: number, from = 0): Promise<number> {
-    let found = -1;
-    await eventually(() => {
-      found = this.events.findIndex((e, i) => i >= from && e.type === type);
-      return found >= 0;
-    }, ms, `status '${type}' (seen: ${this.types().join(",")})`);
-    return found;
-  }
-}
+import { connectFor } from "../helpers/connections.js";
+import { StatusLog } from "../helpers/status.js";
+import { eventually, sleep, within } from "../helpers/wait.js";
 
 const FAST: NodeConnectionOptions = {
   reconnectTimeWait: 50,
@@ -63,12 +15,6 @@ const FAST: NodeConnectionOptions = {
   maxReconnectAttempts: -1,
   timeout: 2000,
 };
-
-async function open(t: TestContext, opts: NodeConnectionOptions): Promise<NatsConnection> {
-  const nc = await connect(opts);
-  t.after(() => nc.close());
-  return nc;
-}
 
 const listens = (nc: NatsConnection): string[] => nc.getServers().map((s) => s.listen).sort();
 
@@ -97,7 +43,7 @@ describe("cluster of 3", () => {
   }
 
   it("connecting to one node discovers the others", async (t) => {
-    const nc = await open(t, { servers: nodes[0].url });
+    const nc = await connectFor(t, { servers: nodes[0].url });
     await eventually(() => nc.getServers().length === 3, 2000, "3 servers in the pool");
     assert.deepEqual(listens(nc), nodes.map((n) => n.hostport).sort());
     for (const s of nc.getServers()) {
@@ -109,7 +55,7 @@ describe("cluster of 3", () => {
   it("a node leaving and rejoining is reported with update statuses", async (t) => {
     t.after(heal);
     const [n0, , n2] = nodes;
-    const nc = await open(t, { servers: n0.url, ...FAST });
+    const nc = await connectFor(t, { servers: n0.url, ...FAST });
     await eventually(() => nc.getServers().length === 3, 2000, "3 servers in the pool");
     const log = new StatusLog(nc);
 
@@ -130,7 +76,7 @@ describe("cluster of 3", () => {
 
   it("killing the connected node fails over to another, and the subscription keeps working", async (t) => {
     t.after(heal);
-    const nc = await open(t, { servers: nodes[0].url, ...FAST });
+    const nc = await connectFor(t, { servers: nodes[0].url, ...FAST });
     await eventually(() => nc.getServers().length === 3, 2000, "3 servers in the pool");
     const log = new StatusLog(nc);
     const got: string[] = [];
@@ -149,7 +95,7 @@ describe("cluster of 3", () => {
     // a publisher on the remaining node nc is not connected to
     const other = nodes.find((n) => n !== killed && n.hostport !== now)!;
     await eventually(() => hasInterest(other, "cl.fail"), 5000, "the re-sent SUB reached the other node");
-    const nc2 = await open(t, { servers: other.url, ignoreClusterUpdates: true });
+    const nc2 = await connectFor(t, { servers: other.url, ignoreClusterUpdates: true });
     for (let i = 0; i < 5; i++) nc2.publish("cl.fail", `m${i}`);
     await nc2.flush();
     await eventually(() => got.length === 5, 2000, `5 messages (have ${got.length})`);
@@ -166,7 +112,7 @@ describe("cluster of 3", () => {
   });
 
   it("ignoreClusterUpdates keeps the pool to the given servers", async (t) => {
-    const nc = await open(t, { servers: nodes[0].url, ...FAST, ignoreClusterUpdates: true });
+    const nc = await connectFor(t, { servers: nodes[0].url, ...FAST, ignoreClusterUpdates: true });
     const log = new StatusLog(nc);
     await nc.flush();
     assert.deepEqual(listens(nc), [nodes[0].hostport]);
@@ -179,7 +125,7 @@ describe("cluster of 3", () => {
 
   it("setServers() replaces the pool", async (t) => {
     const [n0, n1] = nodes;
-    const nc = await open(t, { servers: n0.url, ...FAST, ignoreClusterUpdates: true });
+    const nc = await connectFor(t, { servers: n0.url, ...FAST, ignoreClusterUpdates: true });
     nc.setServers([n1.url]);
     assert.deepEqual(listens(nc), [n1.hostport]);
     assert.equal(nc.getServer(), n0.hostport, "the live connection is not dropped");
@@ -187,7 +133,7 @@ describe("cluster of 3", () => {
 
   it("after setServers(), a reconnect goes to the new servers", async (t) => {
     const [n0, n1] = nodes;
-    const nc = await open(t, { servers: n0.url, ...FAST, ignoreClusterUpdates: true });
+    const nc = await connectFor(t, { servers: n0.url, ...FAST, ignoreClusterUpdates: true });
     const log = new StatusLog(nc);
     const got: string[] = [];
     nc.subscribe("cl.set", { callback: (_err, m) => got.push(m.string()) });
@@ -204,7 +150,7 @@ describe("cluster of 3", () => {
   });
 
   it("setServers() rejects an empty list", async (t) => {
-    const nc = await open(t, { servers: nodes[0].url });
+    const nc = await connectFor(t, { servers: nodes[0].url });
     assert.throws(() => nc.setServers([]));
   });
 });
@@ -219,7 +165,7 @@ describe("lame duck mode", () => {
 
   it("emits ldm, then the client is moved to another node and keeps working", async (t) => {
     const [l0, l1] = nodes;
-    const nc = await open(t, { servers: l0.url, ...FAST });
+    const nc = await connectFor(t, { servers: l0.url, ...FAST });
     await eventually(() => nc.getServers().length === 3, 2000, "3 servers in the pool");
     const log = new StatusLog(nc);
     const got: string[] = [];
@@ -236,7 +182,7 @@ describe("lame duck mode", () => {
     const now = (log.events[r] as { server: string }).server;
     assert.notEqual(now, l0.hostport);
 
-    const nc2 = await open(t, { servers: l1.url, ignoreClusterUpdates: true });
+    const nc2 = await connectFor(t, { servers: l1.url, ignoreClusterUpdates: true });
     await eventually(() => hasInterest(l1, "cl.ldm"), 5000, "the SUB reached l1");
     nc2.publish("cl.ldm", "after ldm");
     await nc2.flush();

@@ -15,50 +15,23 @@ import {
   TimeoutError,
 } from "@quicknats/node";
 import { NatsServer } from "../helpers/nats-server.js";
+import { canConnect, freePort } from "../helpers/ports.js";
+import { eventually, within } from "../helpers/wait.js";
 
-/** Rejects if `p` has not settled within `ms`. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
+/** A TCP server on a free loopback port that runs `onSocket` for each connection. */
+async function fakeServer(t: { after: (fn: () => void) => void }, onSocket: (s: net.Socket) => void): Promise<number> {
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((s) => {
+    sockets.push(s);
+    s.on("error", () => {});
+    onSocket(s);
   });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** A loopback port nobody listens on (bound, then released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
   });
-}
-
-/** True if something accepts TCP connections on 127.0.0.1:port. */
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: "127.0.0.1", port });
-    const done = (v: boolean): void => {
-      sock.destroy();
-      resolve(v);
-    };
-    sock.setTimeout(1000, () => done(false));
-    sock.once("connect", () => done(true));
-    sock.once("error", () => done(false));
-  });
-}
-
-/** Polls `check` every 20 ms until it returns true; fails after `ms`. */
-async function eventually(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) assert.fail(`${what}: not true within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return (server.address() as net.AddressInfo).port;
 }
 
 /** Asserts that `p` rejects with an InvalidArgumentError whose message matches `re`. */
@@ -143,7 +116,7 @@ describe("connect: server addresses", () => {
   it("a host without a port dials the default port 4222", async (t) => {
     // No server is started on 4222 (it may be in use on a dev box): the refused
     // dial's address shows the port the client chose.
-    if (await listening(4222)) {
+    if (await canConnect("127.0.0.1", 4222, 1000)) {
       t.skip("something listens on 127.0.0.1:4222; cannot observe the refused default-port dial");
       return;
     }
@@ -226,17 +199,10 @@ describe("connect: failures", () => {
   it("a listener that never sends INFO gives a TimeoutError after `timeout`", async (t) => {
     const sockets: net.Socket[] = [];
     const closedByClient: Promise<void>[] = [];
-    const silent = net.createServer((s) => {
+    const port = await fakeServer(t, (s) => {
       sockets.push(s);
-      s.on("error", () => {});
       closedByClient.push(new Promise((resolve) => s.once("close", () => resolve())));
     });
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-    t.after(() => {
-      for (const s of sockets) s.destroy();
-      silent.close();
-    });
-    const { port } = silent.address() as net.AddressInfo;
 
     const t0 = Date.now();
     await assert.rejects(within(connect({ port, timeout: 300 }), 3000, "connect"), (err: Error) => {
@@ -254,22 +220,6 @@ describe("connect: failures", () => {
 });
 
 describe("connect: handshake failures from fake servers", () => {
-  /** A TCP server on a free loopback port that runs `onSocket` for each connection. */
-  async function fakeServer(t: { after: (fn: () => void) => void }, onSocket: (s: net.Socket) => void): Promise<number> {
-    const sockets: net.Socket[] = [];
-    const server = net.createServer((s) => {
-      sockets.push(s);
-      s.on("error", () => {});
-      onSocket(s);
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    t.after(() => {
-      for (const s of sockets) s.destroy();
-      server.close();
-    });
-    return (server.address() as net.AddressInfo).port;
-  }
-
   it("INFO but no PONG for the handshake PING is a TimeoutError after `timeout`", async (t) => {
     let sawConnect = false;
     const port = await fakeServer(t, (s) => {

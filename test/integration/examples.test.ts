@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { connect, createInbox, type Msg, type NatsConnection } from "@quicknats/node";
 import { NatsServer } from "../helpers/nats-server.js";
+import { eventually, within } from "../helpers/wait.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const REDIRECT = "./test/helpers/redirect-demo.mjs";
@@ -16,6 +17,8 @@ const REDIRECT = "./test/helpers/redirect-demo.mjs";
 const RUN_MS = 15_000;
 /** Bound on waiting for a line of output once the child is up. */
 const LINE_MS = 10_000;
+/** How often a wait asks the server's monitoring endpoint while a child (tsx compiling) wants the CPU. */
+const CONNZ_POLL_MS = 50;
 
 interface Exit {
   code: number | null;
@@ -164,25 +167,6 @@ function demo(env: Record<string, string>): Child {
   return new Child(["--import", "tsx", "examples/demo.ts"], env, `examples/demo.ts ${JSON.stringify(env)}`);
 }
 
-/** Rejects if `p` has not settled within `ms`. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Polls `check` every 50 ms until it returns true; fails after `ms`. */
-async function eventually(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) assert.fail(`${what}: not true within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** How many subscriptions on each subject the server holds, over all connections. */
 async function subCounts(srv: NatsServer): Promise<Map<string, number>> {
   const connz = await srv.connz({ subs: true });
@@ -206,6 +190,7 @@ function serverHasSubs(srv: NatsServer, subjects: Record<string, number>, child:
     },
     LINE_MS,
     `subscriptions ${JSON.stringify(subjects)} at the server`,
+    CONNZ_POLL_MS,
   );
 }
 
@@ -533,6 +518,7 @@ describe("auth-userpass-token.ts against a user/password server and a token serv
         },
         LINE_MS,
         "one connection on each server",
+        CONNZ_POLL_MS,
       );
       const conn = (await userpass.connz({ auth: true })).connections[0];
       assert.equal(conn.authorized_user, "jenny");

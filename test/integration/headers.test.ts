@@ -5,7 +5,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   connect,
   headers,
@@ -17,16 +16,9 @@ import {
   type NatsConnection,
 } from "@quicknats/node";
 import { NatsServer } from "../helpers/nats-server.js";
+import { eventually } from "../helpers/wait.js";
 
 const te = new TextEncoder();
-
-async function waitFor(cond: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 /** Publishes with `pub`, returns the one message `sub` receives on `subject`. */
 async function roundTrip(
@@ -47,7 +39,7 @@ async function roundTrip(
   await sub.flush();
   pub.publish(subject, payload, { headers: h, reply });
   await pub.flush();
-  await waitFor(() => got.length >= 1, `a message on ${subject}`);
+  await eventually(() => got.length >= 1, 3000, `a message on ${subject}`);
   await sub.flush();
   assert.equal(got.length, 1);
   assert.equal(s.isClosed(), true);
@@ -297,7 +289,7 @@ describe("headers", () => {
         `HPUB hdr.raw.2 rep.to ${h2len} ${h2len}\r\n${block2}\r\n` +
         `PUB hdr.raw.3 2\r\nhi\r\n`,
     );
-    await waitFor(() => got.length >= 3, "3 raw messages");
+    await eventually(() => got.length >= 3, 3000, "3 raw messages");
     await nc2.flush();
     assert.equal(got.length, 3);
     const [m1, m2, m3] = got;
@@ -334,7 +326,7 @@ describe("headers", () => {
       nc.publish("hdr.many", body, { headers: h });
     }
     await nc.flush();
-    await waitFor(() => got.length >= N, `${N} messages`, 10_000);
+    await eventually(() => got.length >= N, 10_000, `${N} messages`);
     for (let i = 0; i < N; i++) {
       const m = got[i];
       assert.equal(m.headers?.get("X-I"), `${i}`, `message ${i}`);

@@ -7,7 +7,6 @@
 // after), and in the end the file exits on its own.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createHook } from "node:async_hooks";
 import {
   AuthorizationError,
   ConnectionError,
@@ -24,6 +23,9 @@ import {
 } from "@quicknats/node";
 import fc from "fast-check";
 import { type RogueConn, type RogueOptions, RogueServer, scenarios } from "../helpers/rogue-server.js";
+import { trackLiveHandles } from "../helpers/leaks.js";
+import { StatusLog } from "../helpers/status.js";
+import { sleep, within } from "../helpers/wait.js";
 
 /** Random hostile streams run end to end in `npm test` (scripts/fuzz.ts runs them for a time). */
 const RUNS_E2E = 300;
@@ -47,15 +49,7 @@ if (TESTS) {
 const WATCHED = ["TCPSocketWrap", "TCPServerWrap", "Timeout", "live Timeout", "live TCPWRAP", "live TCPSERVERWRAP"] as const;
 type Resources = Record<(typeof WATCHED)[number], number>;
 
-const live = new Map<number, string>();
-createHook({
-  init(id, type) {
-    if (type === "Timeout" || type === "TCPWRAP" || type === "TCPSERVERWRAP") live.set(id, type);
-  },
-  destroy(id) {
-    live.delete(id);
-  },
-}).enable();
+const live = trackLiveHandles();
 
 function resources(): Resources {
   const r: Resources = { "TCPSocketWrap": 0, "TCPServerWrap": 0, "Timeout": 0, "live Timeout": 0, "live TCPWRAP": 0, "live TCPSERVERWRAP": 0 };
@@ -67,17 +61,6 @@ function resources(): Resources {
 }
 
 const FILE_START = resources();
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Rejects if `p` has not settled within `ms`. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** Waits (bounded) until no watched resource is above `before`; fails listing what is left. */
 async function assertNothingLeaked(before: Resources, what: string): Promise<void> {
@@ -95,15 +78,6 @@ async function assertNothingLeaked(before: Resources, what: string): Promise<voi
   }
   assert.deepStrictEqual(unhandled, [], `${what}: unhandled rejections`);
   assert.deepStrictEqual(uncaught, [], `${what}: uncaught exceptions`);
-}
-
-/** Collects status events until the iterator ends. */
-function collectStatus(nc: NatsConnection): { events: Status[]; done: Promise<void> } {
-  const events: Status[] = [];
-  const done = (async () => {
-    for await (const s of nc.status()) events.push(s);
-  })();
-  return { events, done };
 }
 
 const describeStatus = (events: Status[]): string =>
@@ -308,7 +282,7 @@ if (TESTS) describe("hostile server", () => {
     it("garbage after the handshake", async () => {
       await scenario(scenarios.garbage(GO), async (rogue, track) => {
         const nc = track(await dial(rogue));
-        const status = collectStatus(nc);
+        const status = new StatusLog(nc);
         goAhead(nc);
         const err = await within(nc.closed(), 5000, "closed()");
         assert.ok(err instanceof ProtocolError, `closed with ${String(err)}`);
@@ -428,7 +402,7 @@ if (TESTS) describe("hostile server", () => {
         },
       }, async (rogue, track) => {
         const nc = track(await dial(rogue));
-        const status = collectStatus(nc);
+        const status = new StatusLog(nc);
         await assert.rejects(within(nc.request("x", "hi", { timeout: 3000 }), 4000, "request"), (err: unknown) => {
           assert.ok(err instanceof RequestError, `got ${String(err)}`);
           assert.ok(err.cause instanceof PermissionViolationError, `cause ${String(err.cause)}`);
@@ -469,7 +443,7 @@ if (TESTS) describe("hostile server", () => {
         },
       }, async (rogue, track) => {
         const nc = track(await dial(rogue));
-        const status = collectStatus(nc);
+        const status = new StatusLog(nc);
         goAhead(nc);
         await nc.flush();
         for (let k = 0; k < 100 && !status.events.some((s) => s.type === "error"); k++) await sleep(10);
@@ -499,7 +473,7 @@ if (TESTS) describe("hostile server", () => {
       it(`-ERR '${text}'`, async () => {
         await scenario(scenarios.err(text, GO), async (rogue, track) => {
           const nc = track(await dial(rogue));
-          const status = collectStatus(nc);
+          const status = new StatusLog(nc);
           goAhead(nc);
           const err = await within(nc.closed(), 5000, "closed()");
           assert.ok(err instanceof cls, `closed with ${(err as Error)?.name}: ${(err as Error)?.message}`);
@@ -516,7 +490,7 @@ if (TESTS) describe("hostile server", () => {
     it("never answers PINGs: stale, closed() resolves with an error saying so", async () => {
       await scenario(scenarios.noPong(), async (rogue, track) => {
         const nc = track(await dial(rogue, { pingInterval: 100, maxPingOut: 2 }));
-        const status = collectStatus(nc);
+        const status = new StatusLog(nc);
         const t0 = Date.now();
         const err = await within(nc.closed(), 5000, "closed()");
         assert.ok(err instanceof Error, `closed with ${String(err)}`);
@@ -556,7 +530,7 @@ if (TESTS) describe("hostile server", () => {
         },
       }, async (rogue, track) => {
         const nc = track(await dial(rogue, { reconnect: true, reconnectTimeWait: 50, reconnectJitter: 0, maxReconnectAttempts: 5 }));
-        const status = collectStatus(nc);
+        const status = new StatusLog(nc);
         const got: string[] = [];
         nc.subscribe("again", { callback: (_e, m) => got.push(m.string()) });
         await within(rogue.waitConnections(2), 5000, "a second connection");

@@ -4,7 +4,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
-  connect,
   createInbox,
   type Msg,
   type NatsConnection,
@@ -15,9 +14,13 @@ import {
 } from "@quicknats/node";
 import type { NatsConnectionImpl } from "@quicknats/core/internal";
 import { NatsServer } from "../helpers/nats-server.js";
+import { connectForFile } from "../helpers/connections.js";
+import { StatusLog } from "../helpers/status.js";
+import { rejection, within } from "../helpers/wait.js";
 
 let srv: NatsServer;
-const open: NatsConnection[] = [];
+/** Every connection made here; closed at the end (before the server stops) even if a test failed half-way. */
+const connect = connectForFile();
 
 before(async () => {
   srv = await NatsServer.start({
@@ -41,73 +44,14 @@ before(async () => {
     },
   });
 });
-after(async () => {
-  await Promise.allSettled(open.map((nc) => nc.close()));
-  await srv.stop();
-});
+after(() => srv.stop());
 
-async function conn(user: string, opts: Record<string, unknown> = {}): Promise<NatsConnection> {
-  const nc = await connect({ servers: srv.hostport, user, pass: user, ...opts });
-  open.push(nc);
-  return nc;
+function conn(user: string, opts: Record<string, unknown> = {}): Promise<NatsConnection> {
+  return connect({ servers: srv.hostport, user, pass: user, ...opts });
 }
 
 function counts(nc: NatsConnection): { subscriptions: number; requests: number } {
   return (nc as unknown as NatsConnectionImpl)._counts();
-}
-
-/** Rejects if `p` does not settle within `ms`. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
-
-/** The rejection reason of `p`; fails if `p` resolves or takes longer than `ms`. */
-async function rejection(p: Promise<unknown>, ms = 5000): Promise<any> {
-  try {
-    const v = await within(p, ms, "promise");
-    assert.fail(`expected a rejection, got ${String(v)}`);
-  } catch (err) {
-    if (err instanceof assert.AssertionError) throw err;
-    if (err instanceof Error && /not settled within/.test(err.message)) throw err;
-    return err;
-  }
-}
-
-/** Records every status event from now on; `waitFor` resolves with the first matching one. */
-function watchStatus(nc: NatsConnection) {
-  const events: Status[] = [];
-  let wake: (() => void) | undefined;
-  const iter = nc.status();
-  void (async () => {
-    for await (const s of iter) {
-      events.push(s);
-      wake?.();
-    }
-  })();
-  return {
-    events,
-    async waitFor(pred: (s: Status) => boolean, ms = 3000): Promise<Status> {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const hit = events.find(pred);
-        if (hit) return hit;
-        const left = deadline - Date.now();
-        if (left <= 0) assert.fail(`no matching status within ${ms} ms; got ${JSON.stringify(events.map((e) => e.type))}`);
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, left);
-          wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-        wake = undefined;
-      }
-    },
-  };
 }
 
 function isPermError(op: "publish" | "subscription", subject: string, queue?: string) {
@@ -152,7 +96,7 @@ async function assertUsable(nc: NatsConnection, name: string): Promise<void> {
 describe("subscription permission violations", () => {
   it("closes the subscription: closed resolves to the error, the iterator throws it", async () => {
     const nc = await conn("a");
-    const st = watchStatus(nc);
+    const st = new StatusLog(nc);
     const sub = nc.subscribe("nosub.x");
     let thrown: unknown;
     let yielded = 0;
@@ -172,7 +116,7 @@ describe("subscription permission violations", () => {
     const closedWith = await within(sub.closed, 2000, "sub.closed");
     assertPerm(closedWith, "subscription", "nosub.x");
     assert.equal(sub.isClosed(), true);
-    await st.waitFor(isPermError("subscription", "nosub.x"));
+    await st.waitForMatch(isPermError("subscription", "nosub.x"), 3000);
     await assertUsable(nc, "after sub violation");
     assert.equal(counts(nc).subscriptions, 0, "only the violated sub existed, and it is gone");
     await nc.close();
@@ -227,13 +171,13 @@ describe("subscription permission violations", () => {
   it("queue group permissions: only the refused queue subscription closes", async () => {
     const nc = await conn("a");
     const pub = await conn("b");
-    const st = watchStatus(nc);
+    const st = new StatusLog(nc);
     const good = nc.subscribe("q.x", { queue: "goodq" });
     const bad = nc.subscribe("q.x", { queue: "badq" });
     const plain = nc.subscribe("q.x");
     const err = await within(bad.closed, 3000, "badq closed");
     assertPerm(err, "subscription", "q.x", "badq");
-    await st.waitFor(isPermError("subscription", "q.x", "badq"));
+    await st.waitForMatch(isPermError("subscription", "q.x", "badq"), 3000);
     await nc.flush();
     assert.equal(good.isClosed(), false, "goodq subscription closed by badq's error");
     assert.equal(plain.isClosed(), false, "plain subscription closed by badq's error");
@@ -284,9 +228,9 @@ describe("publish permission violations", () => {
     const seen: string[] = [];
     obs.subscribe("denied.>", { callback: (_e, m) => void seen.push(m.subject) });
     await obs.flush();
-    const st = watchStatus(nc);
+    const st = new StatusLog(nc);
     assert.doesNotThrow(() => nc.publish("denied.x", "nope"));
-    const s = await st.waitFor(isPermError("publish", "denied.x"));
+    const s = await st.waitForMatch(isPermError("publish", "denied.x"), 3000);
     assertPerm((s as { error: Error }).error, "publish", "denied.x");
     await assertUsable(nc, "after publish violation");
     await obs.flush();

@@ -3,7 +3,6 @@
 // ordering, and the Msg API (respond, json, string, reply, sid).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   connect,
   Empty,
@@ -16,30 +15,9 @@ import {
   type Subscription,
 } from "@quicknats/node";
 import { NatsServer } from "../helpers/nats-server.js";
+import { eventually, sleep, within } from "../helpers/wait.js";
 
 const te = new TextEncoder();
-
-/** Polls `cond` every 5 ms; fails after `ms`. */
-async function waitFor(cond: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-/** `p`, or a rejection after `ms`. */
-async function within<T>(p: Promise<T>, what: string, ms = 3000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** A callback subscription that records every message. */
 function recorder(nc: NatsConnection, subject: string, opts: { queue?: string; max?: number } = {}): { sub: Subscription; msgs: Msg[] } {
@@ -93,7 +71,7 @@ describe("publish and subscribe", () => {
       nc.publish("pay.kinds");
       nc.publish("pay.kinds", Buffer.from("buf"));
       await nc.flush();
-      await waitFor(() => msgs.length >= 8, "8 messages");
+      await eventually(() => msgs.length >= 8, 3000, "8 messages");
       await nc2.flush();
       assert.equal(msgs.length, 8);
       assert.equal(msgs[0].string(), "hello");
@@ -125,7 +103,7 @@ describe("publish and subscribe", () => {
       await nc2.flush();
       for (const p of payloads) nc.publish("pay.bin", p);
       await nc.flush();
-      await waitFor(() => msgs.length >= payloads.length, `${payloads.length} messages`);
+      await eventually(() => msgs.length >= payloads.length, 3000, `${payloads.length} messages`);
       assert.equal(msgs.length, payloads.length);
       msgs.forEach((m, i) => {
         assert.equal(Buffer.compare(m.data, payloads[i]), 0, `payload ${i} differs`);
@@ -146,7 +124,7 @@ describe("publish and subscribe", () => {
       nc.publish("pay.view", new Uint8Array(backing.buffer, 95, 5));
       nc.publish("pay.view", backing.subarray(50, 50));
       await nc.flush();
-      await waitFor(() => msgs.length >= 3, "3 messages");
+      await eventually(() => msgs.length >= 3, 3000, "3 messages");
       assert.deepEqual([...msgs[0].data], [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
       assert.deepEqual([...msgs[1].data], [95, 96, 97, 98, 99]);
       assert.equal(msgs[2].data.length, 0);
@@ -168,7 +146,7 @@ describe("publish and subscribe", () => {
       };
       sizes.forEach((n, i) => nc.publish("pay.sizes", fill(i, n)));
       await nc.flush();
-      await waitFor(() => msgs.length >= sizes.length, `${sizes.length} messages`, 10_000);
+      await eventually(() => msgs.length >= sizes.length, 10_000, `${sizes.length} messages`);
       sizes.forEach((n, i) => {
         assert.equal(msgs[i].data.length, n, `message ${i} length`);
         assert.equal(Buffer.compare(msgs[i].data, fill(i, n)), 0, `message ${i} content`);
@@ -188,7 +166,7 @@ describe("publish and subscribe", () => {
       nc.publish("pay.big", max);
       nc.publish("pay.big", "after");
       await nc.flush();
-      await waitFor(() => msgs.length >= 3, "3 big messages", 10_000);
+      await eventually(() => msgs.length >= 3, 10_000, "3 big messages");
       assert.equal(msgs[0].data.length, mib.length);
       assert.equal(Buffer.compare(msgs[0].data, mib), 0);
       assert.equal(msgs[1].data.length, max.length);
@@ -211,7 +189,7 @@ describe("publish and subscribe", () => {
       nc.publish("pay.reuse", big);
       big.fill(0xcd);
       await nc.flush();
-      await waitFor(() => msgs.length >= N + 1, `${N + 1} messages`, 5000);
+      await eventually(() => msgs.length >= N + 1, 5000, `${N + 1} messages`);
       for (let i = 0; i < N; i++) {
         assert.equal(msgs[i].data.length, 64);
         assert.ok(msgs[i].data.every((b) => b === i), `message ${i} was modified after publish()`);
@@ -257,7 +235,7 @@ describe("publish and subscribe", () => {
         pub.publish("exact", exact);
         pub.publish("after", "ok");
         await pub.flush();
-        await waitFor(() => msgs.length >= 2, "2 messages");
+        await eventually(() => msgs.length >= 2, 3000, "2 messages");
         await sub.flush();
         assert.deepEqual(msgs.map((m) => m.subject), ["exact", "after"]);
         assert.equal(Buffer.compare(msgs[0].data, exact), 0);
@@ -280,7 +258,7 @@ describe("publish and subscribe", () => {
       await nc2.flush();
       for (const s of ["wc", "wc.a", "wc.a.b", "wc.a.b.c", "wc.b.c", "wcx.a", "wc.end"]) nc.publish(s, s);
       await nc.flush();
-      await waitFor(() => exact.msgs.length >= 1, "the last message");
+      await eventually(() => exact.msgs.length >= 1, 3000, "the last message");
       await nc2.flush();
       const subjects = (msgs: Msg[]) => msgs.map((m) => m.subject);
       assert.deepEqual(subjects(star.msgs), ["wc.a", "wc.end"]);
@@ -299,7 +277,7 @@ describe("publish and subscribe", () => {
       await nc.flush();
       for (let i = 0; i < 3; i++) nc.publish("dup.s", `${i}`);
       await nc.flush();
-      await waitFor(() => a.msgs.length >= 3 && b.msgs.length >= 3, "3 messages on each");
+      await eventually(() => a.msgs.length >= 3 && b.msgs.length >= 3, 3000, "3 messages on each");
       await nc2.flush();
       for (const r of [a, b, c]) {
         assert.deepEqual(r.msgs.map((m) => m.string()), ["0", "1", "2"]);
@@ -320,7 +298,7 @@ describe("publish and subscribe", () => {
         for (let i = 0; i < N; i++) nc.publish("qg.work", `${i}`);
         await nc.flush();
         const total = () => got.reduce((n, g) => n + g.msgs.length, 0);
-        await waitFor(() => total() >= N && plain.msgs.length >= N, `${N} queue messages`);
+        await eventually(() => total() >= N && plain.msgs.length >= N, 3000, `${N} queue messages`);
         await Promise.all([...members, nc2].map((m) => m.flush()));
         assert.equal(total(), N);
         const seen = new Map<string, number>();
@@ -348,14 +326,15 @@ describe("publish and subscribe", () => {
         (async () => {
           for await (const m of sub) got.push(m.string());
         })(),
+        3000,
         "the iterator to end after max",
       );
       assert.deepEqual(got, ["0", "1", "2", "3", "4"]);
-      assert.equal(await within(sub.closed, "closed"), undefined);
+      assert.equal(await within(sub.closed, 3000, "closed"), undefined);
       assert.equal(sub.isClosed(), true);
       assert.equal(sub.getReceived(), 5);
       assert.equal(sub.getMax(), 5);
-      await waitFor(() => all.msgs.length >= 10, "10 messages on the other subscription");
+      await eventually(() => all.msgs.length >= 10, 3000, "10 messages on the other subscription");
       await nc2.flush();
       assert.equal(sub.getReceived(), 5);
       // the server dropped it too
@@ -368,14 +347,14 @@ describe("publish and subscribe", () => {
       await nc2.flush();
       for (let i = 0; i < 3; i++) nc.publish("umax.s", `${i}`);
       await nc.flush();
-      await waitFor(() => msgs.length >= 3, "3 messages");
+      await eventually(() => msgs.length >= 3, 3000, "3 messages");
       sub.unsubscribe(5);
       assert.equal(sub.getMax(), 5);
       assert.equal(sub.isClosed(), false);
       await nc2.flush();
       for (let i = 3; i < 13; i++) nc.publish("umax.s", `${i}`);
       await nc.flush();
-      await within(sub.closed, "closed after max");
+      await within(sub.closed, 3000, "closed after max");
       await nc2.flush();
       assert.deepEqual(msgs.map((m) => m.string()), ["0", "1", "2", "3", "4"]);
       assert.equal(sub.getReceived(), 5);
@@ -391,15 +370,15 @@ describe("publish and subscribe", () => {
       nc.publish("unsub.s", "a");
       nc.publish("unsub.s", "b");
       await nc.flush();
-      await waitFor(() => msgs.length >= 2, "2 messages");
+      await eventually(() => msgs.length >= 2, 3000, "2 messages");
       sub.unsubscribe();
       assert.equal(sub.isClosed(), true);
-      assert.equal(await within(sub.closed, "closed"), undefined);
+      assert.equal(await within(sub.closed, 3000, "closed"), undefined);
       await nc2.flush();
       assert.ok(!(await serverSubs(srv, nc2)).includes("unsub.s"));
       for (let i = 0; i < 5; i++) nc.publish("unsub.s", `late${i}`);
       await nc.flush();
-      await waitFor(() => watcher.msgs.length >= 7, "the watcher to see all 7");
+      await eventually(() => watcher.msgs.length >= 7, 3000, "the watcher to see all 7");
       await nc2.flush();
       assert.deepEqual(msgs.map((m) => m.string()), ["a", "b"]);
       assert.equal(sub.getReceived(), 2);
@@ -420,10 +399,11 @@ describe("publish and subscribe", () => {
             sub.unsubscribe();
           }
         })(),
+        3000,
         "the loop to end",
       );
       assert.deepEqual(got, ["one"]);
-      assert.equal(await within(sub.closed, "closed"), undefined);
+      assert.equal(await within(sub.closed, 3000, "closed"), undefined);
     });
 
     it("breaking out of for-await unsubscribes on the server", async () => {
@@ -442,11 +422,12 @@ describe("publish and subscribe", () => {
             break;
           }
         })(),
+        3000,
         "the loop",
       );
       assert.equal(n, 1);
       assert.equal(sub.isClosed(), true);
-      await within(sub.closed, "closed");
+      await within(sub.closed, 3000, "closed");
       await nc2.flush();
       assert.ok(!(await serverSubs(srv, nc2)).includes("brk.s"));
       const afterCount = (await srv.connz({ cid: nc2.info!.client_id })).connections[0].subscriptions as number;
@@ -467,10 +448,11 @@ describe("publish and subscribe", () => {
             thrown = err;
           }
         })(),
+        3000,
         "the timeout",
       );
       assert.ok(thrown instanceof TimeoutError, `expected TimeoutError, got ${String(thrown)}`);
-      const closed = await within(sub.closed, "closed");
+      const closed = await within(sub.closed, 3000, "closed");
       assert.ok(closed instanceof TimeoutError);
       assert.equal(sub.isClosed(), true);
       await nc2.flush();
@@ -485,7 +467,7 @@ describe("publish and subscribe", () => {
           errors.push(err);
         },
       });
-      const closed = await within(sub.closed, "closed");
+      const closed = await within(sub.closed, 3000, "closed");
       assert.equal(errors.length, 1);
       assert.ok(errors[0] instanceof TimeoutError);
       assert.ok(closed instanceof TimeoutError);
@@ -499,14 +481,14 @@ describe("publish and subscribe", () => {
       nc.publish("to.msg2", "in time");
       await nc.flush();
       const it = sub2[Symbol.asyncIterator]();
-      const first = await within(it.next(), "first message");
+      const first = await within(it.next(), 3000, "first message");
       assert.equal(first.done, false);
       assert.equal((first.value as Msg).string(), "in time");
       await sleep(600);
       assert.equal(sub2.isClosed(), false);
       sub2.unsubscribe();
-      assert.equal((await within(it.next(), "the end")).done, true);
-      assert.equal(await within(sub2.closed, "closed"), undefined);
+      assert.equal((await within(it.next(), 3000, "the end")).done, true);
+      assert.equal(await within(sub2.closed, 3000, "closed"), undefined);
     });
   });
 
@@ -533,9 +515,9 @@ describe("publish and subscribe", () => {
       // the first loop is unaffected
       nc.publish("it.twice", "x");
       await nc.flush();
-      await waitFor(() => got.length >= 1, "the first loop's message");
+      await eventually(() => got.length >= 1, 3000, "the first loop's message");
       sub.unsubscribe();
-      await within(loop, "the first loop to end");
+      await within(loop, 3000, "the first loop to end");
       assert.deepEqual(got, ["x"]);
     });
 
@@ -552,7 +534,7 @@ describe("publish and subscribe", () => {
       await nc2.flush();
       for (let i = 0; i < 5; i++) nc.publish(`cnt.${i}`, `${i}`);
       await nc.flush();
-      await waitFor(() => sub.getReceived() >= 5 && cb.msgs.length >= 5, "5 messages");
+      await eventually(() => sub.getReceived() >= 5 && cb.msgs.length >= 5, 3000, "5 messages");
       assert.equal(sub.getReceived(), 5);
       assert.equal(sub.getPending(), 5);
       assert.equal(sub.getProcessed(), 0);
@@ -596,12 +578,12 @@ describe("publish and subscribe", () => {
             next++;
           }
         })(),
-        `${N} messages on the iterator`,
         15_000,
+        `${N} messages on the iterator`,
       );
       assert.equal(bad, -1, `iterator out of order at ${bad}`);
       assert.equal(next, N);
-      await waitFor(() => got.length >= N, `${N} messages on the callback`, 15_000);
+      await eventually(() => got.length >= N, 15_000, `${N} messages on the callback`);
       assert.equal(got.length, N);
       for (let i = 0; i < N; i++) if (got[i] !== i) assert.fail(`callback out of order at ${i}: ${got[i]}`);
       sub.unsubscribe();
@@ -624,7 +606,7 @@ describe("publish and subscribe", () => {
       await nc2.flush();
       nc.publish("msg.noreply", "q");
       await nc.flush();
-      await within(sub.closed, "the message");
+      await within(sub.closed, 3000, "the message");
       await nc2.flush();
       assert.equal(respondResult, false);
       assert.equal(((await srv.varz()).in_msgs as number) - beforeIn, 1); // only the publish
@@ -648,7 +630,7 @@ describe("publish and subscribe", () => {
       await nc2.flush();
       nc.publish("msg.req", "ping", { reply: "msg.reply.to" });
       await nc.flush();
-      await waitFor(() => answers.msgs.length >= 1, "the response");
+      await eventually(() => answers.msgs.length >= 1, 3000, "the response");
       assert.equal(reply, "msg.reply.to");
       assert.equal(respondResult, true);
       assert.equal(answers.msgs[0].string(), "re:ping");
@@ -669,6 +651,7 @@ describe("publish and subscribe", () => {
         (async () => {
           for await (const m of sub) msgs.push(m);
         })(),
+        3000,
         "3 messages",
       );
       assert.equal(msgs.length, 3);
@@ -691,10 +674,10 @@ describe("publish and subscribe", () => {
       h.append("X-A", "2");
       nc.publish("pm.s", "payload", { reply: "pm.reply", headers: h });
       await nc.flush();
-      await waitFor(() => copies.msgs.length >= 1, "the original");
+      await eventually(() => copies.msgs.length >= 1, 3000, "the original");
       nc.publishMessage(copies.msgs[0]);
       await nc.flush();
-      await waitFor(() => copies.msgs.length >= 2, "the copy");
+      await eventually(() => copies.msgs.length >= 2, 3000, "the copy");
       await nc2.flush();
       assert.equal(copies.msgs.length, 2);
       const [orig, copy] = copies.msgs;
@@ -715,11 +698,11 @@ describe("publish and subscribe", () => {
       nc.publish("rm.s", "echo me", { reply: "rm.answer", headers: h });
       nc.publish("rm.s", "no reply");
       await nc.flush();
-      await waitFor(() => requests.msgs.length >= 2, "2 requests");
+      await eventually(() => requests.msgs.length >= 2, 3000, "2 requests");
       assert.equal(nc.respondMessage(requests.msgs[0]), true);
       assert.equal(nc.respondMessage(requests.msgs[1]), false);
       await nc.flush();
-      await waitFor(() => answers.msgs.length >= 1, "the answer");
+      await eventually(() => answers.msgs.length >= 1, 3000, "the answer");
       await nc2.flush();
       assert.equal(answers.msgs.length, 1);
       assert.equal(answers.msgs[0].string(), "echo me");

@@ -5,68 +5,20 @@
 // reconnectDelayHandler, reconnectToServer).
 import { describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
 import {
   AuthorizationError,
   ConnectionError,
   connect,
   type Msg,
-  type NatsConnection,
   type NodeConnectionOptions,
   type Server,
   type ServerInfo,
-  type Status,
 } from "@quicknats/node";
 import { NatsServer, startCluster, stopAll, waitForRoutes } from "../helpers/nats-server.js";
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Rejects if `p` has not settled within `ms`. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Polls `check` every 10 ms until it returns true; fails after `ms`. */
-async function eventually(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) assert.fail(`${what}: not true within ${ms} ms`);
-    await sleep(10);
-  }
-}
-
-/** Every status event of a connection, with the time it was seen. */
-class StatusLog {
-  readonly events: { status: Status; at: number }[] = [];
-  constructor(nc: NatsConnection) {
-    void (async () => {
-      for await (const s of nc.status()) this.events.push({ status: s, at: Date.now() });
-    })();
-  }
-  types(): string[] {
-    return this.events.map((e) => e.status.type);
-  }
-  count(type: Status["type"]): number {
-    return this.events.filter((e) => e.status.type === type).length;
-  }
-  /** Index of the first `type` event at or after `from`; waits up to `ms` for it. */
-  async waitFor(type: Status["type"], ms: number, from = 0): Promise<number> {
-    let found = -1;
-    await eventually(() => {
-      found = this.events.findIndex((e, i) => i >= from && e.status.type === type);
-      return found >= 0;
-    }, ms, `status '${type}' (seen: ${this.types().join(",")})`);
-    return found;
-  }
-  get(i: number): Status {
-    return this.events[i].status;
-  }
-}
+import { connectFor } from "../helpers/connections.js";
+import { freePort } from "../helpers/ports.js";
+import { StatusLog } from "../helpers/status.js";
+import { eventually, sleep, within } from "../helpers/wait.js";
 
 /** Short timings: a restarted server is found within ~50 ms. */
 const FAST: NodeConnectionOptions = {
@@ -80,24 +32,6 @@ async function startServer(t: TestContext, config: Record<string, unknown> = {})
   const srv = await NatsServer.start(config);
   t.after(() => srv.stop());
   return srv;
-}
-
-async function open(t: TestContext, opts: NodeConnectionOptions): Promise<NatsConnection> {
-  const nc = await connect(opts);
-  t.after(() => nc.close());
-  return nc;
-}
-
-/** A port nothing listens on (bound, then freed). */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => resolve());
-  });
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 /** Kills the server and waits until the client has noticed (`disconnect`); returns the event's index. */
@@ -115,7 +49,7 @@ async function restartAndWait(srv: NatsServer, log: StatusLog, from = 0): Promis
 describe("reconnect after the server restarts", () => {
   it("emits disconnect, reconnecting, reconnect in order, and subscriptions keep receiving", async (t) => {
     const srv = await startServer(t);
-    const nc = await open(t, { servers: srv.url, ...FAST });
+    const nc = await connectFor(t, { servers: srv.url, ...FAST });
     const log = new StatusLog(nc);
     const got: string[] = [];
     nc.subscribe("rc.keep", { callback: (_err, m) => got.push(m.string()) });
@@ -125,8 +59,8 @@ describe("reconnect after the server restarts", () => {
     await sleep(200); // a few failed attempts while the server is down
     const r = await restartAndWait(srv, log, d);
 
-    assert.deepEqual(log.get(d), { type: "disconnect", server: srv.hostport });
-    assert.deepEqual(log.get(r), { type: "reconnect", server: srv.hostport });
+    assert.deepEqual(log.events[d], { type: "disconnect", server: srv.hostport });
+    assert.deepEqual(log.events[r], { type: "reconnect", server: srv.hostport });
     const seq = log.types().filter((ty) => ty === "disconnect" || ty === "reconnecting" || ty === "reconnect");
     assert.equal(seq[0], "disconnect", seq.join(","));
     assert.equal(seq.at(-1), "reconnect", seq.join(","));
@@ -137,7 +71,7 @@ describe("reconnect after the server restarts", () => {
     assert.equal(nc.getServer(), srv.hostport);
 
     // the SUB was re-sent: another connection's messages reach it
-    const nc2 = await open(t, { servers: srv.url });
+    const nc2 = await connectFor(t, { servers: srv.url });
     for (let i = 0; i < 10; i++) nc2.publish("rc.keep", `m${i}`);
     await nc2.flush();
     await nc.flush(); // the server wrote nc's MSGs before this PONG
@@ -150,7 +84,7 @@ describe("reconnect after the server restarts", () => {
 
   it("re-sends an auto-unsubscribe subscription with its remaining count", async (t) => {
     const srv = await startServer(t);
-    const nc = await open(t, { servers: srv.url, ...FAST });
+    const nc = await connectFor(t, { servers: srv.url, ...FAST });
     const log = new StatusLog(nc);
     const got: number[] = [];
     const sub = nc.subscribe("rc.max", { max: 10, callback: (_err, m) => got.push(Number(m.string())) });
@@ -162,7 +96,7 @@ describe("reconnect after the server restarts", () => {
     await restartAndWait(srv, log, d);
 
     const inBefore = nc.stats().inMsgs;
-    const nc2 = await open(t, { servers: srv.url });
+    const nc2 = await connectFor(t, { servers: srv.url });
     for (let i = 4; i < 24; i++) nc2.publish("rc.max", String(i));
     await nc2.flush();
     await nc.flush();
@@ -176,7 +110,7 @@ describe("reconnect after the server restarts", () => {
 
   it("delivers everything published while disconnected, in order, after the reconnect", async (t) => {
     const srv = await startServer(t);
-    const nc = await open(t, { servers: srv.url, ...FAST });
+    const nc = await connectFor(t, { servers: srv.url, ...FAST });
     const log = new StatusLog(nc);
     const got: number[] = [];
     nc.subscribe("rc.buf", { callback: (_err, m) => got.push(Number(m.string())) });
@@ -195,7 +129,7 @@ describe("reconnect after the server restarts", () => {
 
   it("reconnectBufSize: 0 makes publish() throw while disconnected", async (t) => {
     const srv = await startServer(t);
-    const nc = await open(t, { servers: srv.url, ...FAST, reconnectBufSize: 0 });
+    const nc = await connectFor(t, { servers: srv.url, ...FAST, reconnectBufSize: 0 });
     const log = new StatusLog(nc);
     const got: string[] = [];
     nc.subscribe("rc.nobuf", { callback: (_err, m) => got.push(m.string()) });
@@ -211,7 +145,7 @@ describe("reconnect after the server restarts", () => {
 
   it("a small reconnectBufSize throws once full and keeps what fit", async (t) => {
     const srv = await startServer(t);
-    const nc = await open(t, { servers: srv.url, ...FAST, reconnectBufSize: 1024 });
+    const nc = await connectFor(t, { servers: srv.url, ...FAST, reconnectBufSize: 1024 });
     const log = new StatusLog(nc);
     const got: number[] = [];
     nc.subscribe("rc.small", { callback: (_err, m) => got.push(Number(m.string())) });
@@ -242,7 +176,7 @@ describe("reconnect after the server restarts", () => {
 
   it("flush() issued while disconnected resolves after the reconnect", async (t) => {
     const srv = await startServer(t);
-    const nc = await open(t, { servers: srv.url, ...FAST });
+    const nc = await connectFor(t, { servers: srv.url, ...FAST });
     const log = new StatusLog(nc);
     const d = await killAndWait(srv, log);
 
@@ -267,7 +201,7 @@ describe("reconnect after the server restarts", () => {
 
   it("a request in flight is answered after the reconnect, and one made while disconnected too", async (t) => {
     const srv = await startServer(t);
-    const nc = await open(t, { servers: srv.url, ...FAST });
+    const nc = await connectFor(t, { servers: srv.url, ...FAST });
     const log = new StatusLog(nc);
     let held: Msg | undefined;
     nc.subscribe("rc.svc.held", { callback: (_err, m) => { held = m; } });
@@ -290,7 +224,7 @@ describe("reconnect after the server restarts", () => {
 describe("requests while disconnected", () => {
   it("a request in flight keeps its timer: it times out while the server is down", async (t) => {
     const srv = await startServer(t);
-    const nc = await open(t, { servers: srv.url, ...FAST });
+    const nc = await connectFor(t, { servers: srv.url, ...FAST });
     const log = new StatusLog(nc);
     nc.subscribe("rc.silent", { callback: () => {} }); // receives, never answers
     await nc.flush();
@@ -342,7 +276,7 @@ describe("giving up", () => {
 
   it("a server -ERR that closes the connection leads to a reconnect", async (t) => {
     const srv = await startServer(t, { max_control_line: 256 });
-    const nc = await open(t, { servers: srv.url, ...FAST });
+    const nc = await connectFor(t, { servers: srv.url, ...FAST });
     const log = new StatusLog(nc);
     const got: string[] = [];
     nc.subscribe("rc.err", { callback: (_err, m) => got.push(m.string()) });
@@ -350,7 +284,7 @@ describe("giving up", () => {
 
     nc.publish("rc." + "x".repeat(400), "too long a control line");
     const e = await log.waitFor("error", 3000);
-    const err = (log.get(e) as { error: Error }).error;
+    const err = (log.events[e] as { error: Error }).error;
     assert.match(err.message, /maximum control line/i);
     const d = await log.waitFor("disconnect", 3000, e);
     await log.waitFor("reconnect", 3000, d);
@@ -388,7 +322,7 @@ describe("authorization errors on reconnect", () => {
   it("ignoreAuthErrorAbort keeps trying after authorization errors", async (t) => {
     const srv = await startServer(t, { authorization: { token: "good" } });
     let token = "good";
-    const nc = await open(t, { servers: srv.url, ...FAST, ignoreAuthErrorAbort: true, authenticator: () => ({ auth_token: token }) });
+    const nc = await connectFor(t, { servers: srv.url, ...FAST, ignoreAuthErrorAbort: true, authenticator: () => ({ auth_token: token }) });
     const log = new StatusLog(nc);
     token = "bad";
     await nc.reconnect();
@@ -422,13 +356,13 @@ describe("first connect", () => {
 
   it("a hostname is resolved on each dial; noResolve leaves it to the transport", async (t) => {
     const srv = await startServer(t);
-    const nc = await open(t, { servers: `localhost:${srv.port}`, ...FAST });
+    const nc = await connectFor(t, { servers: `localhost:${srv.port}`, ...FAST });
     assert.equal(nc.getServer(), `localhost:${srv.port}`);
     const log = new StatusLog(nc);
     const d = await killAndWait(srv, log);
     await restartAndWait(srv, log, d);
     await nc.flush();
-    const nc2 = await open(t, { servers: `localhost:${srv.port}`, noResolve: true });
+    const nc2 = await connectFor(t, { servers: `localhost:${srv.port}`, noResolve: true });
     await nc2.flush();
     await assert.rejects(connect({ servers: "no-such-host.invalid:4222" }), ConnectionError);
   });
@@ -458,7 +392,7 @@ describe("first connect", () => {
 describe("nc.reconnect()", () => {
   it("emits forceReconnect, disconnect, reconnect, and everything still works", async (t) => {
     const srv = await startServer(t);
-    const nc = await open(t, { servers: srv.url, ...FAST, name: "forced" });
+    const nc = await connectFor(t, { servers: srv.url, ...FAST, name: "forced" });
     const log = new StatusLog(nc);
     const got: string[] = [];
     nc.subscribe("rc.force", { callback: (_err, m) => got.push(m.string()) });
@@ -472,7 +406,7 @@ describe("nc.reconnect()", () => {
     assert.deepEqual(seq, ["forceReconnect", "disconnect", "reconnect"]);
     assert.notEqual(nc.info?.client_id, cid, "a new connection");
 
-    const nc2 = await open(t, { servers: srv.url });
+    const nc2 = await connectFor(t, { servers: srv.url });
     nc2.publish("rc.force", "after");
     await nc2.flush();
     await nc.flush();
@@ -489,7 +423,7 @@ describe("dial options", () => {
   it("reconnectDelayHandler is called and its delay honoured", async (t) => {
     const srv = await startServer(t);
     let calls = 0;
-    const nc = await open(t, {
+    const nc = await connectFor(t, {
       servers: srv.url,
       maxReconnectAttempts: -1,
       reconnectDelayHandler: () => {
@@ -501,7 +435,7 @@ describe("dial options", () => {
     calls = 0;
     await killAndWait(srv, log);
     await sleep(1300);
-    const attempts = log.events.filter((e) => e.status.type === "reconnecting").map((e) => e.at);
+    const attempts = log.times.filter((_, i) => log.events[i].type === "reconnecting");
     assert.ok(calls > 0, "the handler was called");
     assert.ok(attempts.length >= 3 && attempts.length <= 6, `about 1300 / 300 attempts, got ${attempts.length}`);
     for (let i = 1; i < attempts.length; i++) {
@@ -515,7 +449,7 @@ describe("dial options", () => {
     const b = await startServer(t);
     let target = b.hostport;
     const calls: { pool: ReadonlyArray<Server>; info: ServerInfo | null }[] = [];
-    const nc = await open(t, {
+    const nc = await connectFor(t, {
       servers: [a.url, b.url],
       noRandomize: true,
       ...FAST,
@@ -533,7 +467,7 @@ describe("dial options", () => {
     target = a.hostport;
     await nc.reconnect();
     const r = await log.waitFor("reconnect", 3000);
-    assert.deepEqual(log.get(r), { type: "reconnect", server: a.hostport });
+    assert.deepEqual(log.events[r], { type: "reconnect", server: a.hostport });
     assert.equal(calls.at(-1)!.info?.port, b.port, "the handler saw the last INFO");
     nc.publish("rc.rts", "x");
     await nc.flush();
@@ -542,7 +476,7 @@ describe("dial options", () => {
   it("reconnectToServer may add a delay", async (t) => {
     const srv = await startServer(t);
     const start = Date.now();
-    const nc = await open(t, {
+    const nc = await connectFor(t, {
       servers: srv.url,
       ...FAST,
       reconnectToServer: (pool) => ({ server: pool[0], delay: 400 }),
@@ -601,7 +535,7 @@ describe("stale connections", () => {
   it("a paused server makes the connection stale, and the client moves to the next server", async (t) => {
     const a = await startServer(t);
     const b = await startServer(t);
-    const nc = await open(t, {
+    const nc = await connectFor(t, {
       servers: [a.url, b.url],
       noRandomize: true,
       ...FAST,
@@ -620,14 +554,14 @@ describe("stale connections", () => {
       const s = await log.waitFor("staleConnection", 3000);
       assert.ok(log.types().slice(0, s).includes("ping"), "pings were sent first");
       const r = await log.waitFor("reconnect", 5000, s);
-      assert.deepEqual(log.get(r), { type: "reconnect", server: b.hostport });
-      const stale = log.events[s].at;
-      const firstPing = log.events.find((e) => e.status.type === "ping")!.at;
+      assert.deepEqual(log.events[r], { type: "reconnect", server: b.hostport });
+      const stale = log.times[s];
+      const firstPing = log.times[log.types().indexOf("ping")];
       assert.ok(stale - firstPing < 1000, "stale within a few ping intervals");
     } finally {
       a.resume();
     }
-    const nc2 = await open(t, { servers: b.url });
+    const nc2 = await connectFor(t, { servers: b.url });
     nc2.publish("rc.stale", "on b");
     await nc2.flush();
     await nc.flush();
@@ -636,9 +570,9 @@ describe("stale connections", () => {
 
   it("inbound traffic counts as liveness: a PONG stuck behind a burst does not make the connection stale", async (t) => {
     const srv = await startServer(t);
-    const nc = await open(t, { servers: srv.url, ...FAST, pingInterval: 100, maxPingOut: 1 });
+    const nc = await connectFor(t, { servers: srv.url, ...FAST, pingInterval: 100, maxPingOut: 1 });
     const log = new StatusLog(nc);
-    const nc2 = await open(t, { servers: srv.url });
+    const nc2 = await connectFor(t, { servers: srv.url });
     const N = 1500;
     let got = 0;
     let rtt: Promise<number> | undefined;
@@ -672,7 +606,7 @@ describe("no loss across restarts", () => {
     const subject = "rc.noloss";
     const TOTAL = 2000;
 
-    const sc = await open(t, { servers: B.url, ignoreClusterUpdates: true, ...FAST });
+    const sc = await connectFor(t, { servers: B.url, ignoreClusterUpdates: true, ...FAST });
     const got: number[] = [];
     sc.subscribe(subject, { callback: (_err, m) => got.push(Number(m.string())) });
     await sc.flush();
@@ -683,7 +617,7 @@ describe("no loss across restarts", () => {
     // would drop it for lack of routes.
     const dead = `127.0.0.1:${await freePort()}`;
     let gateOpen = true;
-    const pc = await open(t, {
+    const pc = await connectFor(t, {
       servers: [A.url, dead],
       noRandomize: true,
       ignoreClusterUpdates: true,

@@ -1,10 +1,8 @@
 // request(), requestMany(), no responders, timeouts: against a real nats-server.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   ClosedConnectionError,
-  connect,
   createInbox,
   ErrorCode,
   headers,
@@ -18,22 +16,20 @@ import {
 } from "@quicknats/node";
 import type { NatsConnectionImpl } from "@quicknats/core/internal";
 import { NatsServer } from "../helpers/nats-server.js";
+import { connectForFile } from "../helpers/connections.js";
+import { rejection, sleep, within } from "../helpers/wait.js";
 
 let srv: NatsServer;
-const open: NatsConnection[] = [];
+/** Every connection made here; closed at the end (before the server stops) even if a test failed half-way. */
+const connect = connectForFile();
 
 before(async () => {
   srv = await NatsServer.start();
 });
-after(async () => {
-  await Promise.allSettled(open.map((nc) => nc.close()));
-  await srv.stop();
-});
+after(() => srv.stop());
 
-async function conn(opts: Record<string, unknown> = {}): Promise<NatsConnection> {
-  const nc = await connect({ servers: srv.hostport, ...opts });
-  open.push(nc);
-  return nc;
+function conn(opts: Record<string, unknown> = {}): Promise<NatsConnection> {
+  return connect({ servers: srv.hostport, ...opts });
 }
 
 function counts(nc: NatsConnection): { subscriptions: number; requests: number } {
@@ -42,27 +38,6 @@ function counts(nc: NatsConnection): { subscriptions: number; requests: number }
 
 function subj(): string {
   return createInbox("rq");
-}
-
-/** Rejects if `p` does not settle within `ms`. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
-
-/** The rejection reason of `p`; fails if `p` resolves or takes longer than `ms`. */
-async function rejection(p: Promise<unknown>, ms = 5000): Promise<any> {
-  try {
-    const v = await within(p, ms, "promise");
-    assert.fail(`expected a rejection, got ${String(v)}`);
-  } catch (err) {
-    if (err instanceof assert.AssertionError) throw err;
-    if (err instanceof Error && /not settled within/.test(err.message)) throw err;
-    return err;
-  }
 }
 
 /** All messages of a requestMany iterator, plus the error it threw (if any), bounded in time. */

@@ -5,16 +5,12 @@
 // test diagnostics. `npm test` runs 1,000 cycles; scripts/fuzz.ts runs 10,000.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createHook } from "node:async_hooks";
-import v8 from "node:v8";
-import vm from "node:vm";
 import { connect, type NatsConnection, type Status, TimeoutError } from "@quicknats/node";
 import type { NatsConnectionImpl } from "@quicknats/core/internal";
+import { gcFn, trackLiveHandles } from "../helpers/leaks.js";
 import { NatsServer } from "../helpers/nats-server.js";
 
-// the runner cannot pass --expose-gc to one file: turn it on from here
-v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc") as () => void;
+const gc = gcFn();
 
 /** Heap used after full collections (a few, so finalizers and weak refs settle). */
 async function heapAfterGc(): Promise<number> {
@@ -25,15 +21,7 @@ async function heapAfterGc(): Promise<number> {
   return process.memoryUsage().heapUsed;
 }
 
-const live = new Map<number, string>();
-createHook({
-  init(id, type) {
-    if (type === "Timeout" || type === "TCPWRAP" || type === "TCPSERVERWRAP") live.set(id, type);
-  },
-  destroy(id) {
-    live.delete(id);
-  },
-}).enable();
+const live = trackLiveHandles();
 
 /** Handles that keep the process alive, live timers and TCP handles (unref'ed included), and process listeners. */
 function handles(): Record<string, number> {

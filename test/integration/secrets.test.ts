@@ -5,7 +5,7 @@
 // tokens, seeds, JWTs and nonce signatures that were used.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { format, inspect } from "node:util";
+import { inspect } from "node:util";
 import {
   connect,
   credsAuthenticator,
@@ -18,49 +18,11 @@ import {
 } from "@quicknats/node";
 import { NatsServer } from "../helpers/nats-server.js";
 import { formatCreds, JwtEnv, type JwtUser } from "../helpers/jwt-mode.js";
+import { captureConsole, renderings } from "../helpers/output.js";
+import { within } from "../helpers/wait.js";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
-
-/** Rejects if `p` has not settled within `ms`. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-const CONSOLE_METHODS = ["info", "log", "debug", "warn", "error", "trace"] as const;
-
-/** Replaces the console methods while `fn` runs; returns every line printed. */
-async function captureConsole(fn: () => Promise<void>): Promise<string[]> {
-  const saved = CONSOLE_METHODS.map((m) => console[m]);
-  const lines: string[] = [];
-  for (const m of CONSOLE_METHODS) {
-    console[m] = (...args: unknown[]) => void lines.push(format(...args));
-  }
-  try {
-    await fn();
-  } finally {
-    CONSOLE_METHODS.forEach((m, i) => {
-      console[m] = saved[i];
-    });
-  }
-  return lines;
-}
-
-/** Every way a user might log an error. */
-function renderings(err: unknown): string[] {
-  return [
-    String(err),
-    (err as Error)?.message ?? "",
-    (err as Error)?.stack ?? "",
-    JSON.stringify(err) ?? "",
-    inspect(err, { depth: 5 }),
-    inspect(err, { depth: 5, showHidden: true }),
-  ];
-}
 
 /** The nonce signatures a seed would make for the nonces seen, in base64 and base64url. */
 function signatures(seed: string, nonces: string[]): string[] {
@@ -131,7 +93,7 @@ describe("secrets stay out of debug output and errors", () => {
     };
     const debug = { debug: true } as const;
 
-    const lines = await captureConsole(async () => {
+    const { all: lines } = await captureConsole(async () => {
       // user/password
       await expectOk("right password", connect({ servers: users.hostport, user: "alice", pass: PASSWORD, ...debug }));
       await expectFail("wrong password", connect({ servers: users.hostport, user: "alice", pass: WRONG_PASSWORD, ...debug }));

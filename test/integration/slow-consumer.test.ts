@@ -5,44 +5,19 @@
 // bounded under a flood.
 import { after, before, describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import {
-  connect,
   InvalidArgumentError,
   type Msg,
   type NatsConnection,
   type NodeConnectionOptions,
   type SlowConsumerStatus,
-  type Status,
   type Subscription,
 } from "@quicknats/node";
 import { NatsServer } from "../helpers/nats-server.js";
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `check` every 10 ms until it returns true; fails after `ms`. */
-async function eventually(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) assert.fail(`${what}: not true within ${ms} ms`);
-    await sleep(10);
-  }
-}
-
-/** Every status event of a connection. */
-class StatusLog {
-  readonly events: Status[] = [];
-  constructor(nc: NatsConnection) {
-    void (async () => {
-      for await (const s of nc.status()) this.events.push(s);
-    })();
-  }
-  slow(sub?: Subscription): SlowConsumerStatus[] {
-    return this.events.filter((e): e is SlowConsumerStatus => e.type === "slowConsumer" && (sub === undefined || e.sub === sub));
-  }
-}
+import { connectFor } from "../helpers/connections.js";
+import { gcFn } from "../helpers/leaks.js";
+import { StatusLog } from "../helpers/status.js";
+import { eventually, sleep } from "../helpers/wait.js";
 
 /** Reads `n` messages from an iterator subscription without ending it. */
 async function take(it: AsyncIterator<Msg>, n: number): Promise<Msg[]> {
@@ -55,10 +30,12 @@ async function take(it: AsyncIterator<Msg>, n: number): Promise<Msg[]> {
   return out;
 }
 
-/** `v8.setFlagsFromString` + a fresh context is the documented way to reach gc() without --expose-gc. */
-function gcFn(): () => void {
-  setFlagsFromString("--expose-gc");
-  return runInNewContext("gc") as () => void;
+/** Every status event of a connection, and the slowConsumer ones picked out. */
+class SlowLog extends StatusLog {
+  /** The slowConsumer events, only those of `sub` if given. */
+  slow(sub?: Subscription): SlowConsumerStatus[] {
+    return this.of("slowConsumer").filter((e) => sub === undefined || e.sub === sub);
+  }
 }
 
 describe("slow consumers", () => {
@@ -68,16 +45,13 @@ describe("slow consumers", () => {
   });
   after(() => srv.stop());
 
-  async function open(t: TestContext, opts: NodeConnectionOptions = {}): Promise<NatsConnection> {
-    const nc = await connect({ servers: srv.url, ...opts });
-    t.after(() => nc.close());
-    return nc;
-  }
+  const open = (t: TestContext, opts: NodeConnectionOptions = {}): Promise<NatsConnection> =>
+    connectFor(t, { servers: srv.url, ...opts });
 
   it("pendingMsgsLimit: an unread iterator keeps 100, drops and counts the rest, one status per episode", async (t) => {
     const nc = await open(t);
     const pub = await open(t);
-    const log = new StatusLog(nc);
+    const log = new SlowLog(nc);
     const slow = nc.subscribe("sc.msgs", { pendingMsgsLimit: 100 });
     let fast = 0;
     nc.subscribe("sc.msgs", { callback: () => { fast++; } });
@@ -118,7 +92,7 @@ describe("slow consumers", () => {
   it("pendingBytesLimit caps the payload bytes waiting", async (t) => {
     const nc = await open(t);
     const pub = await open(t);
-    const log = new StatusLog(nc);
+    const log = new SlowLog(nc);
     const slow = nc.subscribe("sc.bytes", { pendingBytesLimit: 10 * 1024 });
     await nc.flush();
     const payload = new Uint8Array(1024);
@@ -140,7 +114,7 @@ describe("slow consumers", () => {
 
   it("setPendingLimits() changes the limits of a live subscription", async (t) => {
     const nc = await open(t);
-    const log = new StatusLog(nc);
+    const log = new SlowLog(nc);
     const sub = nc.subscribe("sc.set");
     sub.setPendingLimits(5, -1);
     for (let i = 0; i < 20; i++) nc.publish("sc.set", String(i));
@@ -155,7 +129,7 @@ describe("slow consumers", () => {
 
   it("slow: 10 notifies once without dropping", async (t) => {
     const nc = await open(t);
-    const log = new StatusLog(nc);
+    const log = new SlowLog(nc);
     const sub = nc.subscribe("sc.slow", { slow: 10 });
     for (let i = 0; i < 50; i++) nc.publish("sc.slow", String(i));
     await nc.flush();

@@ -3,72 +3,19 @@
 // credentials.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { format } from "node:util";
 import {
   AuthorizationError,
   ConnectionError,
   connect,
-  type NatsConnection,
   PermissionViolationError,
   type Status,
 } from "@quicknats/node";
 import { NatsServer } from "../helpers/nats-server.js";
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Rejects if `p` has not settled within `ms`. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Polls `check` every 20 ms until it returns true; fails after `ms`. */
-async function eventually(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) assert.fail(`${what}: not true within ${ms} ms`);
-    await sleep(20);
-  }
-}
-
-/** Collects status events until the iterator ends. */
-function collectStatus(nc: NatsConnection): { events: Status[]; done: Promise<void> } {
-  const events: Status[] = [];
-  const done = (async () => {
-    for await (const s of nc.status()) events.push(s);
-  })();
-  return { events, done };
-}
+import { captureConsole } from "../helpers/output.js";
+import { StatusLog } from "../helpers/status.js";
+import { eventually, within } from "../helpers/wait.js";
 
 const types = (events: Status[]): string => events.map((s) => s.type).join(",");
-
-const CONSOLE_METHODS = ["info", "log", "debug", "warn", "error", "trace"] as const;
-
-/** Replaces the console methods while `fn` runs; returns what each printed. */
-async function captureConsole(fn: () => Promise<void>): Promise<{ info: string[]; all: string[] }> {
-  const saved = CONSOLE_METHODS.map((m) => console[m]);
-  const info: string[] = [];
-  const all: string[] = [];
-  for (const m of CONSOLE_METHODS) {
-    console[m] = (...args: unknown[]) => {
-      const line = format(...args);
-      all.push(line);
-      if (m === "info") info.push(line);
-    };
-  }
-  try {
-    await fn();
-  } finally {
-    CONSOLE_METHODS.forEach((m, i) => {
-      console[m] = saved[i];
-    });
-  }
-  return { info, all };
-}
 
 describe("status()", () => {
   let srv: NatsServer;
@@ -83,7 +30,7 @@ describe("status()", () => {
 
   it("yields an error for a permission -ERR, then close, then ends", async () => {
     const nc = await connect({ port: srv.port, user: "limited", pass: "pw-limited" });
-    const status = collectStatus(nc);
+    const status = new StatusLog(nc);
     const got: string[] = [];
     nc.subscribe("open.x", { callback: (_e, m) => void got.push(m.string()) });
     nc.subscribe("secret.x", { callback: (_e, m) => void got.push(`secret:${m.string()}`) });
@@ -116,7 +63,7 @@ describe("status()", () => {
     const nc = await connect({ port: srv.port, user: "limited", pass: "pw-limited" });
     nc.publish("secret.early", "x");
     await nc.flush();
-    const late = collectStatus(nc); // after the first error
+    const late = new StatusLog(nc); // after the first error
     nc.publish("secret.late", "x");
     await nc.flush();
     await nc.close();
@@ -124,14 +71,14 @@ describe("status()", () => {
     assert.equal(types(late.events), "error,close");
     assert.equal((late.events[0] as { type: "error"; error: PermissionViolationError }).error.subject, "secret.late");
 
-    const afterClose = collectStatus(nc);
+    const afterClose = new StatusLog(nc);
     await within(afterClose.done, 1000, "status() on a closed connection ends");
     assert.deepEqual(afterClose.events, []);
   });
 
   it("pingInterval: 100 yields ping events answered by the server", async () => {
     const nc = await connect({ port: srv.port, user: "limited", pass: "pw-limited", pingInterval: 100 });
-    const status = collectStatus(nc);
+    const status = new StatusLog(nc);
     try {
       await eventually(() => status.events.filter((s) => s.type === "ping").length >= 3, 2000, "3 ping events");
       const pings = status.events.filter((s) => s.type === "ping") as Array<{ type: "ping"; pendingPings: number }>;
@@ -151,7 +98,7 @@ describe("status()", () => {
     const paused = await NatsServer.start();
     t.after(() => paused.stop());
     const nc = await connect({ reconnect: false, port: paused.port, pingInterval: 100, maxPingOut: 2 });
-    const status = collectStatus(nc);
+    const status = new StatusLog(nc);
     await nc.flush();
     await paused.pause();
     t.after(() => {
@@ -183,7 +130,7 @@ describe("status()", () => {
 
   it("a throwing subscription callback yields an error status and the next message is still delivered", async () => {
     const nc = await connect({ port: srv.port, user: "limited", pass: "pw-limited" });
-    const status = collectStatus(nc);
+    const status = new StatusLog(nc);
     try {
       const boom = new Error("callback exploded");
       const got: string[] = [];

@@ -6,7 +6,6 @@
 // that the connection still works. Valid edge cases must be delivered exactly.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   canonicalMIMEHeaderKey,
   connect,
@@ -20,6 +19,7 @@ import {
 } from "@quicknats/node";
 import { NatsConnectionImpl } from "@quicknats/core/internal";
 import { NatsServer } from "../helpers/nats-server.js";
+import { eventually } from "../helpers/wait.js";
 
 /** Bad for every subject kind and for queue names (whitespace, control characters, injection). */
 const WHITESPACE = [" ", "a b", "a\tb", "a\r\nPUB x 1\r\n", "a\nb", "a\rb", "\r\n", "a\u0000b", "a\u007fb", " a", "a "];
@@ -35,14 +35,6 @@ const BAD_SUBSCRIBE = [...EMPTY_TOKENS, ...WHITESPACE, ...BAD_SUB_WILDCARDS];
 const BAD_QUEUE = WHITESPACE;
 const BAD_HEADER_KEYS = ["", " ", "a b", "a\tb", "a\r\nPUB x 1\r\n", "a\nb", "a\rb", "a:b", ":", "héllo", "a\u0000b"];
 const BAD_HEADER_VALUES = ["a\r\nPUB x 1\r\n", "a\nb", "a\rb", "\r\n", "\n", "\r", "x\r\n\r\nPUB y 1"];
-
-async function waitFor(cond: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 describe("input validation", () => {
   let srv: NatsServer;
@@ -91,7 +83,7 @@ describe("input validation", () => {
     const sentinel = `sentinel.${++sentinels}`;
     nc.publish(sentinel, "ok");
     await nc.flush();
-    await waitFor(() => seen.some((m) => m.subject === sentinel), "the sentinel");
+    await eventually(() => seen.some((m) => m.subject === sentinel), 3000, "the sentinel");
     await spy.flush();
     assert.deepEqual(seen, [{ subject: sentinel, reply: undefined, data: "ok" }], "something besides the sentinel reached the server");
     const after = await serverView();
@@ -271,7 +263,7 @@ describe("input validation", () => {
       for (const s of VALID) nc.publish(s, `payload:${s}`);
       nc.publish("ok.done", "done");
       await nc.flush();
-      await waitFor(() => seen.some((m) => m.subject === "ok.done"), "the last message");
+      await eventually(() => seen.some((m) => m.subject === "ok.done"), 3000, "the last message");
       await spy.flush();
       assert.deepEqual(
         seen.map((m) => m.subject),
@@ -300,7 +292,7 @@ describe("input validation", () => {
         for (const s of VALID) nc.publish(s, s);
         nc.publish("zz.marker", "");
         await nc.flush();
-        await waitFor(() => marker.isClosed(), "the marker");
+        await eventually(() => marker.isClosed(), 3000, "the marker");
         await sub2.flush();
         for (const s of VALID) assert.deepEqual(got.get(s), [s], `subscription ${show(s)}`);
         assert.deepEqual(got.get("héllo.*"), ["héllo.wörld"]);
@@ -330,7 +322,7 @@ describe("input validation", () => {
       for (const r of VALID) nc.publish("ok.replies", "x", { reply: r });
       nc.publish("ok.replies", "x", { reply: "" }); // empty means none
       await nc.flush();
-      await waitFor(() => got.length >= VALID.length + 1, "all replies");
+      await eventually(() => got.length >= VALID.length + 1, 3000, "all replies");
       await spy.flush();
       assert.deepEqual(got, [...VALID, undefined]);
       sub.unsubscribe();
@@ -356,7 +348,7 @@ describe("input validation", () => {
         await spy.flush();
         for (let i = 0; i < 10; i++) nc.publish("ok.qn", `${i}`);
         await nc.flush();
-        await waitFor(() => got.length >= 10, `10 messages for queue ${show(q)}`);
+        await eventually(() => got.length >= 10, 3000, `10 messages for queue ${show(q)}`);
         await spy.flush();
         assert.equal(got.length, 10, `queue ${show(q)}: each message once`);
         assert.deepEqual(got.map((g) => g.slice(2)).sort((x, y) => Number(x) - Number(y)), Array.from({ length: 10 }, (_, i) => `${i}`));
@@ -372,7 +364,7 @@ describe("input validation", () => {
       await spy.flush();
       nc.publish("ok.noqueue", "1");
       await nc.flush();
-      await waitFor(() => got.length >= 2, "both subscribers");
+      await eventually(() => got.length >= 2, 3000, "both subscribers");
       assert.deepEqual(got.sort(), ["a:1", "b:1"]);
       a.unsubscribe();
       b.unsubscribe();
@@ -398,7 +390,7 @@ describe("input validation", () => {
       await spy.flush();
       nc.publish("ok.hdr", "x", { headers: h });
       await nc.flush();
-      await waitFor(() => sub.isClosed(), "the message");
+      await eventually(() => sub.isClosed(), 3000, "the message");
       assert.equal(got[0].headers?.get(printable), "all printable ASCII but ':'");
       assert.equal(got[0].headers?.get("a..b"), "dots");
       assert.deepEqual(got[0].headers?.values("X-Values"), ["a b", "a\tb", "héllo 🌍", "a: b", ""]);
