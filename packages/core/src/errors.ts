@@ -48,29 +48,38 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode];
 
+/**
+ * The base of every error here: `name` and the `instanceof` brand come from
+ * the class's `brand` (not its JavaScript name, which a minifier may change).
+ */
+class NatsError extends Error {
+  static brand = "NatsError";
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    const brand = (new.target as typeof NatsError).brand;
+    this.name = brand;
+    addBrand(this, brand);
+  }
+  static override [Symbol.hasInstance](v: unknown): boolean {
+    return hasBrand(v, this.brand);
+  }
+}
+
 /** A subject, reply subject or queue name that cannot be sent. */
-export class InvalidSubjectError extends Error {
+export class InvalidSubjectError extends NatsError {
+  static override brand = "InvalidSubjectError";
   readonly code: ErrorCode = ErrorCode.InvalidSubject;
   constructor(subject: string, options?: ErrorOptions) {
     super(`illegal subject: '${subject}'`, options);
-    this.name = "InvalidSubjectError";
-    addBrand(this, "InvalidSubjectError");
-  }
-  static override [Symbol.hasInstance](v: unknown): boolean {
-    return hasBrand(v, "InvalidSubjectError");
   }
 }
 
 /** An option or argument with a bad value. */
-export class InvalidArgumentError extends Error {
+export class InvalidArgumentError extends NatsError {
+  static override brand = "InvalidArgumentError";
   readonly code: ErrorCode = ErrorCode.InvalidArgument;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "InvalidArgumentError";
-    addBrand(this, "InvalidArgumentError");
-  }
-  static override [Symbol.hasInstance](v: unknown): boolean {
-    return hasBrand(v, "InvalidArgumentError");
   }
   /** `format("timeout", "must be > 0")` gives `'timeout' must be > 0`. */
   static format(
@@ -86,28 +95,20 @@ export class InvalidArgumentError extends Error {
 }
 
 /** An operation that the object's state does not allow (e.g. iterating a callback subscription). */
-export class InvalidOperationError extends Error {
+export class InvalidOperationError extends NatsError {
+  static override brand = "InvalidOperationError";
   readonly code: ErrorCode = ErrorCode.InvalidOperation;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "InvalidOperationError";
-    addBrand(this, "InvalidOperationError");
-  }
-  static override [Symbol.hasInstance](v: unknown): boolean {
-    return hasBrand(v, "InvalidOperationError");
   }
 }
 
 /** The server reported that the user's JWT expired. */
-export class UserAuthenticationExpiredError extends Error {
+export class UserAuthenticationExpiredError extends NatsError {
+  static override brand = "UserAuthenticationExpiredError";
   readonly code: ErrorCode = ErrorCode.UserAuthenticationExpired;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "UserAuthenticationExpiredError";
-    addBrand(this, "UserAuthenticationExpiredError");
-  }
-  static override [Symbol.hasInstance](v: unknown): boolean {
-    return hasBrand(v, "UserAuthenticationExpiredError");
   }
   static parse(s: string): UserAuthenticationExpiredError | null {
     return s.toLowerCase().includes("user authentication expired")
@@ -123,15 +124,11 @@ const AUTH_ERRORS = [
 ];
 
 /** The server refused the credentials (authorization violation, auth timeout, expired account). */
-export class AuthorizationError extends Error {
+export class AuthorizationError extends NatsError {
+  static override brand = "AuthorizationError";
   readonly code: ErrorCode = ErrorCode.Authorization;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "AuthorizationError";
-    addBrand(this, "AuthorizationError");
-  }
-  static override [Symbol.hasInstance](v: unknown): boolean {
-    return hasBrand(v, "AuthorizationError");
   }
   static parse(s: string): AuthorizationError | null {
     const lower = s.toLowerCase();
@@ -142,67 +139,47 @@ export class AuthorizationError extends Error {
 }
 
 /** The connection is closed. */
-export class ClosedConnectionError extends Error {
+export class ClosedConnectionError extends NatsError {
+  static override brand = "ClosedConnectionError";
   readonly code: ErrorCode = ErrorCode.ClosedConnection;
   constructor(options?: ErrorOptions) {
     super("closed connection", options);
-    this.name = "ClosedConnectionError";
-    addBrand(this, "ClosedConnectionError");
-  }
-  static override [Symbol.hasInstance](v: unknown): boolean {
-    return hasBrand(v, "ClosedConnectionError");
   }
 }
 
 /** The connection is draining and no longer takes this operation. */
-export class DrainingConnectionError extends Error {
+export class DrainingConnectionError extends NatsError {
+  static override brand = "DrainingConnectionError";
   readonly code: ErrorCode = ErrorCode.DrainingConnection;
   constructor(options?: ErrorOptions) {
     super("connection draining", options);
-    this.name = "DrainingConnectionError";
-    addBrand(this, "DrainingConnectionError");
-  }
-  static override [Symbol.hasInstance](v: unknown): boolean {
-    return hasBrand(v, "DrainingConnectionError");
   }
 }
 
 /** Dialing or establishing a connection failed. */
-export class ConnectionError extends Error {
+export class ConnectionError extends NatsError {
+  static override brand = "ConnectionError";
   readonly code: ErrorCode = ErrorCode.Connection;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "ConnectionError";
-    addBrand(this, "ConnectionError");
-  }
-  static override [Symbol.hasInstance](v: unknown): boolean {
-    return hasBrand(v, "ConnectionError");
   }
 }
 
 /** A server `-ERR`, or bytes from the server that break the protocol. */
-export class ProtocolError extends Error {
+export class ProtocolError extends NatsError {
+  static override brand = "ProtocolError";
   readonly code: ErrorCode = ErrorCode.Protocol;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "ProtocolError";
-    addBrand(this, "ProtocolError");
-  }
-  static override [Symbol.hasInstance](v: unknown): boolean {
-    return hasBrand(v, "ProtocolError");
   }
 }
 
 /** A request failed; `cause` says why (NoRespondersError, PermissionViolationError, TimeoutError...). */
-export class RequestError extends Error {
+export class RequestError extends NatsError {
+  static override brand = "RequestError";
   readonly code: ErrorCode = ErrorCode.Request;
   constructor(message = "", options?: ErrorOptions) {
     super(message, options);
-    this.name = "RequestError";
-    addBrand(this, "RequestError");
-  }
-  static override [Symbol.hasInstance](v: unknown): boolean {
-    return hasBrand(v, "RequestError");
   }
   isNoResponders(): boolean {
     return this.cause instanceof NoRespondersError;
@@ -210,20 +187,17 @@ export class RequestError extends Error {
 }
 
 /** An operation did not complete in time. */
-export class TimeoutError extends Error {
+export class TimeoutError extends NatsError {
+  static override brand = "TimeoutError";
   readonly code: ErrorCode = ErrorCode.Timeout;
   constructor(options?: ErrorOptions) {
     super("timeout", options);
-    this.name = "TimeoutError";
-    addBrand(this, "TimeoutError");
-  }
-  static override [Symbol.hasInstance](v: unknown): boolean {
-    return hasBrand(v, "TimeoutError");
   }
 }
 
 /** Nobody is subscribed to the request's subject (a 503 status reply). */
-export class NoRespondersError extends Error {
+export class NoRespondersError extends NatsError {
+  static override brand = "NoRespondersError";
   readonly code: ErrorCode = ErrorCode.NoResponders;
   readonly subject: string;
   constructor(subject: string, options?: ErrorOptions) {
@@ -231,15 +205,12 @@ export class NoRespondersError extends Error {
     this.subject = subject;
     // the official class reports this name, not the class name
     this.name = "NoResponders";
-    addBrand(this, "NoRespondersError");
-  }
-  static override [Symbol.hasInstance](v: unknown): boolean {
-    return hasBrand(v, "NoRespondersError");
   }
 }
 
 /** The server refused a publish or a subscription to a subject. */
-export class PermissionViolationError extends Error {
+export class PermissionViolationError extends NatsError {
+  static override brand = "PermissionViolationError";
   readonly code: ErrorCode = ErrorCode.PermissionViolation;
   operation: "publish" | "subscription";
   subject: string;
@@ -252,14 +223,9 @@ export class PermissionViolationError extends Error {
     options?: ErrorOptions,
   ) {
     super(message, options);
-    this.name = "PermissionViolationError";
     this.operation = operation;
     this.subject = subject;
     this.queue = queue;
-    addBrand(this, "PermissionViolationError");
-  }
-  static override [Symbol.hasInstance](v: unknown): boolean {
-    return hasBrand(v, "PermissionViolationError");
   }
   /** Parses `Permissions Violation for Subscription to "x" using queue "q"`. */
   static parse(s: string): PermissionViolationError | null {
