@@ -227,14 +227,6 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     return this.state === State.Closed;
   }
 
-  isConnected(): boolean {
-    return this.state === State.Connected;
-  }
-
-  isReconnecting(): boolean {
-    return this.state === State.Reconnecting;
-  }
-
   /** `host:port` of the current server */
   getServer(): string {
     return this.server ? this.server.listen : "";
