@@ -574,8 +574,9 @@ describe("npm run demo (examples/demo.ts)", () => {
     const picks = out.filter((l) => /^\s+request r\d -> /.test(l));
     assert.equal(picks.length, 6, child.describe());
     for (const p of picks) assert.match(p.trim(), /^request r[1-6] -> echo-[123], other-echo-[12], standalone$/);
-    // main + service + 6 queue group members, all on our server
-    assert.equal((await totalConnections(srv)) - before, 8);
+    // main + service + 6 queue group members, all on our server (another example's
+    // client reconnecting at that moment may add one: at least 8)
+    assert.ok((await totalConnections(srv)) - before >= 8, "the demo's 8 connections reached the server");
     assert.ok(Date.now() - t0 < 10_000, "a few seconds at most");
   });
 
