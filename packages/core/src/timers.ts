@@ -87,10 +87,15 @@ export interface WheelTimer {
   cancel(): void;
 }
 
+/** What a TimerWheel calls when its time is up (an object, so callers need no closure per timeout). */
+export interface Expiring {
+  expire(): void;
+}
+
 class WheelEntry implements WheelTimer {
-  constructor(public fn: (() => void) | undefined) {}
+  constructor(public target: Expiring | undefined) {}
   cancel(): void {
-    this.fn = undefined;
+    this.target = undefined;
   }
 }
 
@@ -109,9 +114,9 @@ export class TimerWheel {
 
   constructor(private readonly resolution = 10) {}
 
-  /** Calls `fn` after at least `ms`. */
-  add(ms: number, fn: () => void): WheelTimer {
-    const entry = new WheelEntry(fn);
+  /** Calls `target.expire()` after at least `ms`. */
+  add(ms: number, target: Expiring): WheelTimer {
+    const entry = new WheelEntry(target);
     const tick = Math.ceil((Date.now() + ms) / this.resolution);
     const bucket = this.buckets.get(tick);
     if (bucket) bucket.push(entry);
@@ -151,10 +156,10 @@ export class TimerWheel {
     if (next !== Number.POSITIVE_INFINITY) this.schedule(next);
     for (const bucket of due) {
       for (const e of bucket) {
-        const fn = e.fn;
-        if (fn === undefined) continue;
-        e.fn = undefined;
-        fn();
+        const target = e.target;
+        if (target === undefined) continue;
+        e.target = undefined;
+        target.expire();
       }
     }
   }

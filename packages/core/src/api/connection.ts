@@ -340,12 +340,9 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     }
     if (opts.noMux) return this.requestNoMux(subject, payload, opts, timeout);
 
-    const req = new SingleRequest(subject, timeout, this.mux.timers);
-    const token = this.mux.add(req);
-    const reply = this.mux.replySubject(token);
-    req.onDone = () => this.mux.remove(token);
+    const req = new SingleRequest(subject, timeout, this.mux);
     try {
-      this.send(subject, payload, { reply, headers: opts.headers, traceDestination: opts.traceDestination, traceOnly: opts.traceOnly }, true);
+      this.send(subject, payload, { reply: req.reply, headers: opts.headers, traceDestination: opts.traceDestination, traceOnly: opts.traceOnly }, true);
     } catch (err) {
       req.fail(err as Error);
     }

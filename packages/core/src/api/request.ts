@@ -9,7 +9,7 @@ import {
   RequestError,
   requestTimeoutError,
 } from "../errors.js";
-import { TimerWheel, type WheelTimer } from "../timers.js";
+import { type Expiring, TimerWheel, type WheelTimer } from "../timers.js";
 import { createInbox } from "./inbox.js";
 import type { MsgImpl } from "./msg.js";
 import { QueuedIteratorImpl } from "./queued-iterator.js";
@@ -130,22 +130,32 @@ export class RequestMux {
   }
 }
 
-/** A request that waits for one reply. */
-export class SingleRequest implements PendingRequest {
+/**
+ * A request that waits for one reply on the shared inbox. It registers
+ * itself with the mux and its timer (no closure per request); the error
+ * object is made only if the timer fires.
+ */
+export class SingleRequest implements PendingRequest, Expiring {
   private timer: WheelTimer | undefined;
   private resolve!: (m: Msg) => void;
   private reject!: (err: Error) => void;
   readonly promise: Promise<Msg>;
-  /** called once the request is settled (to remove it from the mux) */
-  onDone: (() => void) | undefined;
+  private readonly token: number;
+  /** the reply subject to publish with */
+  readonly reply: string;
 
-  constructor(readonly subject: string, timeout: number, timers: TimerWheel) {
+  constructor(readonly subject: string, timeout: number, private readonly mux: RequestMux) {
     this.promise = new Promise<Msg>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
-    // the error object is made only if the timer fires
-    this.timer = timers.add(timeout, () => this.fail(requestTimeoutError()));
+    this.token = mux.add(this);
+    this.reply = mux.replySubject(this.token);
+    this.timer = mux.timers.add(timeout, this);
+  }
+
+  expire(): void {
+    this.fail(requestTimeoutError());
   }
 
   onReply(m: Msg): boolean {
@@ -170,7 +180,7 @@ export class SingleRequest implements PendingRequest {
     this.settled = true;
     this.timer?.cancel();
     this.timer = undefined;
-    this.onDone?.();
+    this.mux.remove(this.token);
     return true;
   }
 }
