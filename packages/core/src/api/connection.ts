@@ -96,9 +96,6 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     for (const l of this.listeners) l.push(status);
   }
 
-  emitStatus(status: Status): void {
-    this.onStatus(status);
-  }
 
   onPermissionError(err: PermissionViolationError): void {
     if (this.mux.onPermissionError(err)) return;

@@ -55,10 +55,6 @@ export class QueuedIteratorImpl<T> implements QueuedIterator<T> {
     if (this.head >= this.items.length) this.settleEnd();
   }
 
-  isStopped(): boolean {
-    return this.done;
-  }
-
   getPending(): number {
     return this.items.length - this.head;
   }

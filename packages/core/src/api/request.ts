@@ -68,11 +68,6 @@ export class RequestMux {
     return this.pending.size;
   }
 
-  /** The shared inbox subscription, for drain and close. */
-  subscription(): SubscriptionImpl | undefined {
-    return this.sub;
-  }
-
   private init(): void {
     this.prefix = `${createInbox(this.inboxPrefix)}.`;
     this.prefixBytes = new TextEncoder().encode(this.prefix).length;

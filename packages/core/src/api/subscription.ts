@@ -18,7 +18,7 @@ import type { Msg, MsgCallback, Status, Subscription, SubscriptionOptions } from
 export interface SubscriptionHost extends MsgPublisher {
   readonly engine: Engine;
   /** an error for the `status()` stream (e.g. a throwing callback) */
-  emitStatus(status: Status): void;
+  onStatus(status: Status): void;
 }
 
 export class SubscriptionImpl implements Subscription, SubscriptionSink {
@@ -135,7 +135,7 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
 
   private reportCallbackError(err: unknown): void {
     const error = err instanceof Error ? err : new Error(String(err));
-    this.host.emitStatus({ type: "error", error });
+    this.host.onStatus({ type: "error", error });
   }
 
   private overLimits(iter: QueuedIteratorImpl<Msg>, size: number): boolean {
@@ -152,7 +152,7 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
     this.dropped++;
     if (!this.dropping) {
       this.dropping = true;
-      this.host.emitStatus({ type: "slowConsumer", sub: this, pending });
+      this.host.onStatus({ type: "slowConsumer", sub: this, pending });
     }
   }
 
@@ -176,7 +176,7 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
     if (pending > this.slow!) {
       if (!this.slowNotified) {
         this.slowNotified = true;
-        this.host.emitStatus({ type: "slowConsumer", sub: this, pending });
+        this.host.onStatus({ type: "slowConsumer", sub: this, pending });
       }
     } else {
       this.slowNotified = false;
