@@ -1,6 +1,6 @@
 // Packaging: each package is packed (`npm pack`), the tarballs are installed
-// into a scratch project offline (our packages from the tarballs only;
-// @nats-io/nkeys and tweetnacl from the npm cache), and a consumer checks:
+// into a scratch project (our packages from the tarballs only; @nats-io/nkeys
+// and tweetnacl from the npm cache, or the registry when the cache lacks them), and a consumer checks:
 // ESM `import` and CommonJS `require()` at run time (with a round trip to a
 // real server), TypeScript compilation under moduleResolution nodenext, node16
 // and bundler (deliberate errors prove every entry's types are real), Deno
@@ -81,8 +81,10 @@ before(async () => {
   mkdirSync(app);
   const deps = Object.fromEntries(Object.entries(tarballs).map(([name, file]) => [name, `file:${file}`]));
   writeFileSync(path.join(app, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: deps }, null, 2));
-  // --offline: nothing from the registry; our packages come from the tarballs, nkeys/tweetnacl from the cache
-  ok(await run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--no-package-lock", "--ignore-scripts"], app), "npm install --offline");
+  // our packages come from the tarballs; nkeys/tweetnacl from the cache when it has them
+  // (`npm ci` stores tarballs, not the package documents a version range needs, so
+  // --offline fails on a fresh machine)
+  ok(await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--no-package-lock", "--ignore-scripts"], app), "npm install");
   srv = await NatsServer.start({ websocket: { listen: "127.0.0.1:-1", no_tls: true } });
 });
 
