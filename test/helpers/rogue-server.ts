@@ -132,15 +132,17 @@ export class RogueConn {
   readonly socket: net.Socket;
   /** index of this connection on its server, from 0 */
   readonly index: number;
-  /** every byte received from the client */
-  received: Buffer = Buffer.alloc(0);
+  /** the chunks received from the client, in order */
+  private chunks: Buffer[] = [];
+  private joined: Buffer | undefined;
+  /** received bytes not yet parsed into frames (an incomplete frame) */
+  private tail: Buffer = Buffer.alloc(0);
   /** the client frames parsed so far */
   readonly frames: ClientFrame[] = [];
   /** whether the handshake PONG was sent */
   handshaken = false;
   /** the client's SUBs: sid -> subject */
   readonly subs = new Map<number, string>();
-  private parsed = 0;
   private waiters: Array<() => void> = [];
   private closed = false;
 
@@ -156,6 +158,18 @@ export class RogueConn {
   get isClosed(): boolean {
     return this.closed;
   }
+
+  /** Every byte received from the client (joined on demand: a test may receive many MB). */
+  get received(): Buffer {
+    if (this.joined === undefined || this.joined.length !== this.receivedBytes) {
+      this.joined = Buffer.concat(this.chunks);
+      this.chunks = [this.joined];
+    }
+    return this.joined;
+  }
+
+  /** How many bytes were received. */
+  receivedBytes = 0;
 
   /** Writes bytes (a string is sent as UTF-8); a no-op once the socket is gone. */
   send(data: string | Uint8Array): this {
@@ -232,9 +246,12 @@ export class RogueConn {
 
   /** @internal fed by the server */
   onData(chunk: Buffer, onFrame: (f: ClientFrame) => void): void {
-    this.received = Buffer.concat([this.received, chunk]);
-    const { frames, rest, error } = parseClientFrames(this.received.subarray(this.parsed));
-    this.parsed += rest;
+    this.chunks.push(chunk);
+    this.receivedBytes += chunk.length;
+    // only the unparsed tail is joined with the new chunk: parsing stays linear in the bytes received
+    const pending = this.tail.length === 0 ? chunk : Buffer.concat([this.tail, chunk]);
+    const { frames, rest, error } = parseClientFrames(pending);
+    this.tail = pending.subarray(rest);
     for (const f of frames) {
       this.frames.push(f);
       if (f.op === "SUB") {
