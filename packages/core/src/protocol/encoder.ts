@@ -1,9 +1,11 @@
 /**
  * The client-to-server encoder: protocol lines are written byte by byte into
- * one reusable, growable buffer (no intermediate strings), payloads are copied
- * in once, and `take()` hands out everything written since the last take so
- * the engine can send it in one write. Callers validate subjects first
- * (validate.ts): this module only encodes.
+ * one reusable buffer (no intermediate strings) and payloads are copied in
+ * once. When the buffer is full its owner takes it (`spill`) and the encoder
+ * goes on in a fresh one; a large payload may continue across buffers, so a
+ * queue of buffers holds the bytes published and nothing is copied again to
+ * grow one. Callers validate subjects first (validate.ts): this module only
+ * encodes.
  */
 
 const SPACE = 0x20;
@@ -19,27 +21,41 @@ const SUB_ = ascii("SUB ");
 const UNSUB_ = ascii("UNSUB ");
 export const PING = ascii("PING\r\n");
 export const PONG = ascii("PONG\r\n");
+const CRLF = ascii("\r\n");
 
 /** Default capacity; also what the buffer shrinks back to after a large take. */
 export const INITIAL_CAPACITY = 64 * 1024;
 
 export class OutboundBuffer {
   private buf: Uint8Array;
-  /** bytes written since the last take() */
+  /** bytes written since the last take, reset or detach */
   length = 0;
+  /**
+   * Bytes at the start of this buffer that end a frame begun in an earlier
+   * buffer (0 when it starts with a frame). A buffer resent on a new
+   * connection without its predecessor skips them.
+   */
+  lead = 0;
+  /** true while a frame that began in an earlier buffer is still being written into this one */
+  private continued = false;
   /** scratch space for string payloads, whose byte length precedes them on the wire */
   private scratch: Uint8Array = new Uint8Array(1024);
 
   /**
-   * Called when a frame does not fit behind what is already written: the
-   * owner may write the bytes out (take/view + reset) so the buffer need not
-   * grow. If it leaves them (disconnected: this is the reconnect buffer), the
-   * buffer grows.
+   * Called when what is written must leave the buffer: a frame does not fit
+   * behind it, or a payload continues past its end. The owner takes `view()`
+   * (and `lead`) and empties the buffer with `reset()` or `detach()`. Without
+   * an owner, or if it leaves the bytes, the buffer grows instead.
    */
   spill: (() => void) | undefined;
 
   constructor(private readonly initialCapacity = INITIAL_CAPACITY) {
     this.buf = new Uint8Array(initialCapacity);
+  }
+
+  /** The size of a buffer this encoder starts with (a spare buffer must be this size). */
+  get capacity(): number {
+    return this.initialCapacity;
   }
 
   /**
@@ -57,9 +73,81 @@ export class OutboundBuffer {
     const hlen = headers ? headers.length : 0;
     const size = hlen + payload.length;
     // 3 bytes per UTF-16 unit covers any UTF-8 expansion; 40 covers op, numbers, spaces, CRLFs
-    this.ensure(
-      (subject.length + (reply ? reply.length : 0)) * 3 + size + 40,
-    );
+    const line = (subject.length + (reply ? reply.length : 0)) * 3 + 40;
+    if (this.length + line + size > this.buf.length && this.spill !== undefined) {
+      this.pubAcross(subject, reply, headers, payload, size);
+      return size;
+    }
+    this.ensure(line + size);
+    let p = this.controlLine(subject, reply, headers, size);
+    const b = this.buf;
+    if (headers) {
+      b.set(headers, p);
+      p += hlen;
+    }
+    b.set(payload, p);
+    p += payload.length;
+    b[p++] = CR;
+    b[p++] = LF;
+    this.length = p;
+    return size;
+  }
+
+  /**
+   * A frame that does not fit behind what is written: its control line goes
+   * where it fits whole, its header block, payload and CRLF fill this buffer
+   * and continue in the next ones (the owner takes each full buffer).
+   */
+  private pubAcross(
+    subject: string,
+    reply: string | undefined,
+    headers: Uint8Array | undefined,
+    payload: Uint8Array,
+    size: number,
+  ): void {
+    this.ensure((subject.length + (reply ? reply.length : 0)) * 3 + 40);
+    this.length = this.controlLine(subject, reply, headers, size);
+    if (headers) this.copyAcross(headers);
+    this.copyAcross(payload);
+    this.copyAcross(CRLF);
+    if (this.continued) {
+      this.continued = false;
+      this.lead = this.length;
+    }
+  }
+
+  /** Copies `src` behind what is written, handing over the buffer each time it is full. */
+  private copyAcross(src: Uint8Array): void {
+    let off = 0;
+    while (off < src.length) {
+      if (this.length === this.buf.length) this.handOver();
+      const n = Math.min(this.buf.length - this.length, src.length - off);
+      this.buf.set(n === src.length ? src : src.subarray(off, off + n), this.length);
+      this.length += n;
+      off += n;
+    }
+  }
+
+  /** The buffer is full in the middle of a frame: the owner takes it and the frame goes on in the next one. */
+  private handOver(): void {
+    // a buffer that began inside this frame holds nothing but its bytes
+    if (this.continued) this.lead = this.length;
+    this.spill!();
+    if (this.length !== 0) {
+      // the owner kept the bytes: grow instead
+      this.grow(this.length + this.initialCapacity);
+      return;
+    }
+    this.continued = true;
+  }
+
+  /** Writes the PUB/HPUB control line at `length`; returns the position after its CRLF. */
+  private controlLine(
+    subject: string,
+    reply: string | undefined,
+    headers: Uint8Array | undefined,
+    size: number,
+  ): number {
     const b = this.buf;
     let p = this.length;
     if (headers) {
@@ -76,22 +164,26 @@ export class OutboundBuffer {
       b[p++] = SPACE;
     }
     if (headers) {
-      p = writeNumber(b, p, hlen);
+      p = writeNumber(b, p, headers.length);
       b[p++] = SPACE;
     }
     p = writeNumber(b, p, size);
     b[p++] = CR;
     b[p++] = LF;
-    if (headers) {
-      b.set(headers, p);
-      p += hlen;
+    return p;
+  }
+
+  /**
+   * The UTF-8 bytes of a string payload, in scratch space that the next call
+   * reuses: pass them to `pub()` before encoding another string.
+   */
+  utf8(payload: string): Uint8Array {
+    const need = payload.length * 3;
+    if (this.scratch.length < need) {
+      this.scratch = new Uint8Array(Math.max(need, this.scratch.length * 2));
     }
-    b.set(payload, p);
-    p += payload.length;
-    b[p++] = CR;
-    b[p++] = LF;
-    this.length = p;
-    return size;
+    const { written } = te.encodeInto(payload, this.scratch);
+    return this.scratch.subarray(0, written);
   }
 
   /** Encodes a string payload (UTF-8) and writes it like `pub()`. */
@@ -101,12 +193,7 @@ export class OutboundBuffer {
     headers: Uint8Array | undefined,
     payload: string,
   ): number {
-    const need = payload.length * 3;
-    if (this.scratch.length < need) {
-      this.scratch = new Uint8Array(Math.max(need, this.scratch.length * 2));
-    }
-    const { written } = te.encodeInto(payload, this.scratch);
-    return this.pub(subject, reply, headers, this.scratch.subarray(0, written));
+    return this.pub(subject, reply, headers, this.utf8(payload));
   }
 
   /** `SUB subject [queue] sid` */
@@ -161,6 +248,7 @@ export class OutboundBuffer {
   take(): Uint8Array {
     const n = this.length;
     this.length = 0;
+    this.lead = 0;
     if (n < this.buf.length / 2) return this.buf.slice(0, n);
     const out = this.buf.subarray(0, n);
     this.buf = new Uint8Array(this.initialCapacity);
@@ -175,7 +263,8 @@ export class OutboundBuffer {
   /** Empties the buffer and keeps it: the last view() was consumed (copied or sent). */
   reset(): void {
     this.length = 0;
-    if (this.buf.length > this.initialCapacity * 4) this.buf = new Uint8Array(this.initialCapacity);
+    this.lead = 0;
+    if (this.buf.length > this.initialCapacity) this.buf = new Uint8Array(this.initialCapacity);
   }
 
   /**
@@ -185,54 +274,31 @@ export class OutboundBuffer {
   detach(next?: Uint8Array): Uint8Array {
     const old = this.buf;
     this.length = 0;
-    this.buf = next !== undefined && next.length >= this.initialCapacity
+    this.lead = 0;
+    this.buf = next !== undefined && next.length === this.initialCapacity
       ? next
       : new Uint8Array(this.initialCapacity);
     return old;
   }
 
-  /** Puts `parts` (whole frames) in front of what is written. */
-  prepend(parts: Uint8Array[]): void {
-    let total = 0;
-    for (const p of parts) total += p.length;
-    const need = this.length + total;
-    let b = this.buf;
-    if (need > b.length) {
-      let cap = b.length * 2;
-      while (cap < need) cap *= 2;
-      b = new Uint8Array(cap);
-      b.set(this.buf.subarray(0, this.length), total);
-    } else {
-      b.copyWithin(total, 0, this.length);
-    }
-    let off = 0;
-    for (const p of parts) {
-      b.set(p, off);
-      off += p.length;
-    }
-    this.buf = b;
-    this.length = need;
-  }
-
   /** Forgets everything written since the last take. */
   clear(): void {
     this.length = 0;
+    this.lead = 0;
+    this.continued = false;
     if (this.buf.length > this.initialCapacity) {
       this.buf = new Uint8Array(this.initialCapacity);
     }
   }
 
-  /** Undoes writes past `length` (used when a publish fails a late check). */
-  truncate(length: number): void {
-    if (length < this.length) this.length = length;
-  }
-
   private ensure(extra: number): void {
     if (this.length + extra <= this.buf.length) return;
-    // send what is here rather than grow and copy it
+    // hand over what is here rather than grow and copy it
     if (this.length > 0 && this.spill !== undefined) this.spill();
-    const need = this.length + extra;
-    if (need <= this.buf.length) return;
+    if (this.length + extra > this.buf.length) this.grow(this.length + extra);
+  }
+
+  private grow(need: number): void {
     let cap = this.buf.length * 2;
     while (cap < need) cap *= 2;
     const next = new Uint8Array(cap);
