@@ -1,18 +1,24 @@
 /**
- * The outbound side of a connection: frames are encoded into one buffer and
- * written in one batch per microtask (at once past FLUSH_THRESHOLD), PING
- * waiters are kept in the order of their PINGs, and callers of `ready()` wait
- * for the transport to drain. While disconnected nothing is written: the
- * buffer is the reconnect buffer, and its PINGs keep their waiters.
+ * The outbound side of a connection. Frames are encoded into one buffer and
+ * written in one batch per microtask (at once past FLUSH_THRESHOLD). When the
+ * transport asks to drain, full buffers wait here in a queue, each written
+ * once, in order, as the transport takes them: memory is the bytes published
+ * and nothing more, and a publisher is never refused for being fast. While
+ * disconnected the queue is the reconnect buffer.
  *
- * With a transport that reports when it is done with each write (Node),
- * batches it never sent when the connection died come back: they go out
- * first after the reconnect, with their PINGs' waiters, so nothing that
+ * PING waiters are kept in the order of their PINGs (the server answers in
+ * order). With a transport that reports when it is done with each write
+ * (Node), batches it never sent when the connection died come back: they go
+ * out first after the reconnect, with their PINGs' waiters, so nothing that
  * publish() accepted is dropped with a socket's queue.
+ *
+ * A ProgressWatch tells a server that stopped reading (bytes wait and none
+ * leave) from a fast publisher (bytes wait and leave).
  */
 import { ClosedConnectionError } from "../errors.js";
 import { OutboundBuffer, PING } from "../protocol/encoder.js";
 import type { Transport } from "../transport/transport.js";
+import { type ProgressHost, ProgressWatch } from "./progress.js";
 
 /** Outbound bytes above which a batch is written at once rather than at the end of the microtask. */
 export const FLUSH_THRESHOLD = 64 * 1024;
@@ -22,10 +28,10 @@ export type PongWaiter = (err?: Error) => void;
 
 /** A batch at most this big is copied when the transport is backed up (cheaper than a new buffer). */
 const COPY_LIMIT = 16 * 1024;
-/** Buffers kept for reuse once the transport is done with them. */
+/** Buffers kept for reuse once the transport is done with them (each FLUSH_THRESHOLD bytes). */
 const MAX_SPARE = 4;
 
-/** A batch the transport holds until its `written` callback. */
+/** Bytes that wait to be written, or that the transport holds until its `written` callback. */
 interface Batch {
   /** the bytes, if they are ours to send again (undefined: the buffer went on being used) */
   bytes: Uint8Array | undefined;
@@ -33,25 +39,43 @@ interface Batch {
   buffer: Uint8Array | undefined;
   /** waiters of the PINGs in these bytes */
   pings: PongWaiter[] | undefined;
+  /** bytes at the start that end a frame begun in the batch before (see OutboundBuffer.lead) */
+  lead: number;
 }
 
-export class Writer {
+/** What the writer tells its connection. */
+export interface WriterOwner {
+  /** bytes wait and none have left for a while (see ProgressWatch) */
+  onStall(idleMs: number, waiting: number): void;
+  /** bytes wait and none left for `timeout` */
+  onStallTimeout(idleMs: number, waiting: number): void;
+}
+
+export class Writer implements ProgressHost {
   readonly out = new OutboundBuffer();
   /** where batches go; undefined or not `open` while (re)connecting */
   transport: Transport | undefined;
   /** true while batches may be written (connected, or closing and sending the rest) */
   open = false;
-  /** the transport's backlog after the last write: publish() checks its limit against it without asking the socket */
+  /** true while the progress watch reports a stall */
+  stalled = false;
+  /** the transport's backlog after the last write: publish() reads it without asking the socket */
   private backlog = 0;
+  /** full buffers (and batches a dead transport never sent) waiting for the transport, oldest first */
+  private queue: Batch[] = [];
+  private queueHead = 0;
+  private queuedBytes = 0;
+  /** bytes handed to the current transport (with its pendingBytes: how many it has sent) */
+  private handed = 0;
   private flushScheduled = false;
   private readonly flushTask = () => {
     this.flushScheduled = false;
     this.flush();
   };
   /**
-   * PONG waiters, in the order of their PINGs (the server answers in order).
-   * `sent` are for PINGs handed to the transport; `queued` for PINGs still in
-   * `out`, which survive a disconnect with the rest of `out`.
+   * PONG waiters, in the order of their PINGs. `sent` are for PINGs handed to
+   * the transport; `queued` for PINGs still in `out`, which travel with it
+   * into the queue and survive a disconnect.
    */
   private sent: PongWaiter[] = [];
   private sentHead = 0;
@@ -61,16 +85,18 @@ export class Writer {
   private inFlight: Batch[] = [];
   /** the `written` callback of the current transport (a new one per transport, so a late call from an old one finds its own list) */
   private written: ((unsent?: boolean) => void) | undefined;
-  /** batches a dead transport never sent, and their PINGs' waiters: they go first after the reconnect */
-  private unsent: Uint8Array[] = [];
-  private unsentPings: PongWaiter[] = [];
+  /** batches a dead transport never sent: they go first after the reconnect */
+  private unsent: Batch[] = [];
   /** why the last connection dropped, for PINGs that were sent into it */
   private dropError: Error | undefined;
   private spare: Uint8Array[] = [];
   private closed = false;
+  private emptyWaiter: (() => void) | undefined;
+  private readonly watch: ProgressWatch;
 
-  constructor() {
-    this.out.spill = () => this.flush();
+  constructor(private readonly owner: WriterOwner, stallTimeout: number) {
+    this.out.spill = () => this.spill();
+    this.watch = new ProgressWatch(this, stallTimeout);
   }
 
   /** Call after writing frames into `out`: they go out at the end of the microtask, or now if many. */
@@ -83,25 +109,64 @@ export class Writer {
     }
   }
 
-  /**
-   * Writes what is queued, if the connection can take it. While the
-   * transport asks to drain, bytes stay here: they are ours to send again
-   * on the next connection, while bytes in a dead socket's queue are lost.
-   */
+  /** Writes what waits, as far as the transport takes it; `out` follows the queue. */
   flush(): void {
     const t = this.transport;
-    if (!this.open || this.out.length === 0 || t === undefined || t.needsDrain) return;
-    const out = this.out;
-    const pings = this.queued.length > 0 ? this.queued : undefined;
-    if (pings) {
-      // their PINGs are on the wire now
-      for (const w of pings) this.sent.push(w);
-      this.queued = [];
+    if (!this.open || t === undefined) return;
+    if (this.queueHead < this.queue.length) this.pump(t);
+    if (this.queueHead === this.queue.length && this.out.length > 0 && !t.needsDrain) this.writeOut(t);
+    this.backlog = t.pendingBytes;
+    if (this.backlog > 0 || this.queuedBytes > 0 || this.out.length > 0) {
+      this.watch.arm();
+    } else if (this.emptyWaiter !== undefined) {
+      const w = this.emptyWaiter;
+      this.emptyWaiter = undefined;
+      w();
     }
+  }
+
+  /** Calls `w` once everything accepted has been handed to the transport (now, if it has). */
+  whenEmpty(w: () => void): void {
+    this.emptyWaiter = w;
+    this.flush();
+  }
+
+  /** Nothing more goes to the transport (it is being torn down); what waits stays here. */
+  hold(): void {
+    this.open = false;
+    this.watch.stop();
+    this.stalled = false;
+  }
+
+  /** Queued batches to the transport, oldest first, until it asks to drain. */
+  private pump(t: Transport): void {
+    const q = this.queue;
+    while (this.queueHead < q.length && !t.needsDrain) {
+      const b = q[this.queueHead]!;
+      q[this.queueHead++] = undefined as unknown as Batch;
+      const bytes = b.bytes!;
+      this.queuedBytes -= bytes.length;
+      if (b.pings) for (const w of b.pings) this.sent.push(w);
+      if (this.written !== undefined) this.inFlight.push(b);
+      this.handed += bytes.length;
+      t.write(bytes, this.written);
+    }
+    if (this.queueHead === q.length) {
+      this.queue = [];
+      this.queueHead = 0;
+    }
+  }
+
+  /** `out` to the transport: the buffer itself if the transport keeps it, else reused. */
+  private writeOut(t: Transport): void {
+    const out = this.out;
+    const pings = this.takePings();
+    const lead = out.lead;
+    this.handed += out.length;
     if (t.pendingBytes === 0) {
       // an idle socket usually takes the bytes at once (written to the kernel
       // before write() returns): then the buffer is free again, no copy made
-      const batch = this.track(undefined, undefined, pings);
+      const batch = this.track(undefined, undefined, pings, lead);
       const view = out.view();
       t.write(view, this.written);
       if (t.pendingBytes === 0) {
@@ -115,18 +180,57 @@ export class Writer {
       }
     } else if (out.length <= COPY_LIMIT) {
       const copy = out.view().slice();
-      this.track(copy, undefined, pings);
+      this.track(copy, undefined, pings, lead);
       t.write(copy, this.written);
       out.reset();
     } else {
       const view = out.view();
-      this.track(view, out.detach(this.spare.pop()), pings);
+      this.track(view, out.detach(this.spare.pop()), pings, lead);
       t.write(view, this.written);
     }
-    this.backlog = t.pendingBytes;
   }
 
-  /** Queues a PING whose PONG calls `w`, and writes it now (with what precedes it). */
+  /** The encoder's buffer is full: write it if the transport takes it, else queue it and go on in another. */
+  private spill(): void {
+    const t = this.transport;
+    if (this.open && t !== undefined && this.queueHead === this.queue.length && !t.needsDrain) {
+      this.writeOut(t);
+      this.backlog = t.pendingBytes;
+      if (this.backlog > 0) this.watch.arm();
+      return;
+    }
+    const out = this.out;
+    const pings = this.takePings();
+    const lead = out.lead;
+    const view = out.view();
+    this.queue.push({ bytes: view, buffer: out.detach(this.spare.pop()), pings, lead });
+    this.queuedBytes += view.length;
+    if (this.open) this.watch.arm();
+  }
+
+  /** The waiters of the PINGs in `out`, which is leaving. */
+  private takePings(): PongWaiter[] | undefined {
+    if (this.queued.length === 0) return undefined;
+    const pings = this.queued;
+    this.queued = [];
+    return pings;
+  }
+
+  /** Records a batch the transport holds until its `written` callback (when it has one); its PINGs are on the wire. */
+  private track(
+    bytes: Uint8Array | undefined,
+    buffer: Uint8Array | undefined,
+    pings: PongWaiter[] | undefined,
+    lead: number,
+  ): Batch | undefined {
+    if (pings) for (const w of pings) this.sent.push(w);
+    if (this.written === undefined) return undefined;
+    const b: Batch = { bytes, buffer, pings, lead };
+    this.inFlight.push(b);
+    return b;
+  }
+
+  /** Queues a PING whose PONG calls `w`, and writes it now (with what precedes it) if the transport takes it. */
   ping(w: PongWaiter): void {
     this.out.raw(PING);
     this.queued.push(w);
@@ -136,7 +240,7 @@ export class Writer {
   /** The next PONG arrived: its waiter runs. */
   pong(): void {
     if (this.sentHead >= this.sent.length) return;
-    const waiter = this.sent[this.sentHead];
+    const waiter = this.sent[this.sentHead]!;
     this.sent[this.sentHead++] = undefined as unknown as PongWaiter;
     if (this.sentHead === this.sent.length) {
       this.sent.length = 0;
@@ -153,6 +257,8 @@ export class Writer {
   dropped(err: Error): void {
     this.open = false;
     this.dropError = err;
+    this.watch.stop();
+    this.stalled = false;
     let held = 0;
     for (const b of this.inFlight) held += b.pings ? b.pings.length : 0;
     const waiters = this.sent.slice(this.sentHead, this.sent.length - held);
@@ -169,8 +275,7 @@ export class Writer {
     if (unsent && b.bytes !== undefined) {
       // a dead connection's batch: it goes first on the next one (its PINGs'
       // waiters may also be failed by dropped(); a waiter settles only once)
-      this.unsent.push(b.bytes);
-      if (b.pings) this.unsentPings.push(...b.pings);
+      this.unsent.push(b);
       return;
     }
     if (!current && b.pings) {
@@ -178,19 +283,26 @@ export class Writer {
       const err = this.dropError ?? new ClosedConnectionError();
       for (const w of b.pings) w(err);
     }
-    if (b.buffer && this.spare.length < MAX_SPARE) this.spare.push(b.buffer);
+    if (b.buffer && b.buffer.length === this.out.capacity && this.spare.length < MAX_SPARE) this.spare.push(b.buffer);
   }
 
-  /** Bytes accepted but not yet handed to the system: queued here and in the transport (as of the last write or drain). */
+  /** Bytes accepted but not yet handed to the system: here and in the transport (as of the last write or drain). */
   outboundBytes(): number {
-    return this.out.length + (this.open ? this.backlog : 0);
+    return this.out.length + this.queuedBytes + (this.open ? this.backlog : 0);
+  }
+
+  /** Bytes kept here while disconnected (the reconnect buffer): `out`, the queue and what a dead transport never sent. */
+  bufferedBytes(): number {
+    let n = this.out.length + this.queuedBytes;
+    for (const b of this.unsent) n += b.bytes!.length;
+    return n;
   }
 
   /** Resolves once `outboundBytes()` is at most `limit` (checked on drain and on reconnect). */
   ready(limit: number): Promise<void> {
     if (this.open && this.outboundBytes() <= limit) return Promise.resolve();
-    // what is in `out` goes to the transport now: an idle socket may take it
-    // at once (no drain event will follow), else its drain event follows
+    // what waits goes to the transport now: an idle socket may take it at
+    // once (no drain event will follow), else its drain event follows
     this.flush();
     if (this.open && this.outboundBytes() <= limit) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
@@ -198,11 +310,9 @@ export class Writer {
     });
   }
 
-  /** Wakes `ready()` callers if the queue is down to `limit`; called when the transport drains. */
+  /** The transport drained: what waited goes on, and `ready()` callers wake if the queue is down to `limit`. */
   checkReady(limit: number): void {
-    // what waited for the drain goes now
     this.flush();
-    this.backlog = this.open && this.transport ? this.transport.pendingBytes : 0;
     if (this.readyWaiters.length === 0 || !this.open || this.outboundBytes() > limit) return;
     const waiters = this.readyWaiters;
     this.readyWaiters = [];
@@ -211,50 +321,78 @@ export class Writer {
 
   /**
    * A new transport, ready for frames: what the last one never sent goes
-   * first (ahead of what was published while disconnected), then `out`.
+   * first, then the queue (what waited for a drain, and what was published
+   * while disconnected), then `out`.
    */
   attach(transport: Transport): void {
     this.transport = transport;
     this.backlog = 0;
+    this.handed = 0;
     const inFlight: Batch[] = [];
     this.inFlight = inFlight;
     this.written = transport.reportsWritten
       ? (unsent?: boolean) => this.onWritten(inFlight, unsent)
       : undefined;
-    if (this.unsent.length > 0) {
-      this.out.prepend(this.unsent);
-      this.queued = [...this.unsentPings, ...this.queued];
-      this.unsent = [];
-      this.unsentPings = [];
-    }
+    const resend = this.unsent;
+    this.unsent = [];
+    for (const b of resend) this.queuedBytes += b.bytes!.length;
+    const waiting = resend.concat(this.queue.slice(this.queueHead));
+    this.queue = waiting;
+    this.queueHead = 0;
+    this.skipPartialFrame();
     this.open = true;
   }
 
-  /** Records a batch the transport holds until its `written` callback (when it has one). */
-  private track(
-    bytes: Uint8Array | undefined,
-    buffer: Uint8Array | undefined,
-    pings: PongWaiter[] | undefined,
-  ): Batch | undefined {
-    if (this.written === undefined) return undefined;
-    const b: Batch = { bytes, buffer, pings };
-    this.inFlight.push(b);
-    return b;
+  /**
+   * The bytes to resend may begin inside a frame whose start went to the
+   * dead connection: they are skipped, so the new connection starts on a
+   * frame boundary. (That frame is lost with the connection, like the rest
+   * of what the dead connection took.)
+   */
+  private skipPartialFrame(): void {
+    const q = this.queue;
+    while (this.queueHead < q.length) {
+      const b = q[this.queueHead]!;
+      if (b.lead === 0) return;
+      const bytes = b.bytes!;
+      this.queuedBytes -= b.lead;
+      if (b.lead < bytes.length) {
+        b.bytes = bytes.subarray(b.lead);
+        b.lead = 0;
+        return;
+      }
+      q[this.queueHead++] = undefined as unknown as Batch;
+    }
+    if (this.out.lead > 0) {
+      // `out` itself continues that frame: keep only the frames after it
+      const rest = this.out.view().slice(this.out.lead);
+      this.out.reset();
+      this.out.raw(rest);
+    }
   }
 
-  /** The connection is closed for good: every waiter fails, the buffer is dropped. */
+  /** The connection is closed for good: every waiter fails, the buffers are dropped. */
   close(): void {
     this.open = false;
     this.closed = true;
+    this.emptyWaiter = undefined;
+    this.watch.stop();
     const err = new ClosedConnectionError();
     // waiters settle once: a second call (a waiter also listed in `sent`) does nothing
-    const held = [...this.unsentPings];
+    const held: PongWaiter[] = [];
+    for (const b of this.unsent) if (b.pings) held.push(...b.pings);
     for (const b of this.inFlight) if (b.pings) held.push(...b.pings);
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      const pings = this.queue[i]!.pings;
+      if (pings) held.push(...pings);
+    }
     this.inFlight = [];
+    this.queue = [];
+    this.queueHead = 0;
+    this.queuedBytes = 0;
     this.spare = [];
     this.out.clear();
     this.unsent = [];
-    this.unsentPings = [];
     const sent = this.sent.slice(this.sentHead);
     this.sent = [];
     this.sentHead = 0;
@@ -262,5 +400,30 @@ export class Writer {
     this.queued = [];
     this.readyWaiters = [];
     for (const w of waiters) w(err);
+  }
+
+  // ---- ProgressHost ------------------------------------------------------
+
+  waitingBytes(): number {
+    if (!this.open || this.transport === undefined) return 0;
+    return this.out.length + this.queuedBytes + this.transport.pendingBytes;
+  }
+
+  sentBytes(): number {
+    const t = this.transport;
+    return t === undefined ? 0 : this.handed - t.pendingBytes;
+  }
+
+  onStall(idleMs: number): void {
+    this.stalled = true;
+    this.owner.onStall(idleMs, this.waitingBytes());
+  }
+
+  onStallTimeout(idleMs: number): void {
+    this.owner.onStallTimeout(idleMs, this.waitingBytes());
+  }
+
+  onProgress(): void {
+    this.stalled = false;
   }
 }

@@ -1,0 +1,99 @@
+/**
+ * Tells a server that stopped reading from a publisher faster than the
+ * socket. Both leave bytes waiting; only the stalled one leaves them there:
+ * while bytes wait, a coarse tick compares how many the transport has sent
+ * since the last tick. A tick that comes late (the event loop was blocked,
+ * e.g. by the publisher's own synchronous loop) only starts a new
+ * observation, so a long synchronous loop is never taken for a stall: the
+ * socket cannot make progress while JavaScript runs.
+ */
+
+/** How often the watch looks while bytes wait. */
+export const TICK_MS = 250;
+/** No progress for this long, with bytes waiting, is a stall (reported; publishing past the high-water mark is refused). */
+export const STALL_MS = 1000;
+
+export interface ProgressHost {
+  /** bytes accepted and not yet sent (0: nothing to watch) */
+  waitingBytes(): number;
+  /** a count of bytes the transport has sent, which grows as bytes leave */
+  sentBytes(): number;
+  /** no progress for `STALL_MS` (called once per stall) */
+  onStall(idleMs: number): void;
+  /** no progress for the timeout (called once per stall; the watch stops) */
+  onStallTimeout(idleMs: number): void;
+  /** bytes left again after onStall */
+  onProgress(): void;
+}
+
+export class ProgressWatch {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastTick = 0;
+  private lastSent = 0;
+  /** milliseconds without progress, counted over ticks that came on time */
+  private idle = 0;
+  private stalled = false;
+  private readonly onTick = () => this.tick();
+
+  /** `timeout`: how long a stall may last before onStallTimeout (at least STALL_MS). */
+  constructor(private readonly host: ProgressHost, private readonly timeout: number) {}
+
+  /** Bytes wait: start watching (cheap when already watching). */
+  arm(): void {
+    if (this.timer !== undefined) return;
+    this.lastTick = performance.now();
+    this.lastSent = this.host.sentBytes();
+    this.idle = 0;
+    this.schedule();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.idle = 0;
+    this.stalled = false;
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(this.onTick, TICK_MS);
+    // the watch alone must not keep a process alive (Node; a no-op elsewhere)
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    const now = performance.now();
+    const elapsed = now - this.lastTick;
+    this.lastTick = now;
+    const sent = this.host.sentBytes();
+    const moved = sent !== this.lastSent;
+    this.lastSent = sent;
+    if (moved) {
+      this.idle = 0;
+      if (this.stalled) {
+        this.stalled = false;
+        this.host.onProgress();
+      }
+    } else if (elapsed <= 2 * TICK_MS) {
+      this.idle += elapsed;
+    }
+    if (this.host.waitingBytes() === 0) {
+      // nothing waits: idle again until the next arm()
+      const wasStalled = this.stalled;
+      this.stop();
+      if (wasStalled) this.host.onProgress();
+      return;
+    }
+    if (this.idle >= Math.max(this.timeout, STALL_MS)) {
+      const idle = this.idle;
+      this.stop();
+      this.host.onStallTimeout(idle);
+      return;
+    }
+    if (!this.stalled && this.idle >= STALL_MS) {
+      this.stalled = true;
+      this.host.onStall(this.idle);
+    }
+    this.schedule();
+  }
+}
