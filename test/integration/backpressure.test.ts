@@ -101,35 +101,40 @@ describe("outbound backpressure", () => {
     const sub = await counter(t, "bp.polite");
     const nc = await open(t, { maxOutboundBytes: MiB });
     const payload = new Uint8Array(1024);
-    const N = 20_000; // 20 MB through a 1 MiB queue
+    // the kernel's socket buffers take many MB from a paused server's client:
+    // publish until ready() really waits (at most 200 MB), then resume
+    const MAX = 200_000;
+    const AFTER = 5_000; // published after the resume
     let paused = false;
-    let sawBackpressure = false;
+    let sent = 0;
+    let blockedAt = -1;
     try {
-      for (let i = 0; i < N; i++) {
+      for (let i = 0; i < MAX && (blockedAt < 0 || i < blockedAt + AFTER); i++) {
         nc.publish("bp.polite", payload);
-        if (i % 100 === 99) {
-          const r = nc.ready();
-          let settled = false;
-          void r.then(() => { settled = true; });
-          await tick();
-          if (!settled) sawBackpressure = true;
-          await within(r, 10_000, "ready()");
-        }
+        sent++;
         if (i === 2000) {
           await srv.pause();
           paused = true;
-          setTimeout(() => {
-            srv.resume();
-            paused = false;
-          }, 500);
+        }
+        if (i % 100 === 99) {
+          const r = nc.ready();
+          if (paused && blockedAt < 0) {
+            const waited = await Promise.race([r.then(() => false), new Promise<boolean>((res) => setTimeout(res, 300, true))]);
+            if (waited) {
+              blockedAt = i;
+              srv.resume();
+              paused = false;
+            }
+          }
+          await within(r, 10_000, "ready()");
         }
       }
     } finally {
       if (paused) srv.resume();
     }
+    assert.ok(blockedAt > 0, `ready() waited for the paused server (published ${sent})`);
     await within(nc.flush(), 10_000, "flush");
-    await eventually(() => sub.count() === N, 10_000, `${N} delivered (have ${sub.count()})`);
-    assert.ok(sawBackpressure, "ready() did have to wait at some point");
+    await eventually(() => sub.count() === sent, 20_000, `${sent} delivered (have ${sub.count()})`);
   });
 
   it("maxOutboundBytes must be a positive number", async () => {

@@ -30,7 +30,10 @@ function hasBrand(value: unknown, brand: string): boolean {
   return Array.isArray(list) && list.includes(brand);
 }
 
-/** Stable, documented error codes; one per class. */
+/**
+ * Stable, documented error codes: one per class, and distinct codes for the
+ * distinct failures that share a class.
+ */
 export const ErrorCode = {
   InvalidSubject: "NATS_INVALID_SUBJECT",
   InvalidArgument: "NATS_INVALID_ARGUMENT",
@@ -40,6 +43,12 @@ export const ErrorCode = {
   ClosedConnection: "NATS_CLOSED_CONNECTION",
   DrainingConnection: "NATS_DRAINING_CONNECTION",
   Connection: "NATS_CONNECTION",
+  /** a ConnectionError: more than the `maxOutboundBytes` the user set wait to be written */
+  OutboundFull: "NATS_OUTBOUND_FULL",
+  /** a ConnectionError: the server has stopped taking bytes while more are published */
+  OutboundStalled: "NATS_OUTBOUND_STALLED",
+  /** a ConnectionError: disconnected, and the message does not fit in the reconnect buffer */
+  ReconnectBufferFull: "NATS_RECONNECT_BUFFER_FULL",
   Protocol: "NATS_PROTOCOL",
   Request: "NATS_REQUEST",
   Timeout: "NATS_TIMEOUT",
@@ -156,12 +165,13 @@ export class DrainingConnectionError extends NatsError {
   }
 }
 
-/** Dialing or establishing a connection failed. */
+/** Dialing or establishing a connection failed, or the connection cannot take a message (see `code`). */
 export class ConnectionError extends NatsError {
   static override brand = "ConnectionError";
-  readonly code: ErrorCode = ErrorCode.Connection;
-  constructor(message: string, options?: ErrorOptions) {
+  readonly code: ErrorCode;
+  constructor(message: string, options?: ErrorOptions & { code?: ErrorCode }) {
     super(message, options);
+    this.code = options?.code ?? ErrorCode.Connection;
   }
 }
 

@@ -8,7 +8,7 @@
  * Also here: the small public helpers the official `mod.ts` exports next to
  * it (`hasWsProtocol`, `Timeout`, `WithRequired`).
  */
-import { ClosedConnectionError, ConnectionError } from "../errors.js";
+import { ClosedConnectionError, ConnectionError, ErrorCode } from "../errors.js";
 import { nuid } from "../nuid.js";
 import { VERSION } from "../version.js";
 import { Empty } from "./connection.js";
@@ -140,9 +140,10 @@ const LANG = "quicknats";
 /** the timeout the official bench gives each of its concurrent requests */
 const ASYNC_REQUEST_TIMEOUT = 20_000;
 
-/** `publish()` refused a frame because the socket is behind (see `maxOutboundBytes`). */
+/** `publish()` refused a frame because the socket is behind (past a `maxOutboundBytes` the user set, or stalled). */
 function isOutboundFull(err: unknown): boolean {
-  return err instanceof ConnectionError && err.message.startsWith("outbound buffer full");
+  return err instanceof ConnectionError &&
+    (err.code === ErrorCode.OutboundFull || err.code === ErrorCode.OutboundStalled);
 }
 
 /**
@@ -381,7 +382,8 @@ export class Bench {
     this.perf.mark("pubStart");
     for (let i = 0; i < this.msgs;) {
       try {
-        nc.publish(subject, payload);
+        // false: above the high-water mark, the publisher waits for room
+        if (!nc.publish(subject, payload)) await nc.ready();
         i++;
       } catch (err) {
         if (!isOutboundFull(err)) throw err;

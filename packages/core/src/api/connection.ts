@@ -192,15 +192,15 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     if (!this.engine.canSend()) throw new ClosedConnectionError();
   }
 
-  publish(subject: string, payload: Payload = Empty, options?: PublishOptions): void {
-    this.send(subject, payload, options, false);
+  publish(subject: string, payload: Payload = Empty, options?: PublishOptions): boolean {
+    return this.send(subject, payload, options, false);
   }
 
   /**
    * publish(), and the requests' path: `ownReply` says the reply subject was
    * made here (a request inbox) and needs no check.
    */
-  private send(subject: string, payload: Payload, options: PublishOptions | undefined, ownReply: boolean): void {
+  private send(subject: string, payload: Payload, options: PublishOptions | undefined, ownReply: boolean): boolean {
     this.checkPublish();
     // publishers tend to repeat a subject: a string checked once stays valid
     if (this.checkedSubject === undefined || subject !== this.checkedSubject) {
@@ -230,7 +230,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
       hbytes = hdrs.encode();
     }
     this.checkPayloadSize(payload, hbytes ? hbytes.length : 0);
-    this.engine.publish(subject, reply, hbytes, payload);
+    return this.engine.publish(subject, reply, hbytes, payload);
   }
 
   private checkPayloadSize(payload: Payload, hlen: number): void {

@@ -283,9 +283,11 @@ export interface ConnectionOptions {
    */
   reconnectBufSize?: number;
   /**
-   * Bytes accepted for sending but not yet written to the socket (default
-   * 8 MiB). Past it `publish()` throws instead of letting memory grow without
-   * bound; `await nc.ready()` waits until the socket has caught up.
+   * The outbound queue's high-water mark: bytes accepted for sending but not
+   * yet written to the socket (default 8 MiB). Above it `publish()` returns
+   * false and `await nc.ready()` waits until half of it is left. Set
+   * explicitly, it is also a hard bound: past it `publish()` throws a
+   * ConnectionError (code `NATS_OUTBOUND_FULL`) instead of queueing more.
    */
   maxOutboundBytes?: number;
 }
@@ -297,7 +299,13 @@ export interface NatsConnection {
   /** Resolves (never rejects) when the client is closed: undefined, or the Error that closed it. */
   closed(): Promise<void | Error>;
   close(): Promise<void>;
-  publish(subject: string, payload?: Payload, options?: PublishOptions): void;
+  /**
+   * Queues a message for sending. Returns false when the outbound queue is
+   * above its high-water mark (`maxOutboundBytes`, default 8 MiB): the message
+   * is queued, and a publisher that wants to bound its memory may
+   * `await ready()` (a quicknats addition, like Node's `writable.write()`).
+   */
+  publish(subject: string, payload?: Payload, options?: PublishOptions): boolean;
   publishMessage(msg: Msg): void;
   respondMessage(msg: Msg): boolean;
   subscribe(subject: string, opts?: SubscriptionOptions): Subscription;
@@ -322,8 +330,9 @@ export interface NatsConnection {
   rtt(): Promise<number>;
   /**
    * Resolves when the outbound queue has room again (at most half of
-   * `maxOutboundBytes`), at once if it has. A quicknats addition: a fast
-   * publisher awaits it now and then to honour socket backpressure.
+   * `maxOutboundBytes`, default 4 MiB), at once if it has. A quicknats
+   * addition: a fast publisher awaits it when `publish()` returns false to
+   * keep its memory bounded.
    */
   ready(): Promise<void>;
   reconnect(): Promise<void>;

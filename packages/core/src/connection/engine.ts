@@ -10,6 +10,7 @@ import type { ServerInfo, Stats, Status } from "../api/types.js";
 import {
   ClosedConnectionError,
   ConnectionError,
+  ErrorCode,
   errorFromServer,
   PermissionViolationError,
   ProtocolError,
@@ -22,10 +23,10 @@ import type { DialTarget, Transport, TransportFactory, TransportListener } from 
 import { debugLine, debugMsgLine, redactConnect } from "./debug.js";
 import { connectFields, tlsDecision } from "./handshake.js";
 import { Heartbeat, type HeartbeatHost } from "./heartbeat.js";
-import { type ParsedOptions, type ServerAddress, serverParser, shuffle } from "./options.js";
+import { DEFAULT_OUTBOUND_HIGH_WATER, type ParsedOptions, type ServerAddress, serverParser, shuffle } from "./options.js";
 import { type DialHost, DialLoop, isAuthError } from "./reconnect.js";
 import { type ServerEntry, ServerPool } from "./servers.js";
-import { Writer } from "./writer.js";
+import { Writer, type WriterOwner } from "./writer.js";
 
 /** What the engine needs of a subscription. */
 export interface SubscriptionSink {
@@ -47,8 +48,6 @@ export interface EngineOwner {
   onClosed(err: Error | undefined): void;
 }
 
-/** How long close() waits for the transport to finish sending before destroying it. */
-const CLOSE_GRACE_MS = 2000;
 
 const enum State {
   Connecting,
@@ -59,12 +58,14 @@ const enum State {
   Closed,
 }
 
-export class Engine implements ParserHandler, HeartbeatHost, DialHost {
+export class Engine implements ParserHandler, HeartbeatHost, DialHost, WriterOwner {
   info: ServerInfo | undefined;
   readonly stats: Stats = { inBytes: 0, outBytes: 0, inMsgs: 0, outMsgs: 0 };
-  private readonly writer = new Writer();
+  private readonly writer: Writer;
   /** the outbound buffer, for the encoder's users */
-  readonly out = this.writer.out;
+  readonly out: Writer["out"];
+  /** outbound bytes above which publish() returns false and ready() waits for half */
+  private readonly highWater: number;
   private readonly subs = new Map<number, SubscriptionSink>();
   private sidCounter = 0;
 
@@ -87,6 +88,9 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     private readonly factory: TransportFactory,
     private readonly owner: EngineOwner,
   ) {
+    this.writer = new Writer(this, options.timeout);
+    this.out = this.writer.out;
+    this.highWater = options.maxOutboundBytes ?? DEFAULT_OUTBOUND_HIGH_WATER;
     this.parser = new Parser(this);
     this.heartbeat = new Heartbeat(this, options.pingInterval, options.maxPingOut);
     this.parseServer = serverParser(factory);
@@ -234,7 +238,10 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
 
   /**
    * Closes the connection: what was published is sent first, then the
-   * transport is closed. `err` becomes the close reason.
+   * transport is closed. `err` becomes the close reason. Sending the rest is
+   * bounded: a server that takes no bytes for a second (a stall), or that
+   * has not taken them all within the connection `timeout`, loses them, and
+   * `closed()` tells how many.
    */
   async close(err?: Error): Promise<void> {
     if (this.state === State.Closed || this.state === State.Closing) return;
@@ -250,22 +257,41 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
       this.handshake?.(new ClosedConnectionError());
       transport?.destroy();
     } else if (transport) {
-      this.writer.flush();
       const closed = new Promise<void>((resolve) => {
         this.closeWaiter = resolve;
       });
-      const grace = setTimeout(() => transport.destroy(), CLOSE_GRACE_MS);
-      transport.close();
+      const bound = setTimeout(() => this.abandonClose(), this.options.timeout);
+      // the transport sends what it holds, then closes
+      this.writer.whenEmpty(() => transport.close());
       await closed;
-      clearTimeout(grace);
+      clearTimeout(bound);
+      err ??= this.closeError;
     }
     this.finish(err);
+  }
+
+  /** Why close() could not send everything, for closed(). */
+  private closeError: Error | undefined;
+
+  /** close() cannot send the rest: the transport is destroyed with it. */
+  private abandonClose(): void {
+    if (this.state !== State.Closing || !this.transport) return;
+    const waiting = this.writer.waitingBytes();
+    if (waiting > 0) {
+      this.closeError = new ConnectionError(
+        `closed with ${waiting} bytes unsent: the server stopped reading`,
+        { code: ErrorCode.OutboundStalled },
+      );
+    }
+    this.writer.hold();
+    this.transport.destroy();
   }
 
   /** Drops the connection and dials again (`nc.reconnect()`). */
   forceReconnect(): void {
     if (this.state !== State.Connected) return;
     this.owner.onStatus({ type: "forceReconnect" });
+    this.writer.hold();
     this.transport?.destroy();
   }
 
@@ -277,6 +303,8 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     }
     if (this.state !== State.Connected) return;
     this.lastError = err;
+    // what waits stays here for the next connection
+    this.writer.hold();
     this.transport?.destroy(err);
   }
 
@@ -473,31 +501,26 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
 
   /**
    * Queues a PUB/HPUB; the caller has validated everything. While
-   * reconnecting the frame waits in `out`, up to `reconnectBufSize` bytes.
+   * reconnecting the frame waits, up to `reconnectBufSize` bytes. Returns
+   * false when the outbound queue is above its high-water mark (the
+   * publisher may `await ready()`); the message is queued either way.
+   * Throws only for a bound: the `maxOutboundBytes` the user set, the
+   * reconnect buffer, or a server that stopped reading.
    */
   publish(
     subject: string,
     reply: string | undefined,
     headers: Uint8Array | undefined,
     payload: Uint8Array | string,
-  ): void {
-    if (this.state === State.Connected && this.writer.outboundBytes() > this.options.maxOutboundBytes) {
-      throw new ConnectionError(
-        `outbound buffer full: ${this.writer.outboundBytes()} bytes wait to be written (maxOutboundBytes ${this.options.maxOutboundBytes}); await nc.ready() before publishing more`,
-      );
+  ): boolean {
+    const data = typeof payload === "string" ? this.out.utf8(payload) : payload;
+    if (this.state === State.Connected) {
+      const outbound = this.writer.outboundBytes();
+      if (outbound > this.highWater) this.checkOutbound(outbound);
+    } else {
+      this.checkReconnectBuffer(subject, reply, headers, data);
     }
-    const before = this.out.length;
-    const size = typeof payload === "string"
-      ? this.out.pubString(subject, reply, headers, payload)
-      : this.out.pub(subject, reply, headers, payload);
-    if (this.state !== State.Connected && this.out.length > this.options.reconnectBufSize) {
-      this.out.truncate(before);
-      throw new ConnectionError(
-        this.options.reconnectBufSize === 0
-          ? "not connected, and the reconnect buffer is disabled (reconnectBufSize: 0)"
-          : `reconnect buffer exceeded: the message does not fit in the ${this.options.reconnectBufSize} bytes kept while disconnected`,
-      );
-    }
+    const size = this.out.pub(subject, reply, headers, data);
     this.stats.outMsgs++;
     // stats count payload bytes (headers included), as the official client does
     this.stats.outBytes += size;
@@ -509,20 +532,88 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
       );
     }
     this.writer.schedule();
+    return this.writer.outboundBytes() <= this.highWater;
+  }
+
+  /** Above the high-water mark: refused only past the user's hard bound, or while the server takes nothing. */
+  private checkOutbound(outbound: number): void {
+    const max = this.options.maxOutboundBytes;
+    if (max !== undefined) {
+      throw new ConnectionError(
+        `outbound buffer full: ${outbound} bytes wait to be written (maxOutboundBytes ${max}); await nc.ready() before publishing more`,
+        { code: ErrorCode.OutboundFull },
+      );
+    }
+    if (this.writer.stalled) {
+      throw new ConnectionError(
+        `outbound stalled: the server has taken no bytes for over a second and ${outbound} wait to be written; await nc.ready()`,
+        { code: ErrorCode.OutboundStalled },
+      );
+    }
+  }
+
+  /** While disconnected a frame is kept only if it fits in `reconnectBufSize` with what is kept already. */
+  private checkReconnectBuffer(
+    subject: string,
+    reply: string | undefined,
+    headers: Uint8Array | undefined,
+    data: Uint8Array,
+  ): void {
+    const limit = this.options.reconnectBufSize;
+    // the control line's size is bounded above: 3 bytes per UTF-16 unit, 40 for the rest
+    const frame = (subject.length + (reply ? reply.length : 0)) * 3 + 40 + (headers ? headers.length : 0) + data.length;
+    if (this.writer.bufferedBytes() + frame <= limit) return;
+    throw new ConnectionError(
+      limit === 0
+        ? "not connected, and the reconnect buffer is disabled (reconnectBufSize: 0)"
+        : `reconnect buffer exceeded: the message does not fit in the ${limit} bytes kept while disconnected`,
+      { code: ErrorCode.ReconnectBufferFull },
+    );
   }
 
   /**
-   * Resolves when the outbound queue is at most half of `maxOutboundBytes`
+   * Resolves when the outbound queue is at most half of its high-water mark
    * (at once if it already is): the ready signal for fast publishers.
    */
   ready(): Promise<void> {
     if (!this.canSend()) return Promise.reject(new ClosedConnectionError());
-    return this.writer.ready(this.options.maxOutboundBytes / 2);
+    return this.writer.ready(this.highWater / 2);
   }
 
   private checkReady(): void {
-    this.writer.checkReady(this.options.maxOutboundBytes / 2);
+    this.writer.checkReady(this.highWater / 2);
   }
+
+  // ---- WriterOwner --------------------------------------------------------
+
+  onStall(idleMs: number, waiting: number): void {
+    if (this.state === State.Closing) {
+      // close() does not wait for a server that stopped reading
+      this.abandonClose();
+      return;
+    }
+    this.owner.onStatus({
+      type: "error",
+      error: new ConnectionError(
+        `outbound stalled: the server has taken no bytes for ${Math.round(idleMs)} ms and ${waiting} wait to be written`,
+        { code: ErrorCode.OutboundStalled },
+      ),
+    });
+  }
+
+  onStallTimeout(idleMs: number, waiting: number): void {
+    if (this.state === State.Closing) {
+      this.abandonClose();
+      return;
+    }
+    if (this.state !== State.Connected) return;
+    this.owner.onStatus({ type: "staleConnection" });
+    this.fail(new ConnectionError(
+      `stale connection: the server took no bytes for ${Math.round(idleMs)} ms while ${waiting} waited to be written`,
+      { code: ErrorCode.OutboundStalled },
+    ));
+  }
+
 
   /**
    * Sends a PING; resolves on its PONG. While reconnecting the PING waits with

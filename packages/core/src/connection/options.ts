@@ -20,8 +20,12 @@ export const DEFAULT_JITTER = 100;
 export const DEFAULT_JITTER_TLS = 1000;
 /** bytes published while disconnected that are kept for the next connection (nats.go's default) */
 export const DEFAULT_RECONNECT_BUF_SIZE = 8 * 1024 * 1024;
-/** bytes accepted for sending but not yet written to the socket before publish() refuses more */
-export const DEFAULT_MAX_OUTBOUND_BYTES = 8 * 1024 * 1024;
+/**
+ * Bytes accepted for sending but not yet written to the socket above which
+ * publish() returns false and ready() waits (half of it). Without
+ * `maxOutboundBytes` publishing past it still succeeds.
+ */
+export const DEFAULT_OUTBOUND_HIGH_WATER = 8 * 1024 * 1024;
 
 /** A server of the pool. */
 export interface ServerAddress {
@@ -75,7 +79,8 @@ export interface ParsedOptions {
   /** resolve hostnames to all their addresses on each dial */
   resolve: boolean;
   reconnectBufSize: number;
-  maxOutboundBytes: number;
+  /** the hard bound, only when the user set one */
+  maxOutboundBytes: number | undefined;
   /**
    * TLS: an object requires it (its fields go to the transport), null never
    * upgrades, undefined upgrades when the server asks for or offers TLS.
@@ -253,7 +258,7 @@ export function parseOptions(
     ignoreAuthErrorAbort: o.ignoreAuthErrorAbort === true,
     resolve,
     reconnectBufSize: nonNegative("reconnectBufSize", o.reconnectBufSize, DEFAULT_RECONNECT_BUF_SIZE),
-    maxOutboundBytes: positive("maxOutboundBytes", o.maxOutboundBytes, DEFAULT_MAX_OUTBOUND_BYTES),
+    maxOutboundBytes: o.maxOutboundBytes === undefined ? undefined : positive("maxOutboundBytes", o.maxOutboundBytes, 0),
     tls,
   };
 }
