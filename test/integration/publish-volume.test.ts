@@ -1,0 +1,253 @@
+// Publishing volume with default options, as a program written for the
+// official client does it: tight loops of any length and loops that yield
+// never throw, and everything arrives; backpressure is signalled (publish()
+// returns false, ready() waits) rather than thrown. A server that stops
+// reading is told apart from a fast publisher: it is reported (an `error`
+// status, code NATS_OUTBOUND_STALLED), further publishes past the high-water
+// mark are refused, the connection is dropped after `timeout` and what was
+// never sent goes to the next one; close() does not wait for it.
+import { after, before, describe, it, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import {
+  ConnectionError,
+  ErrorCode,
+  type NatsConnection,
+  type NodeConnectionOptions,
+} from "@quicknats/node";
+import { NatsServer } from "../helpers/nats-server.js";
+import { connectFor } from "../helpers/connections.js";
+import { gcFn } from "../helpers/leaks.js";
+import { RogueServer, type RogueConn } from "../helpers/rogue-server.js";
+import { StatusLog } from "../helpers/status.js";
+import { eventually, within } from "../helpers/wait.js";
+
+const MiB = 1024 * 1024;
+const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** A payload whose first 4 bytes are `seq` (big endian) and whose other bytes are `seq & 0xff`. */
+function numbered(seq: number, size: number): Uint8Array {
+  const b = new Uint8Array(size).fill(seq & 0xff);
+  new DataView(b.buffer).setUint32(0, seq);
+  return b;
+}
+
+/** The sequence number of a `numbered()` payload, or -1 if any other byte is wrong. */
+function seqOf(data: Uint8Array): number {
+  const seq = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0);
+  for (let i = 4; i < data.length; i++) if (data[i] !== (seq & 0xff)) return -1;
+  return seq;
+}
+
+describe("publishing volume with default options", () => {
+  let srv: NatsServer;
+  before(async () => {
+    // a subscriber on another connection must not be cut off as a slow consumer
+    // while a burst of tens of MB passes through the server
+    srv = await NatsServer.start({ max_pending: 512 * MiB, write_deadline: "60s" });
+  });
+  after(async () => {
+    await srv.stop();
+  });
+
+  const open = (t: TestContext, opts: NodeConnectionOptions = {}): Promise<NatsConnection> =>
+    connectFor(t, { servers: srv.url, ...opts });
+
+  /** A subscriber on its own connection that counts messages and bytes, and checks numbered payloads in order. */
+  async function receiver(t: TestContext, subject: string) {
+    const nc = await open(t);
+    let count = 0;
+    let bytes = 0;
+    let disorder = 0;
+    nc.subscribe(subject, {
+      callback: (_err, m) => {
+        if (m.data.length >= 4 && seqOf(m.data) !== count) disorder++;
+        count++;
+        bytes += m.data.length;
+      },
+    });
+    await nc.flush();
+    return { count: () => count, bytes: () => bytes, disorder: () => disorder };
+  }
+
+  it("a tight loop of 300,000 × 128 B never throws; backpressure is signalled; all arrive", async (t) => {
+    const rx = await receiver(t, "vol.tight");
+    const nc = await open(t);
+    const status = new StatusLog(nc);
+    const data = new Uint8Array(128);
+    const N = 300_000; // ~44 MB of frames: five times the high-water mark
+    let pushedBack = 0;
+    for (let i = 0; i < N; i++) if (!nc.publish("vol.tight", data)) pushedBack++;
+    assert.ok(pushedBack > 0, "publish() returned false above the high-water mark");
+    await within(nc.flush(), 20_000, "flush");
+    await eventually(() => rx.count() === N, 20_000, () => `${N} delivered (have ${rx.count()})`);
+    assert.equal(rx.bytes(), N * 128);
+    assert.equal(status.count("error"), 0, `no error status (${status.types()})`);
+  });
+
+  it("a tight loop of 3,000 × 16 KiB never throws; payloads arrive intact and in order", async (t) => {
+    const rx = await receiver(t, "vol.big");
+    const nc = await open(t);
+    const N = 3_000; // ~48 MB
+    for (let i = 0; i < N; i++) nc.publish("vol.big", numbered(i, 16 * 1024));
+    await within(nc.flush(), 20_000, "flush");
+    await eventually(() => rx.count() === N, 20_000, () => `${N} delivered (have ${rx.count()})`);
+    assert.equal(rx.bytes(), N * 16 * 1024);
+    assert.equal(rx.disorder(), 0, "every payload intact, in publish order");
+  });
+
+  it("payloads of every size around the buffer size arrive intact (frames that span buffers)", async (t) => {
+    const rx = await receiver(t, "vol.sizes");
+    const nc = await open(t);
+    const sizes: number[] = [];
+    for (let s = 64 * 1024 - 64; s <= 64 * 1024 + 64; s += 7) sizes.push(s);
+    sizes.push(4, 5, 100_000, 300_000, 1024 * 1024 - 100);
+    for (let i = 0; i < sizes.length; i++) nc.publish("vol.sizes", numbered(i, sizes[i]!));
+    await within(nc.flush(), 10_000, "flush");
+    await eventually(() => rx.count() === sizes.length, 10_000, () => `${sizes.length} delivered (have ${rx.count()})`);
+    assert.equal(rx.bytes(), sizes.reduce((a, b) => a + b, 0));
+    assert.equal(rx.disorder(), 0);
+  });
+
+  it("a loop that yields every 1,000 publishes while another connection subscribes: all arrive", async (t) => {
+    const rx = await receiver(t, "vol.yield");
+    const nc = await open(t);
+    const data = new Uint8Array(128);
+    const N = 300_000;
+    for (let i = 0; i < N; i++) {
+      nc.publish("vol.yield", data);
+      if (i % 1000 === 999) await yieldToLoop();
+    }
+    await within(nc.flush(), 20_000, "flush");
+    await eventually(() => rx.count() === N, 20_000, () => `${N} delivered (have ${rx.count()})`);
+  });
+
+  it("an event loop blocked for 1.5 s with bytes waiting is not a stall", async (t) => {
+    const rx = await receiver(t, "vol.blocked");
+    const nc = await open(t);
+    const status = new StatusLog(nc);
+    const data = new Uint8Array(1024);
+    const N = 30_000; // 30 MB: more than the kernel takes at once, so bytes wait
+    for (let i = 0; i < N; i++) nc.publish("vol.blocked", data);
+    // nothing can drain while JavaScript runs: a watch that counted this time would report a stall
+    const until = performance.now() + 1500;
+    while (performance.now() < until) { /* busy */ }
+    await within(nc.flush(), 20_000, "flush");
+    await eventually(() => rx.count() === N, 20_000, () => `${N} delivered (have ${rx.count()})`);
+    assert.equal(status.count("error"), 0, `no stall reported (${status.types()})`);
+  });
+
+  it("publish() returns false above the high-water mark and ready() resolves once it is drained", async (t) => {
+    const nc = await open(t, { maxOutboundBytes: 4 * MiB });
+    const data = new Uint8Array(1024);
+    let i = 0;
+    while (nc.publish("vol.hwm", data) && i < 100_000) i++;
+    assert.ok(i < 100_000, "publish() returned false");
+    await within(nc.ready(), 10_000, "ready()");
+    await within(nc.flush(), 10_000, "flush");
+  });
+
+  it("the memory of a large burst is given back once it is written", async (t) => {
+    const gc = gcFn();
+    const nc = await open(t);
+    const data = new Uint8Array(16 * 1024);
+    // warm up: the connection's own buffers exist before the baseline
+    for (let i = 0; i < 100; i++) nc.publish("vol.mem", data);
+    await nc.flush();
+    gc();
+    const base = process.memoryUsage().arrayBuffers;
+    for (let i = 0; i < 4_000; i++) nc.publish("vol.mem", data); // 64 MB
+    const during = process.memoryUsage().arrayBuffers;
+    assert.ok(during - base > 32 * MiB, `the burst is held while it waits (${during - base} bytes)`);
+    // ...and never more than once: one copy of each byte
+    assert.ok(during - base < 80 * MiB, `held ${((during - base) / MiB).toFixed(1)} MiB for 64 MB published`);
+    await within(nc.flush(), 20_000, "flush");
+    // V8 frees large ArrayBuffers' memory off the main thread, soon after the collection
+    let left = 0;
+    await eventually(() => {
+      gc();
+      left = process.memoryUsage().arrayBuffers - base;
+      return left < 2 * MiB;
+    }, 5_000, () => `${(left / MiB).toFixed(2)} MiB still held after the burst was written`, 100);
+  });
+});
+
+describe("a server that stops reading", () => {
+  /** A rogue server that completes the handshake, then reads nothing on its first connection. */
+  async function deafServer(t: TestContext): Promise<RogueServer> {
+    const rogue = await RogueServer.start({
+      scenario: (c: RogueConn) => {
+        if (c.index === 0) c.socket.pause();
+      },
+    });
+    t.after(() => rogue.stop());
+    return rogue;
+  }
+
+  it("is reported as a stall, further publishes past the high-water mark are refused, memory stays bounded", async (t) => {
+    const rogue = await deafServer(t);
+    const nc = await connectFor(t, { servers: rogue.url, reconnect: false });
+    const status = new StatusLog(nc);
+    const data = new Uint8Array(1024);
+    let refused: unknown;
+    const started = performance.now();
+    // a publisher that yields: it gives the stall a chance to be seen
+    for (let i = 0; i < 2_000_000 && refused === undefined && performance.now() - started < 15_000; i++) {
+      try {
+        nc.publish("deaf", data);
+      } catch (err) {
+        refused = err;
+      }
+      if (i % 1000 === 999) await yieldToLoop();
+    }
+    assert.ok(refused instanceof ConnectionError, `publish() refused: ${String(refused)}`);
+    assert.equal(refused.code, ErrorCode.OutboundStalled);
+    const stall = status.of("error").find((s) => (s.error as ConnectionError).code === ErrorCode.OutboundStalled);
+    assert.ok(stall, `an error status reported the stall (${status.types()})`);
+    // bounded: what was accepted does not grow while the server reads nothing
+    const accepted = nc.stats().outBytes;
+    for (let i = 0; i < 50; i++) {
+      assert.throws(() => nc.publish("deaf", data), (e: ConnectionError) => e.code === ErrorCode.OutboundStalled);
+      await yieldToLoop();
+    }
+    assert.equal(nc.stats().outBytes, accepted);
+  });
+
+  it("is dropped after `timeout`; what it never took goes to the next connection, on a frame boundary", async (t) => {
+    const rogue = await deafServer(t);
+    const nc = await connectFor(t, { servers: rogue.url, timeout: 2500, reconnectTimeWait: 50 });
+    const status = new StatusLog(nc);
+    // sizes that make frames span the writer's buffers
+    const sizes = [16 * 1024, 100, 40_000, 7];
+    const N = 600; // ~8 MB: a socket that was never read has small kernel buffers
+
+    for (let i = 0; i < N; i++) nc.publish("deaf.seq", numbered(i, sizes[i % sizes.length]!));
+    await status.waitFor("staleConnection", 10_000);
+    await status.waitFor("reconnect", 10_000);
+    await within(nc.flush(), 10_000, "flush on the second connection");
+    const second = rogue.connections[1]!;
+    const seqs = second.frames.filter((f) => f.op === "PUB").map((f) => seqOf(f.data!));
+    assert.ok(seqs.length > 0, "the second connection got what the first never took");
+    assert.equal(seqs.includes(-1), false, "no frame arrived cut or mixed");
+    // consecutive, ending with the last one published: nothing skipped, nothing twice
+    const first = seqs[0]!;
+    assert.deepEqual(seqs, Array.from({ length: N - first }, (_, k) => first + k));
+    const stale = status.events.findIndex((s) => s.type === "staleConnection");
+    const stallReport = status.events.findIndex((s) => s.type === "error");
+    assert.ok(stallReport >= 0 && stallReport < stale, `the stall was reported before the drop (${status.types()})`);
+  });
+
+  it("close() settles within the stall bound and closed() tells what was not sent", async (t) => {
+    const rogue = await deafServer(t);
+    const nc = await connectFor(t, { servers: rogue.url, reconnect: false });
+    const data = new Uint8Array(1024);
+    for (let i = 0; i < 40_000; i++) nc.publish("deaf.close", data); // 40 MB: more than the kernel takes
+    const t0 = performance.now();
+    await within(nc.close(), 4_000, "close() with a server that reads nothing");
+    const ms = performance.now() - t0;
+    const err = await nc.closed();
+    assert.ok(err instanceof ConnectionError, `closed() resolved with ${String(err)}`);
+    assert.equal(err.code, ErrorCode.OutboundStalled);
+    assert.match(err.message, /bytes unsent/);
+    assert.ok(ms < 4_000, `close() took ${ms.toFixed(0)} ms`);
+  });
+});
