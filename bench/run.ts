@@ -66,9 +66,10 @@ async function measureRound(entry: ChildEntry, server: NatsServer, s: Scenario, 
     const t0 = performance.now();
     main.send("go");
     helper?.proc.send("go");
-    const result = await main.expect("result", deadline);
+    await main.expect("measured", deadline);
     const windowMs = performance.now() - t0;
     const serverCpuMicros = procCpuMicros(server.pid) - cpu0;
+    const result = await main.expect("result", deadline);
     helper?.proc.send("end");
     const helperResult = await helper?.proc.expect("result", Math.min(deadline, Date.now() + EXIT_GRACE_MS));
     return { round, ok: true, result, helper: helperResult, serverCpuMicros, windowMs, setupMs };
@@ -121,7 +122,9 @@ function notes(facts: MachineFacts, opts: Options, serverCpuNote: boolean): stri
     "CPU: share of one core over the measured window, of the client process and of nats-server" + (serverCpuNote ? "." : " (only from /proc: Linux)."),
     "Peak RSS: growth of the client process's RSS over its value after connect and setup (sampled every 10 ms and every 8192 messages).",
     "raw: a node:net socket, no client: prebuilt PUB frames, a reader that only finds frames, replies matched in order. sub-*: the raw publisher, nats-server and the subscriber share the machine's cores.",
-    "Publishing: quicknats throws ConnectionError \"outbound buffer full\" when the socket cannot keep up; the publisher then awaits nc.ready() and publishes the same message again (its backpressure API). The raw publisher waits for 'drain'. The official clients never push back: they buffer.",
+    "Kept after GC (naive-* only): the RSS growth still held after the work, measured after forced full GCs until RSS stops falling, against the same taken before the work.",
+    "naive-*: the official client's own loops, run unmodified on each library's NatsConnection: default options, no ready(), nothing caught; a publish that throws fails the round. No raw row.",
+    "Publishing (the other scenarios): quicknats throws ConnectionError \"outbound buffer full\" when the socket cannot keep up; the publisher then awaits nc.ready() and publishes the same message again (its backpressure API). The raw publisher waits for 'drain'. The official clients never push back: they buffer.",
   ].join("\n");
 }
 
