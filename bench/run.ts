@@ -22,6 +22,7 @@ import { Helpers } from "./lib/helpers.js";
 import { ChildProc, TimeoutError, type ChildEntry } from "./lib/proc.js";
 import { summarizeScenario, type Round, type Row, type RowSummary } from "./lib/report.js";
 import { renderTable, value } from "./lib/table.js";
+import { renderTargets } from "./lib/targets.js";
 import { scenarioById, scenarios } from "./scenarios/index.js";
 import type { Scenario } from "./scenarios/types.js";
 
@@ -158,7 +159,9 @@ async function main(): Promise<void> {
   }
   const tableText = renderTable(groups);
   const failures = groups.flat().flatMap((s) => s.failed.map((f) => `${s.scenario} ${s.client} ${f}`));
+  const targets = renderTargets(scenarios, groups);
   console.log(`\n${tableText}\n\n${notes(facts, opts, process.platform === "linux")}`);
+  if (targets) console.log(`\n${targets}`);
   if (failures.length) console.log(`\nFailed rounds:\n${failures.map((f) => `- ${f}`).join("\n")}`);
   mkdirSync(path.dirname(opts.json), { recursive: true });
   const { micro: _micro, ...settings } = opts;
