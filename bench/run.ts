@@ -5,7 +5,7 @@
  * and ratios against the official client; raw numbers go to a JSON file.
  *
  *   npm run bench                     # from the repository root: builds first
- *   npm run bench -- --quick          # under a minute
+ *   npm run bench -- --quick          # one to two minutes
  *   npm run bench -- --only pub-128,rr-seq --clients quicknats,official --rounds 7
  *   npm run bench -- --micro          # parser and encoder microbenchmarks
  */
