@@ -8,6 +8,7 @@
 import { connectors } from "./clients/index.js";
 import type { BenchConn } from "./clients/types.js";
 import { selfCpuMicros } from "./lib/cpu.js";
+import { memoryAfterGc, type MemoryAfterGc } from "./lib/gc.js";
 import type { ChildResult, Job, ToChild, ToParent } from "./lib/ipc.js";
 import { RssSampler } from "./lib/rss.js";
 import { scenarioById } from "./scenarios/index.js";
@@ -64,16 +65,30 @@ async function main(): Promise<void> {
   const setup = job.role === "main" ? scenario.prepare : scenario.helper?.prepare;
   if (!setup) throw new Error(`scenario ${scenario.id} has no helper`);
   const measure = await setup(ctx);
+  // setup garbage collected first, so what is kept afterwards is the work's
+  const before = job.role === "main" && scenario.keptAfterGc ? await memoryAfterGc() : undefined;
   await send({ type: "ready" });
   if (job.role === "main") {
     await nextMessage("go");
-    await send({ type: "result", result: await measured(rss, measure) });
+    const result = await measured(rss, measure);
+    await send({ type: "measured" });
+    if (before) result.keptAfterGc = growth(await memoryAfterGc(), before);
+    await send({ type: "result", result });
   } else {
     while ((await nextMessage("go", "quit")) === "go") {
       await send({ type: "result", result: await measured(rss, measure, () => nextMessage("end")) });
     }
   }
   await closeAll();
+}
+
+function growth(after: MemoryAfterGc, before: MemoryAfterGc): MemoryAfterGc {
+  return {
+    rss: after.rss - before.rss,
+    heapUsed: after.heapUsed - before.heapUsed,
+    heapTotal: after.heapTotal - before.heapTotal,
+    arrayBuffers: after.arrayBuffers - before.arrayBuffers,
+  };
 }
 
 /** Runs `measure` (then `until`, for helpers) with the clock, CPU and RSS sampling around it. */

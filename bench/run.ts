@@ -5,7 +5,7 @@
  * and ratios against the official client; raw numbers go to a JSON file.
  *
  *   npm run bench                     # from the repository root: builds first
- *   npm run bench -- --quick          # under a minute
+ *   npm run bench -- --quick          # one to two minutes
  *   npm run bench -- --only pub-128,rr-seq --clients quicknats,official --rounds 7
  *   npm run bench -- --micro          # parser and encoder microbenchmarks
  */
@@ -22,6 +22,7 @@ import { Helpers } from "./lib/helpers.js";
 import { ChildProc, TimeoutError, type ChildEntry } from "./lib/proc.js";
 import { summarizeScenario, type Round, type Row, type RowSummary } from "./lib/report.js";
 import { renderTable, value } from "./lib/table.js";
+import { renderTargets } from "./lib/targets.js";
 import { scenarioById, scenarios } from "./scenarios/index.js";
 import type { Scenario } from "./scenarios/types.js";
 
@@ -66,9 +67,10 @@ async function measureRound(entry: ChildEntry, server: NatsServer, s: Scenario, 
     const t0 = performance.now();
     main.send("go");
     helper?.proc.send("go");
-    const result = await main.expect("result", deadline);
+    await main.expect("measured", deadline);
     const windowMs = performance.now() - t0;
     const serverCpuMicros = procCpuMicros(server.pid) - cpu0;
+    const result = await main.expect("result", deadline);
     helper?.proc.send("end");
     const helperResult = await helper?.proc.expect("result", Math.min(deadline, Date.now() + EXIT_GRACE_MS));
     return { round, ok: true, result, helper: helperResult, serverCpuMicros, windowMs, setupMs };
@@ -121,7 +123,9 @@ function notes(facts: MachineFacts, opts: Options, serverCpuNote: boolean): stri
     "CPU: share of one core over the measured window, of the client process and of nats-server" + (serverCpuNote ? "." : " (only from /proc: Linux)."),
     "Peak RSS: growth of the client process's RSS over its value after connect and setup (sampled every 10 ms and every 8192 messages).",
     "raw: a node:net socket, no client: prebuilt PUB frames, a reader that only finds frames, replies matched in order. sub-*: the raw publisher, nats-server and the subscriber share the machine's cores.",
-    "Publishing: quicknats throws ConnectionError \"outbound buffer full\" when the socket cannot keep up; the publisher then awaits nc.ready() and publishes the same message again (its backpressure API). The raw publisher waits for 'drain'. The official clients never push back: they buffer.",
+    "Kept after GC (naive-* only): the RSS growth still held after the work, measured after forced full GCs until RSS stops falling, against the same taken before the work.",
+    "naive-*: the official client's own loops, run unmodified on each library's NatsConnection: default options, no ready(), nothing caught; a publish that throws fails the round. No raw row.",
+    "Publishing (the other scenarios): quicknats throws ConnectionError \"outbound buffer full\" when the socket cannot keep up; the publisher then awaits nc.ready() and publishes the same message again (its backpressure API). The raw publisher waits for 'drain'. The official clients never push back: they buffer.",
   ].join("\n");
 }
 
@@ -155,7 +159,9 @@ async function main(): Promise<void> {
   }
   const tableText = renderTable(groups);
   const failures = groups.flat().flatMap((s) => s.failed.map((f) => `${s.scenario} ${s.client} ${f}`));
+  const targets = renderTargets(scenarios, groups);
   console.log(`\n${tableText}\n\n${notes(facts, opts, process.platform === "linux")}`);
+  if (targets) console.log(`\n${targets}`);
   if (failures.length) console.log(`\nFailed rounds:\n${failures.map((f) => `- ${f}`).join("\n")}`);
   mkdirSync(path.dirname(opts.json), { recursive: true });
   const { micro: _micro, ...settings } = opts;

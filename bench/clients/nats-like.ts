@@ -3,7 +3,7 @@
  * (quicknats copies it), so one thin wrapper serves all of them. Each client
  * file passes its `connect()` and, for quicknats, how backpressure shows.
  */
-import type { BenchConn } from "./types.js";
+import type { BenchConn, LibraryConnection } from "./types.js";
 
 export interface NatsLikeMsg {
   data: Uint8Array;
@@ -15,9 +15,7 @@ export interface NatsLikeSubscription extends AsyncIterable<NatsLikeMsg> {
 }
 
 /** The part of NatsConnection the benchmark uses, as all three libraries declare it. */
-export interface NatsLikeConnection {
-  publish(subject: string, data?: Uint8Array): void;
-  flush(): Promise<void>;
+export interface NatsLikeConnection extends LibraryConnection {
   subscribe(
     subject: string,
     opts?: { callback?: (err: Error | null, msg: NatsLikeMsg) => void },
@@ -40,7 +38,8 @@ function ignore(): void {}
 
 export class NatsLikeConn implements BenchConn {
   constructor(
-    private readonly nc: NatsLikeConnection,
+    /** The library's connection itself: the naive scenarios call it directly. */
+    readonly nc: NatsLikeConnection,
     private readonly bp: Backpressure = never,
   ) {}
 

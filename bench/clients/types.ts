@@ -31,6 +31,21 @@ export interface BenchConn {
   /** Subscribes and answers every request on `subject` with its own payload. */
   serveEcho(subject: string): void;
   close(): Promise<void>;
+  /**
+   * The library's own connection, for the naive scenarios, which call it
+   * directly as a user would (the raw socket has none).
+   */
+  readonly nc?: LibraryConnection;
+}
+
+/**
+ * The part of a NatsConnection the naive scenarios call, as quicknats, the
+ * official client and nats 2.x all declare it.
+ */
+export interface LibraryConnection {
+  publish(subject: string, data?: Uint8Array): void;
+  flush(): Promise<void>;
+  subscribe(subject: string, opts: { callback: (err: Error | null, msg: { data: Uint8Array }) => void }): unknown;
 }
 
 export type ClientName = "quicknats" | "official" | "official-fast" | "nats2" | "raw";

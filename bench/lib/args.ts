@@ -13,7 +13,7 @@ export interface Options {
 }
 
 export const USAGE = `usage: npm run bench -- [options]
-  --quick                 smaller counts and 2 rounds (under a minute)
+  --quick                 smaller counts and 2 rounds (one to two minutes)
   --rounds N              rounds per client and scenario (default 3, quick 2)
   --only a,b              scenarios to run (ids: see the table or README)
   --clients a,b           ${ALL_CLIENTS.join(",")} (default: all)

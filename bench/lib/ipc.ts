@@ -1,6 +1,7 @@
 /** What the orchestrator and a child process say to each other (over fork()'s IPC channel). */
 import type { ClientName } from "../clients/types.js";
 import type { Metrics } from "../scenarios/types.js";
+import type { MemoryAfterGc } from "./gc.js";
 
 /** argv[2] of a child, as JSON. */
 export interface Job {
@@ -22,10 +23,20 @@ export interface ChildResult {
   /** peak RSS minus the RSS at "go" (after connect and setup) */
   rssGrowth: number;
   rssBaseline: number;
+  /**
+   * Scenarios with `keptAfterGc`: memory after the measurement and forced
+   * GCs, minus the same taken (also after forced GCs) before "go".
+   */
+  keptAfterGc?: MemoryAfterGc;
 }
 
+/**
+ * "measured" ends the measured window (the orchestrator reads nats-server's
+ * CPU there); "result" follows, after any memory check that comes after it.
+ */
 export type ToParent =
   | { type: "ready" }
+  | { type: "measured" }
   | { type: "result"; result: ChildResult }
   | { type: "error"; message: string };
 

@@ -50,9 +50,9 @@ export class ChildProc {
   }
 
   /** The next message of `type`; rejects on an "error" message, exit, or at `deadline` (Date.now() ms). */
-  expect(type: "ready", deadline?: number): Promise<void>;
+  expect(type: "ready" | "measured", deadline?: number): Promise<void>;
   expect(type: "result", deadline?: number): Promise<ChildResult>;
-  async expect(type: "ready" | "result", deadline = Infinity): Promise<ChildResult | void> {
+  async expect(type: "ready" | "measured" | "result", deadline = Infinity): Promise<ChildResult | void> {
     for (;;) {
       const m = this.queue.shift();
       if (m?.type === "error") throw new Error(`${this.label}: ${m.message}`);

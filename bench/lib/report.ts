@@ -41,6 +41,10 @@ export interface RowSummary {
   clientCpu: number;
   serverCpu: number;
   rssGrowth: number;
+  /** median RSS growth still held after the work and forced GCs (NaN where not measured) */
+  keptAfterGc: number;
+  /** rounds run, and the failed ones as "round N: error: message" */
+  rounds: number;
   failed: string[];
 }
 
@@ -61,6 +65,8 @@ export function summarizeRow(row: Row): Omit<RowSummary, "ratio"> {
     clientCpu: median(results.map((r) => r.cpuMicros / (r.wallMs * 1000))),
     serverCpu: median(okRounds.map((r) => (r.serverCpuMicros ?? NaN) / ((r.windowMs ?? NaN) * 1000))),
     rssGrowth: median(results.map((r) => r.rssGrowth)),
+    keptAfterGc: median(results.flatMap((r) => (r.keptAfterGc ? [r.keptAfterGc.rss] : []))),
+    rounds: row.rounds.length,
     failed: row.rounds.filter((r) => !r.ok).map((r) => `round ${r.round}: ${r.timeout ? "timeout" : "error"}: ${firstLine(r.error)}`),
   };
 }

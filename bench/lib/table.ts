@@ -23,19 +23,20 @@ export function value(v: number, unit: Unit): string {
   return Number.isFinite(v) ? `${num(v, unit)} ${unit}` : "—";
 }
 
-function bytes(b: number): string {
+export function bytes(b: number): string {
   if (!Number.isFinite(b)) return "—";
   const mib = b / 2 ** 20;
   const sign = mib < 0 ? "−" : "+";
   const abs = Math.abs(mib);
-  return abs >= 1024 ? `${sign}${(abs / 1024).toFixed(2)} GiB` : `${sign}${abs.toFixed(0)} MiB`;
+  if (abs >= 1024) return `${sign}${(abs / 1024).toFixed(2)} GiB`;
+  return `${sign}${abs.toFixed(abs < 10 ? 1 : 0)} MiB`;
 }
 
 function pct(x: number): string {
   return Number.isFinite(x) ? `${Math.round(x * 100)}%` : "—";
 }
 
-const HEADER = ["scenario", "client", "median", "min–max", "vs official", "CPU client", "CPU server", "peak RSS", "also (medians)"];
+const HEADER = ["scenario", "client", "median", "min–max", "vs official", "CPU client", "CPU server", "peak RSS", "kept after GC", "also (medians)"];
 
 function cells(s: RowSummary, first: boolean): string[] {
   const failed = s.value.n === 0;
@@ -50,6 +51,7 @@ function cells(s: RowSummary, first: boolean): string[] {
     pct(s.clientCpu),
     pct(s.serverCpu),
     bytes(s.rssGrowth),
+    bytes(s.keptAfterGc),
     s.extras.map((e) => `${e.info.label ? e.info.label + " " : ""}${value(e.median, e.info.unit)}`).join(", "),
   ];
 }

@@ -1,6 +1,7 @@
 /** Loops and waits shared by the scenarios: the same code runs for every client. */
 import type { BenchConn } from "../clients/types.js";
 import type { RssSampler } from "../lib/rss.js";
+import type { Target } from "./types.js";
 
 export const SAMPLE_EVERY = 8192;
 
@@ -16,6 +17,12 @@ export function payload(size: number): Uint8Array {
   }
   return p;
 }
+
+/**
+ * With publishAll awaiting ready(), quicknats' memory stays bounded however
+ * much is published: peak RSS growth at most 64 MiB (issue 11 keeps this bound).
+ */
+export const READY_PUBLISHER_BOUND: Target = { source: "ready() publisher", maxPeakRss: 64 * 1024 * 1024 };
 
 /**
  * Publishes `n` copies of `data`. A publish that throws backpressure

@@ -3,13 +3,12 @@
  * creating `n` callback subscriptions (one shared callback, distinct
  * subjects) on one connection and flushing them to the server.
  */
+import { forceGc } from "../lib/gc.js";
 import { count } from "./common.js";
 import type { Scenario } from "./types.js";
 
 function heapAfterGc(): number {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error("run the child with --expose-gc");
-  for (let i = 0; i < 3; i++) gc();
+  for (let i = 0; i < 3; i++) forceGc();
   return process.memoryUsage().heapUsed;
 }
 

@@ -1,5 +1,6 @@
-/** Every scenario, in the order of the table (issue 6). */
+/** Every scenario, in the order of the table (issue 6; the naive loops: issue 11). */
 import { idleSubscriptions } from "./idle-subs.js";
+import { naivePubSubYield, naivePublish128, naivePublish16k } from "./naive.js";
 import { publish128, publish16k } from "./publish.js";
 import { fanOut, pubSub } from "./pubsub.js";
 import { requestInFlight, requestSequential } from "./request.js";
@@ -16,6 +17,9 @@ export const scenarios: readonly Scenario[] = [
   requestInFlight,
   fanOut,
   idleSubscriptions,
+  naivePublish128,
+  naivePublish16k,
+  naivePubSubYield,
 ];
 
 export function scenarioById(id: string): Scenario {

@@ -1,5 +1,5 @@
 /** Publishing as fast as the client allows, then one flush: throughput and peak RSS growth. */
-import { count, payload, publishAll, rate } from "./common.js";
+import { count, payload, publishAll, rate, READY_PUBLISHER_BOUND } from "./common.js";
 import type { Scenario } from "./types.js";
 
 const SUBJECT = "bench.pub"; // nobody subscribes: the server drops the messages
@@ -13,6 +13,7 @@ function publishScenario(id: string, size: number, sizeLabel: string, full: numb
     metric: size < 1024 ? msgs : mib,
     extras: [size < 1024 ? mib : msgs],
     count: { full, quick },
+    target: READY_PUBLISHER_BOUND,
     async prepare(ctx) {
       const c = await ctx.connect();
       const data = payload(size);

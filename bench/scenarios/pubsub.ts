@@ -2,7 +2,7 @@
  * Publisher and subscribers of the same client in one process, on separate
  * connections: the rate runs from the first publish to the last arrival.
  */
-import { check, count, deferred, payload, publishAll, rate, SAMPLE_EVERY, withTimeout } from "./common.js";
+import { check, count, deferred, payload, publishAll, rate, READY_PUBLISHER_BOUND, SAMPLE_EVERY, withTimeout } from "./common.js";
 import type { Scenario, ScenarioCtx } from "./types.js";
 
 const SIZE = 128;
@@ -48,6 +48,7 @@ export const pubSub: Scenario = {
   title: (n) => `publish → subscribe, two connections, ${count(n)} × 128 B`,
   metric: { key: "perSec", unit: "msgs/s", better: "higher" },
   count: { full: 1_000_000, quick: 100_000 },
+  target: READY_PUBLISHER_BOUND,
   prepare: (ctx) => fanScenario(ctx, "bench.ps", 1),
 };
 
@@ -56,5 +57,6 @@ export const fanOut: Scenario = {
   title: (n) => `fan-out, 1 publisher → 8 subscriber connections, ${count(n)} × 128 B`,
   metric: { key: "perSec", unit: "deliveries/s", better: "higher" },
   count: { full: 250_000, quick: 25_000 },
+  target: READY_PUBLISHER_BOUND,
   prepare: (ctx) => fanScenario(ctx, "bench.fan", 8),
 };

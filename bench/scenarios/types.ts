@@ -42,9 +42,34 @@ export interface Scenario {
   /** No raw row (e.g. heap per subscription). */
   noRaw?: boolean;
   /**
+   * Also measure the memory still held once the work is done: after forced
+   * GCs, against the same taken before "go" (lib/gc.ts).
+   */
+  keptAfterGc?: boolean;
+  /** What quicknats must reach against the official client, checked under the table. */
+  target?: Target;
+  /**
    * A second process started next to the measured one: the raw publisher
    * feeding a subscriber, or a responder of the same client.
    */
   helper?: { client: "raw" | "same"; prepare(ctx: ScenarioCtx): Promise<Measure> };
   prepare(ctx: ScenarioCtx): Promise<Measure>;
+}
+
+/**
+ * A goal for the quicknats row, checked on the medians of one run and printed
+ * under the table as met / not met. Every bound given must hold, and every
+ * quicknats round must have passed.
+ */
+export interface Target {
+  /** Where the goal comes from, e.g. "issue 11". */
+  source: string;
+  /** quicknats ÷ official on the headline metric, at least. */
+  minRatio?: number;
+  /** quicknats peak RSS growth ÷ the official's, at most. */
+  maxPeakRssRatio?: number;
+  /** quicknats peak RSS growth, at most (bytes). */
+  maxPeakRss?: number;
+  /** quicknats RSS kept after GC minus the official's, at most (bytes). */
+  maxKeptOverOfficial?: number;
 }
