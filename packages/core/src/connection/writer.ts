@@ -26,6 +26,18 @@ export const FLUSH_THRESHOLD = 64 * 1024;
 /** Called with no error when the PONG arrives, with one when it never will. */
 export type PongWaiter = (err?: Error) => void;
 
+/**
+ * How far ahead of the socket the writer goes when the transport has asked
+ * to drain: writes queued in the transport behind one in flight go out
+ * together (Node: one writev) when it completes, so a backed-up connection
+ * sends in batches of up to this size rather than one buffer per drain event.
+ * It also bounds what a destroyed socket may take with it unsent (its queued
+ * writes come back to be sent again; the one in flight does not).
+ */
+export const WRITE_AHEAD = 256 * 1024;
+/** The size of the encoder's buffers; the queue holds buffers of this size. */
+const BUFFER_SIZE = 256 * 1024;
+
 /** A batch at most this big is copied when the transport is backed up (cheaper than a new buffer). */
 const COPY_LIMIT = 16 * 1024;
 /** Buffers kept for reuse once the transport is done with them (each FLUSH_THRESHOLD bytes). */
@@ -51,8 +63,18 @@ export interface WriterOwner {
   onStallTimeout(idleMs: number, waiting: number): void;
 }
 
+/**
+ * True when the transport has asked to drain and holds WRITE_AHEAD bytes
+ * already: what follows waits here (ours to send again on another connection)
+ * until its drain. Transports that do not ask take everything.
+ */
+function behind(t: Transport): boolean {
+  return t.needsDrain === true && t.pendingBytes >= WRITE_AHEAD;
+}
+
 export class Writer implements ProgressHost {
-  readonly out = new OutboundBuffer();
+  // large buffers: fewer allocations, which the system also serves faster (fresh zero pages)
+  readonly out = new OutboundBuffer(BUFFER_SIZE);
   /** where batches go; undefined or not `open` while (re)connecting */
   transport: Transport | undefined;
   /** true while batches may be written (connected, or closing and sending the rest) */
@@ -114,7 +136,7 @@ export class Writer implements ProgressHost {
     const t = this.transport;
     if (!this.open || t === undefined) return;
     if (this.queueHead < this.queue.length) this.pump(t);
-    if (this.queueHead === this.queue.length && this.out.length > 0 && !t.needsDrain) this.writeOut(t);
+    if (this.queueHead === this.queue.length && this.out.length > 0 && !behind(t)) this.writeOut(t);
     this.backlog = t.pendingBytes;
     if (this.backlog > 0 || this.queuedBytes > 0 || this.out.length > 0) {
       this.watch.arm();
@@ -141,7 +163,7 @@ export class Writer implements ProgressHost {
   /** Queued batches to the transport, oldest first, until it asks to drain. */
   private pump(t: Transport): void {
     const q = this.queue;
-    while (this.queueHead < q.length && !t.needsDrain) {
+    while (this.queueHead < q.length && !behind(t)) {
       const b = q[this.queueHead]!;
       q[this.queueHead++] = undefined as unknown as Batch;
       const bytes = b.bytes!;
@@ -193,7 +215,7 @@ export class Writer implements ProgressHost {
   /** The encoder's buffer is full: write it if the transport takes it, else queue it and go on in another. */
   private spill(): void {
     const t = this.transport;
-    if (this.open && t !== undefined && this.queueHead === this.queue.length && !t.needsDrain) {
+    if (this.open && t !== undefined && this.queueHead === this.queue.length && !behind(t)) {
       this.writeOut(t);
       this.backlog = t.pendingBytes;
       if (this.backlog > 0) this.watch.arm();
