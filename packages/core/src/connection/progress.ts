@@ -26,8 +26,28 @@ export interface ProgressHost {
   onProgress(): void;
 }
 
+/** Time and timers, replaceable in tests. */
+export interface Clock {
+  /** monotonic milliseconds */
+  now(): number;
+  /** runs `f` once after `ms`; must not keep a process alive by itself */
+  after(f: () => void, ms: number): unknown;
+  cancel(timer: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  after(f, ms) {
+    const t = setTimeout(f, ms);
+    // a watch alone must not keep a process alive (Node; a no-op elsewhere)
+    (t as { unref?: () => void }).unref?.();
+    return t;
+  },
+  cancel: (t) => clearTimeout(t as ReturnType<typeof setTimeout>),
+};
+
 export class ProgressWatch {
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: unknown;
   private lastTick = 0;
   private lastSent = 0;
   /** milliseconds without progress, counted over ticks that came on time */
@@ -36,33 +56,35 @@ export class ProgressWatch {
   private readonly onTick = () => this.tick();
 
   /** `timeout`: how long a stall may last before onStallTimeout (at least STALL_MS). */
-  constructor(private readonly host: ProgressHost, private readonly timeout: number) {}
+  constructor(
+    private readonly host: ProgressHost,
+    private readonly timeout: number,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** Bytes wait: start watching (cheap when already watching). */
   arm(): void {
     if (this.timer !== undefined) return;
-    this.lastTick = performance.now();
+    this.lastTick = this.clock.now();
     this.lastSent = this.host.sentBytes();
     this.idle = 0;
     this.schedule();
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.cancel(this.timer);
     this.timer = undefined;
     this.idle = 0;
     this.stalled = false;
   }
 
   private schedule(): void {
-    this.timer = setTimeout(this.onTick, TICK_MS);
-    // the watch alone must not keep a process alive (Node; a no-op elsewhere)
-    (this.timer as { unref?: () => void }).unref?.();
+    this.timer = this.clock.after(this.onTick, TICK_MS);
   }
 
   private tick(): void {
     this.timer = undefined;
-    const now = performance.now();
+    const now = this.clock.now();
     const elapsed = now - this.lastTick;
     this.lastTick = now;
     const sent = this.host.sentBytes();

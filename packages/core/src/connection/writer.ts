@@ -18,7 +18,7 @@
 import { ClosedConnectionError } from "../errors.js";
 import { OutboundBuffer, PING } from "../protocol/encoder.js";
 import type { Transport } from "../transport/transport.js";
-import { type ProgressHost, ProgressWatch } from "./progress.js";
+import { type Clock, type ProgressHost, ProgressWatch, systemClock } from "./progress.js";
 
 /** Outbound bytes above which a batch is written at once rather than at the end of the microtask. */
 export const FLUSH_THRESHOLD = 64 * 1024;
@@ -40,8 +40,8 @@ const BUFFER_SIZE = 256 * 1024;
 
 /** A batch at most this big is copied when the transport is backed up (cheaper than a new buffer). */
 const COPY_LIMIT = 16 * 1024;
-/** Buffers kept for reuse once the transport is done with them (each FLUSH_THRESHOLD bytes). */
-const MAX_SPARE = 4;
+/** Buffers kept for reuse once the transport is done with them (each BUFFER_SIZE bytes). */
+const MAX_SPARE = 2;
 
 /** Bytes that wait to be written, or that the transport holds until its `written` callback. */
 interface Batch {
@@ -116,9 +116,9 @@ export class Writer implements ProgressHost {
   private emptyWaiter: (() => void) | undefined;
   private readonly watch: ProgressWatch;
 
-  constructor(private readonly owner: WriterOwner, stallTimeout: number) {
+  constructor(private readonly owner: WriterOwner, stallTimeout: number, clock: Clock = systemClock) {
     this.out.spill = () => this.spill();
-    this.watch = new ProgressWatch(this, stallTimeout);
+    this.watch = new ProgressWatch(this, stallTimeout, clock);
   }
 
   /** Call after writing frames into `out`: they go out at the end of the microtask, or now if many. */
@@ -400,14 +400,12 @@ export class Writer implements ProgressHost {
     this.emptyWaiter = undefined;
     this.watch.stop();
     const err = new ClosedConnectionError();
-    // waiters settle once: a second call (a waiter also listed in `sent`) does nothing
-    const held: PongWaiter[] = [];
-    for (const b of this.unsent) if (b.pings) held.push(...b.pings);
-    for (const b of this.inFlight) if (b.pings) held.push(...b.pings);
-    for (let i = this.queueHead; i < this.queue.length; i++) {
-      const pings = this.queue[i]!.pings;
-      if (pings) held.push(...pings);
-    }
+    // a PING in a batch the transport holds is also listed in `sent`: each waiter runs once
+    const waiters = new Set<PongWaiter>(this.sent.slice(this.sentHead));
+    const batches = [...this.unsent, ...this.inFlight, ...this.queue.slice(this.queueHead)];
+    for (const b of batches) if (b.pings) for (const w of b.pings) waiters.add(w);
+    for (const w of this.queued) waiters.add(w);
+    for (const w of this.readyWaiters) waiters.add(w);
     this.inFlight = [];
     this.queue = [];
     this.queueHead = 0;
@@ -415,10 +413,8 @@ export class Writer implements ProgressHost {
     this.spare = [];
     this.out.clear();
     this.unsent = [];
-    const sent = this.sent.slice(this.sentHead);
     this.sent = [];
     this.sentHead = 0;
-    const waiters = [...sent, ...held, ...this.queued, ...this.readyWaiters];
     this.queued = [];
     this.readyWaiters = [];
     for (const w of waiters) w(err);

@@ -1,0 +1,402 @@
+// The outbound writer with a fake transport: batching, the queue of full
+// buffers while the transport drains, PING waiters in order, batches a dead
+// transport never sent going first on the next one (from a frame boundary),
+// close; and the progress watch with a manual clock.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { ClosedConnectionError } from "../src/errors.js";
+import { FLUSH_THRESHOLD, WRITE_AHEAD, Writer, type WriterOwner } from "../src/connection/writer.js";
+import { type Clock, type ProgressHost, ProgressWatch, STALL_MS, TICK_MS } from "../src/connection/progress.js";
+import type { DialTarget, Transport, TransportListener } from "../src/transport/transport.js";
+
+const td = new TextDecoder();
+const microtask = (): Promise<void> => new Promise((r) => queueMicrotask(r));
+
+interface Write {
+  /** the bytes as the transport will send them (copied when taken, as a kernel would) */
+  bytes: Uint8Array | undefined;
+  held: Uint8Array;
+  written?: (unsent?: boolean) => void;
+}
+
+/**
+ * A transport that either takes every write at once (an idle socket) or
+ * holds writes until the test completes them; it copies bytes only when it
+ * takes them, so a writer that reused a buffer the transport still holds
+ * would be caught.
+ */
+class FakeTransport implements Transport {
+  readonly lang = "fake";
+  readonly version = "0";
+  readonly reportsWritten: boolean;
+  /** as Node's writableNeedDrain: set when a write() returned false, cleared once the held writes are done */
+  needsDrain = false;
+  takesAtOnce: boolean;
+  /** writes held, oldest first */
+  readonly held: Write[] = [];
+  /** every byte taken, in order */
+  readonly sent: Uint8Array[] = [];
+  writeCalls = 0;
+
+  constructor(opts: { takesAtOnce?: boolean; reportsWritten?: boolean } = {}) {
+    this.takesAtOnce = opts.takesAtOnce ?? true;
+    this.reportsWritten = opts.reportsWritten ?? true;
+  }
+
+  connect(_t: DialTarget, _l: TransportListener): Promise<void> {
+    return Promise.resolve();
+  }
+
+  write(bytes: Uint8Array, written?: (unsent?: boolean) => void): boolean {
+    this.writeCalls++;
+    if (this.takesAtOnce) {
+      this.sent.push(bytes.slice());
+      if (written) queueMicrotask(() => written());
+      return true;
+    }
+    this.held.push({ bytes: undefined, held: bytes, written });
+    if (this.pendingBytes < 16 * 1024) return true;
+    this.needsDrain = true;
+    return false;
+  }
+
+  get pendingBytes(): number {
+    let n = 0;
+    for (const w of this.held) n += w.held.length;
+    return n;
+  }
+
+  /** The oldest `n` held writes leave the process. */
+  complete(n = this.held.length): void {
+    for (const w of this.held.splice(0, n)) {
+      this.sent.push(w.held.slice());
+      w.written?.();
+    }
+    if (this.held.length === 0) this.needsDrain = false;
+  }
+
+  /** The connection dies: the first `sentFirst` held writes were sent, the rest never left. */
+  die(sentFirst = 0): void {
+    this.complete(sentFirst);
+    for (const w of this.held.splice(0)) w.written?.(true);
+  }
+
+  isEncrypted(): boolean {
+    return false;
+  }
+  close(): void {}
+  destroy(): void {}
+
+  text(): string {
+    return this.sent.map((b) => td.decode(b)).join("");
+  }
+}
+
+const owner: WriterOwner = { onStall() {}, onStallTimeout() {} };
+
+function connected(t: FakeTransport): Writer {
+  const w = new Writer(owner, 20_000);
+  w.attach(t);
+  return w;
+}
+
+/** A payload whose bytes all equal `seq % 251` and whose first 4 bytes are `seq`. */
+function numbered(seq: number, size: number): Uint8Array {
+  const b = new Uint8Array(size).fill(seq % 251);
+  new DataView(b.buffer).setUint32(0, seq);
+  return b;
+}
+
+/** Splits a client byte stream into PUB frames (strictly); returns their sequence numbers, PINGs as -1. */
+function frames(bytes: Uint8Array): number[] {
+  const out: number[] = [];
+  let i = 0;
+  while (i < bytes.length) {
+    const lf = bytes.indexOf(10, i);
+    assert.ok(lf > i && bytes[lf - 1] === 13, `a control line at ${i}`);
+    const line = td.decode(bytes.subarray(i, lf - 1));
+    i = lf + 1;
+    if (line === "PING") {
+      out.push(-1);
+      continue;
+    }
+    const m = /^PUB (\S+) (\d+)$/.exec(line);
+    assert.ok(m, `a PUB line at ${i}: ${JSON.stringify(line.slice(0, 60))}`);
+    const size = Number(m[2]);
+    const data = bytes.subarray(i, i + size);
+    const seq = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0);
+    for (let k = 4; k < size; k++) assert.equal(data[k], seq % 251, `payload of ${seq} intact`);
+    assert.equal(bytes[i + size], 13);
+    assert.equal(bytes[i + size + 1], 10);
+    i += size + 2;
+    out.push(seq);
+  }
+  return out;
+}
+
+function joined(parts: Uint8Array[]): Uint8Array {
+  const n = parts.reduce((a, p) => a + p.length, 0);
+  const all = new Uint8Array(n);
+  let off = 0;
+  for (const p of parts) {
+    all.set(p, off);
+    off += p.length;
+  }
+  return all;
+}
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, k) => from + k);
+
+describe("Writer", () => {
+  it("frames published in one turn go out in one write, at the end of the microtask", async () => {
+    const t = new FakeTransport();
+    const w = connected(t);
+    for (let i = 0; i < 10; i++) {
+      w.out.pub("a", undefined, undefined, numbered(i, 8));
+      w.schedule();
+    }
+    assert.equal(t.writeCalls, 0);
+    await microtask();
+    assert.equal(t.writeCalls, 1);
+    assert.deepEqual(frames(joined(t.sent)), range(0, 10));
+  });
+
+  it("a batch past FLUSH_THRESHOLD is written at once", () => {
+    const t = new FakeTransport();
+    const w = connected(t);
+    w.out.pub("a", undefined, undefined, numbered(0, FLUSH_THRESHOLD));
+    w.schedule();
+    assert.equal(t.writeCalls, 1);
+  });
+
+  it("while the transport drains, full buffers wait here in order; a drain sends them; bytes are copied once", () => {
+    const t = new FakeTransport({ takesAtOnce: false });
+    const w = connected(t);
+    const N = 200; // 200 × 20 KB: frames span the writer's buffers
+    for (let i = 0; i < N; i++) {
+      w.out.pub("q", undefined, undefined, numbered(i, 20_000));
+      w.schedule();
+    }
+    assert.ok(t.pendingBytes >= WRITE_AHEAD && t.pendingBytes < 2 * WRITE_AHEAD, `wrote ahead ${t.pendingBytes}`);
+    const waiting = w.outboundBytes() - t.pendingBytes;
+    assert.ok(waiting > 3_000_000, `the rest waits here (${waiting})`);
+    // drain events until everything is out
+    for (let k = 0; k < 100 && w.outboundBytes() > 0; k++) {
+      t.complete();
+      w.checkReady(0);
+    }
+    t.complete();
+    assert.deepEqual(frames(joined(t.sent)), range(0, N));
+  });
+
+  it("PONG waiters run in the order of their PINGs, across a backlog", async () => {
+    const t = new FakeTransport({ takesAtOnce: false });
+    const w = connected(t);
+    const order: number[] = [];
+    w.ping(() => order.push(1));
+    for (let i = 0; i < 40; i++) {
+      w.out.pub("p", undefined, undefined, numbered(i, 20_000));
+      w.schedule();
+    }
+    w.ping(() => order.push(2));
+    for (let k = 0; k < 20 && w.outboundBytes() > 0; k++) {
+      t.complete();
+      w.checkReady(0);
+    }
+    t.complete();
+    w.pong();
+    w.pong();
+    assert.deepEqual(order, [1, 2]);
+    const seen = frames(joined(t.sent));
+    assert.equal(seen[0], -1);
+    assert.equal(seen[seen.length - 1], -1);
+  });
+
+  it("batches a dead transport never sent go first on the next one, from a frame boundary", async () => {
+    const a = new FakeTransport({ takesAtOnce: false });
+    const w = connected(a);
+    const N = 60; // 60 × 100 KB frames (100,016 bytes on the wire): queued buffers start inside frames
+    const FRAME = 100_016;
+    for (let i = 0; i < N; i++) {
+      w.out.pub("r", undefined, undefined, numbered(i, 100_000));
+      w.schedule();
+    }
+    // two drains: what was held leaves, then the first queued buffers
+    a.complete();
+    w.checkReady(0);
+    a.complete();
+    w.checkReady(0);
+    assert.ok(a.held.length >= 1, `writes held (${a.held.length})`);
+    // one more write leaves; the connection dies with the rest
+    a.die(1);
+    w.dropped(new Error("gone"));
+    const onA = joined(a.sent).length;
+    assert.notEqual(onA % FRAME, 0, "A's last write ended inside a frame");
+    const b = new FakeTransport();
+    w.attach(b);
+    w.flush();
+    const onB = frames(joined(b.sent));
+    // the frame cut on A is lost with A; B goes on with the next whole one
+    const next = Math.ceil(onA / FRAME);
+    assert.deepEqual(onB, range(next, N), `B starts at ${next} (A took ${onA} bytes)`);
+  });
+
+  it("what was published while disconnected goes out after what waited, with its PINGs", async () => {
+    const a = new FakeTransport({ takesAtOnce: false });
+    const w = connected(a);
+    w.out.pub("d", undefined, undefined, numbered(0, 10));
+    w.flush();
+    a.die(0);
+    w.dropped(new Error("gone"));
+    let ponged = false;
+    w.out.pub("d", undefined, undefined, numbered(1, 10));
+    w.ping(() => (ponged = true));
+    assert.equal(w.bufferedBytes() > 0, true);
+    const b = new FakeTransport();
+    w.attach(b);
+    w.flush();
+    assert.deepEqual(frames(joined(b.sent)), [0, 1, -1]);
+    w.pong();
+    assert.equal(ponged, true);
+  });
+
+  it("close() fails every waiter once and drops what waits", async () => {
+    const t = new FakeTransport({ takesAtOnce: false });
+    const w = connected(t);
+    const errors: unknown[] = [];
+    w.ping((err) => errors.push(err));
+    for (let i = 0; i < 30; i++) {
+      w.out.pub("c", undefined, undefined, numbered(i, 20_000));
+      w.schedule();
+    }
+    w.ping((err) => errors.push(err));
+    const ready = w.ready(0).catch((err: unknown) => err);
+    w.close();
+    assert.equal(errors.length, 2);
+    assert.ok(errors.every((e) => e instanceof ClosedConnectionError));
+    assert.ok((await ready) instanceof ClosedConnectionError);
+    assert.equal(w.outboundBytes(), 0);
+  });
+});
+
+/** A clock the test moves by hand. */
+class ManualClock implements Clock {
+  time = 0;
+  private timers = new Map<number, { at: number; f: () => void }>();
+  private next = 1;
+  now(): number {
+    return this.time;
+  }
+  after(f: () => void, ms: number): unknown {
+    const id = this.next++;
+    this.timers.set(id, { at: this.time + ms, f });
+    return id;
+  }
+  cancel(id: unknown): void {
+    this.timers.delete(id as number);
+  }
+  /** Moves time forward by `ms`, running timers that come due (late ones late, as a blocked loop would). */
+  advance(ms: number): void {
+    this.time += ms;
+    for (const [id, t] of [...this.timers]) {
+      if (t.at <= this.time) {
+        this.timers.delete(id);
+        t.f();
+      }
+    }
+  }
+  get pending(): number {
+    return this.timers.size;
+  }
+}
+
+class Host implements ProgressHost {
+  waiting = 1000;
+  sent = 0;
+  events: string[] = [];
+  waitingBytes(): number {
+    return this.waiting;
+  }
+  sentBytes(): number {
+    return this.sent;
+  }
+  onStall(): void {
+    this.events.push("stall");
+  }
+  onStallTimeout(): void {
+    this.events.push("timeout");
+  }
+  onProgress(): void {
+    this.events.push("progress");
+  }
+}
+
+describe("ProgressWatch", () => {
+  const ticks = (clock: ManualClock, n: number): void => {
+    for (let i = 0; i < n; i++) clock.advance(TICK_MS);
+  };
+
+  it("no progress for STALL_MS is a stall, reported once; progress ends it", () => {
+    const clock = new ManualClock();
+    const host = new Host();
+    const watch = new ProgressWatch(host, 10_000, clock);
+    watch.arm();
+    ticks(clock, STALL_MS / TICK_MS - 1);
+    assert.deepEqual(host.events, []);
+    ticks(clock, 1);
+    assert.deepEqual(host.events, ["stall"]);
+    ticks(clock, 4);
+    assert.deepEqual(host.events, ["stall"]);
+    host.sent += 10;
+    ticks(clock, 1);
+    assert.deepEqual(host.events, ["stall", "progress"]);
+  });
+
+  it("bytes that keep leaving are never a stall, however long they wait", () => {
+    const clock = new ManualClock();
+    const host = new Host();
+    const watch = new ProgressWatch(host, 2_000, clock);
+    watch.arm();
+    for (let i = 0; i < 100; i++) {
+      host.sent += 1;
+      ticks(clock, 1);
+    }
+    assert.deepEqual(host.events, []);
+  });
+
+  it("a tick that comes late (a blocked event loop) starts a new observation", () => {
+    const clock = new ManualClock();
+    const host = new Host();
+    const watch = new ProgressWatch(host, 10_000, clock);
+    watch.arm();
+    // a synchronous loop runs for 5 s: nothing could leave meanwhile
+    clock.advance(5_000);
+    assert.deepEqual(host.events, []);
+    // the socket goes on once the loop is free
+    host.sent += 1;
+    ticks(clock, 2);
+    assert.deepEqual(host.events, []);
+  });
+
+  it("no progress for the timeout calls onStallTimeout once and stops", () => {
+    const clock = new ManualClock();
+    const host = new Host();
+    const watch = new ProgressWatch(host, 3_000, clock);
+    watch.arm();
+    ticks(clock, 3_000 / TICK_MS);
+    assert.deepEqual(host.events, ["stall", "timeout"]);
+    assert.equal(clock.pending, 0);
+  });
+
+  it("stops when nothing waits, and reports the end of a stall then", () => {
+    const clock = new ManualClock();
+    const host = new Host();
+    const watch = new ProgressWatch(host, 10_000, clock);
+    watch.arm();
+    ticks(clock, STALL_MS / TICK_MS);
+    host.waiting = 0;
+    ticks(clock, 1);
+    assert.deepEqual(host.events, ["stall", "progress"]);
+    assert.equal(clock.pending, 0);
+  });
+});
