@@ -413,6 +413,8 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     try {
       connect = connectFields(this.options, info, transport);
     } catch (err) {
+      // this attempt fails; on a reconnect the loop goes on, and status() says why
+      this.owner.onStatus({ type: "error", error: err as Error });
       this.fail(err as Error);
       return;
     }
