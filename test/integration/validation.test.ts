@@ -180,6 +180,28 @@ describe("input validation", () => {
       });
     });
 
+    it("unsubscribe(max) and the max option: InvalidArgumentError, nothing sent, the subscription stays", async () => {
+      // nats-server reads an UNSUB count of at most 9 digits, and anything it
+      // cannot read (1.5, -1, 1000000000) unsubscribes at once
+      const BAD_MAX = [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 1_000_000_000, 2 ** 53, "5", "5\r\nPUB inject 1\r\nx", {}, true];
+      const subject = createInbox("unsubmax");
+      const got: string[] = [];
+      const sub = nc.subscribe(subject, { callback: (_e, m) => got.push(m.string()) });
+      await nc.flush();
+      await assertNothingSent(() => {
+        for (const max of BAD_MAX as unknown as number[]) {
+          assert.throws(() => sub.unsubscribe(max), InvalidArgumentError, `unsubscribe(${show(String(max))})`);
+          assert.throws(() => nc.subscribe(subject, { max }), InvalidArgumentError, `subscribe(max: ${show(String(max))})`);
+        }
+        assert.throws(() => sub.unsubscribe(-1), /'max' must be an integer from 0 to 999999999/);
+      });
+      assert.equal(sub.isClosed(), false);
+      assert.equal(sub.getMax(), undefined);
+      nc.publish(subject, "still subscribed");
+      await eventually(() => got.length === 1, 3000, "a message to the subscription");
+      sub.unsubscribe();
+    });
+
     it("header key: InvalidArgumentError", async () => {
       await assertNothingSent(() => {
         for (const k of BAD_HEADER_KEYS) {

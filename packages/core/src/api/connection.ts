@@ -16,7 +16,7 @@ import {
   requestTimeoutError,
   NoRespondersError,
 } from "../errors.js";
-import { validateQueue, validateSubject } from "../protocol/validate.js";
+import { validateMaxMessages, validateQueue, validateSubject } from "../protocol/validate.js";
 import type { TransportFactory } from "../transport/transport.js";
 import { headers as newHeaders, MsgHdrsImpl } from "./headers.js";
 import { createInbox } from "./inbox.js";
@@ -288,8 +288,9 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
       const why = validateQueue(opts.queue);
       if (why !== null) throw subjectError(String(opts.queue), why);
     }
-    if (opts.max !== undefined && (!Number.isInteger(opts.max) || opts.max < 0)) {
-      throw InvalidArgumentError.format("max", "must be a non-negative integer");
+    if (opts.max !== undefined) {
+      const why = validateMaxMessages(opts.max);
+      if (why !== null) throw InvalidArgumentError.format("max", why);
     }
     if (opts.timeout !== undefined && (typeof opts.timeout !== "number" || !(opts.timeout >= 0))) {
       throw InvalidArgumentError.format("timeout", "must be a number >= 0");
