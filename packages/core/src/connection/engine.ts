@@ -565,6 +565,11 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost {
     return ++this.sidCounter;
   }
 
+  /** The sid the next subscription will get (its SUB line's length is checked first). */
+  upcomingSid(): number {
+    return this.sidCounter + 1;
+  }
+
   /** Registers a subscription and sends SUB (and UNSUB max when given). */
   addSubscription(sub: SubscriptionSink, max?: number): void {
     this.subs.set(sub.sid, sub);
