@@ -17,6 +17,7 @@ import {
 import { NatsServer, startCluster, stopAll, waitForRoutes } from "../helpers/nats-server.js";
 import { connectFor } from "../helpers/connections.js";
 import { freePort } from "../helpers/ports.js";
+import { RogueServer } from "../helpers/rogue-server.js";
 import { StatusLog } from "../helpers/status.js";
 import { eventually, sleep, within } from "../helpers/wait.js";
 
@@ -568,34 +569,44 @@ describe("stale connections", () => {
     assert.deepEqual(got, ["on b"]);
   });
 
-  it("inbound traffic counts as liveness: a PONG stuck behind a burst does not make the connection stale", async (t) => {
-    const srv = await startServer(t);
-    const nc = await connectFor(t, { servers: srv.url, ...FAST, pingInterval: 100, maxPingOut: 1 });
-    const log = new StatusLog(nc);
-    const nc2 = await connectFor(t, { servers: srv.url });
-    const N = 1500;
-    let got = 0;
-    let rtt: Promise<number> | undefined;
-    nc.subscribe("rc.busy", {
-      callback: () => {
-        got++;
-        // by now the server has queued the whole burst: this PONG comes after it
-        if (got === 100) rtt = nc.rtt();
-        // a slow consumer: ~1 ms a message, so a 64 KiB read takes longer than
-        // a ping interval and the PONGs wait behind the MSGs
-        const until = performance.now() + 1;
-        while (performance.now() < until);
+  it("inbound traffic counts as liveness: PINGs answered only by traffic never make the connection stale; silence does", async (t) => {
+    // A server whose PONGs never come while other traffic does (a PONG stuck
+    // behind a burst, made deterministic): the rogue server answers every
+    // client PING with a MSG instead of a PONG. Without liveness from inbound
+    // traffic, maxPingOut unanswered PINGs would make the connection stale at
+    // the third tick. Each tick waits for a reply to the previous PING only,
+    // and maxPingOut 2 tolerates one tick that runs before the reply is read
+    // (a stalled event loop runs timers before I/O), so load cannot fake it.
+    let answering = true;
+    const rogue = await RogueServer.start({
+      answerPings: false,
+      scenario: async (c) => {
+        const sid = await c.sidOf("rc.live", 5000);
+        let answered = c.frames.findIndex((f) => f.op === "PING"); // the handshake's, answered with PONG
+        for (let k = 0; k < 10_000 && answering && !c.isClosed; k++) {
+          const ping = await c.waitFrame((f) => f.op === "PING" && c.frames.indexOf(f) > answered, 10_000, "a client PING");
+          answered = c.frames.indexOf(ping);
+          if (answering) c.send(`MSG rc.live ${sid} 4\r\nbusy\r\n`);
+        }
       },
     });
-    await nc.flush();
-    for (let i = 0; i < N; i++) nc2.publish("rc.busy", "x".repeat(512));
-    await nc2.flush();
-    await eventually(() => got >= N, 15_000, `all ${N} messages (have ${got})`);
-    const ms = await rtt!;
-    assert.ok(ms > 300, `a PONG waited longer than maxPingOut intervals behind the burst (rtt ${ms} ms)`);
-    assert.ok(log.count("ping") >= 3, `pings were sent while busy (${log.count("ping")})`);
+    t.after(() => rogue.stop());
+    const nc = await connectFor(t, { servers: rogue.url, reconnect: false, pingInterval: 200, maxPingOut: 2 });
+    const log = new StatusLog(nc);
+    let got = 0;
+    nc.subscribe("rc.live", { callback: () => got++ });
+    const pings = () => rogue.connections[0].frames.filter((f) => f.op === "PING").length - 1;
+    // 6 ticks, none answered by a PONG: 3 times what maxPingOut allows
+    await eventually(() => pings() >= 6 || nc.isClosed(), 10_000, () => `6 client PINGs (have ${pings()})`);
+    assert.equal(nc.isClosed(), false, `closed: ${log.types().join(",")}`);
     assert.equal(log.count("staleConnection"), 0, log.types().join(","));
-    assert.equal(log.count("disconnect"), 0);
+    assert.ok(got >= 5, `the traffic that answered the PINGs was delivered (${got})`);
+
+    // the control: once nothing comes back, the same heartbeat declares it stale
+    answering = false;
+    const why = await within(nc.closed(), 5000, "closed() after the traffic stopped");
+    assert.ok(why instanceof ConnectionError && /stale/.test(why.message), `closed with ${why}`);
+    assert.equal(log.count("staleConnection"), 1);
   });
 });
 
