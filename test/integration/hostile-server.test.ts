@@ -25,7 +25,7 @@ import fc from "fast-check";
 import { type RogueConn, type RogueOptions, RogueServer, scenarios } from "../helpers/rogue-server.js";
 import { trackLiveHandles } from "../helpers/leaks.js";
 import { StatusLog } from "../helpers/status.js";
-import { sleep, within } from "../helpers/wait.js";
+import { eventually, sleep, within } from "../helpers/wait.js";
 
 /** Random hostile streams run end to end in `npm test` (scripts/fuzz.ts runs them for a time). */
 const RUNS_E2E = 300;
@@ -355,7 +355,7 @@ if (TESTS) describe("hostile server", () => {
         const nc = track(await dial(rogue));
         const got: string[] = [];
         const sub = nc.subscribe("known", { callback: (_e, m) => got.push(m.string()) });
-        for (let k = 0; k < 100 && got.length === 0; k++) await sleep(10);
+        await eventually(() => got.length > 0, 3000, "the real message");
         assert.deepStrictEqual(got, ["real"]);
         assert.equal(sub.getReceived(), 1);
         await nc.flush();
@@ -446,7 +446,7 @@ if (TESTS) describe("hostile server", () => {
         const status = new StatusLog(nc);
         goAhead(nc);
         await nc.flush();
-        for (let k = 0; k < 100 && !status.events.some((s) => s.type === "error"); k++) await sleep(10);
+        await eventually(() => status.events.some((s) => s.type === "error"), 3000, "the error status");
         assert.equal(nc.isClosed(), false);
         conn!.end();
         const err = await within(nc.closed(), 5000, "closed()");
@@ -534,7 +534,7 @@ if (TESTS) describe("hostile server", () => {
         const got: string[] = [];
         nc.subscribe("again", { callback: (_e, m) => got.push(m.string()) });
         await within(rogue.waitConnections(2), 5000, "a second connection");
-        for (let k = 0; k < 200 && got.length === 0; k++) await sleep(10);
+        await eventually(() => got.length > 0, 3000, "the message sent on the new connection");
         assert.deepStrictEqual(got, ["hello"], "the message sent on the new connection");
         assert.equal(nc.isClosed(), false);
         await nc.close();

@@ -497,6 +497,7 @@ describe("publish and subscribe", () => {
       assert.equal(errors.length, 1);
       assert.ok(errors[0] instanceof TimeoutError);
       assert.ok(closed instanceof TimeoutError);
+      // deliberate: time passes to show that no second TimeoutError follows
       await sleep(150);
       assert.equal(errors.length, 1);
     });
@@ -510,6 +511,7 @@ describe("publish and subscribe", () => {
       const first = await within(it.next(), 3000, "first message");
       assert.equal(first.done, false);
       assert.equal((first.value as Msg).string(), "in time");
+      // deliberate: past the 400 ms timeout, to show the first message cancelled it
       await sleep(600);
       assert.equal(sub2.isClosed(), false);
       sub2.unsubscribe();

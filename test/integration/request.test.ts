@@ -17,7 +17,7 @@ import {
 import type { NatsConnectionImpl } from "@quicknats/core/internal";
 import { NatsServer } from "../helpers/nats-server.js";
 import { connectForFile } from "../helpers/connections.js";
-import { rejection, sleep, within } from "../helpers/wait.js";
+import { eventually, rejection, sleep, within } from "../helpers/wait.js";
 
 let srv: NatsServer;
 /** Every connection made here; closed at the end (before the server stops) even if a test failed half-way. */
@@ -716,12 +716,23 @@ describe("requestMany", () => {
       rc.subscribe(s, { callback: (_e, m) => void m.respond("only") });
       await rc.flush();
       const it = await nc.requestMany(s, "q", { strategy: "timer", maxWait: 10_000, noMux });
-      const done = drainIter(it, 3000);
-      await nc.flush();
-      await sleep(50); // let the reply arrive
+      const msgs: Msg[] = [];
+      let err: unknown;
+      const done = within(
+        (async () => {
+          try {
+            for await (const m of it) msgs.push(m);
+          } catch (e) {
+            err = e;
+          }
+        })(),
+        3000,
+        "requestMany iterator",
+      );
+      await eventually(() => msgs.length === 1, 3000, "the reply");
       const start = performance.now();
       await nc.close();
-      const { msgs, err } = await done;
+      await done;
       assert.ok(performance.now() - start < 2000, "ended by close, not by maxWait");
       assert.deepEqual(msgs.map((m) => m.string()), ["only"]);
       if (err !== undefined) {
