@@ -283,6 +283,11 @@ describe("parser: large INFO lines", () => {
     checkError(bytes(`MSG ${"x".repeat(40)} 1 0\r\n\r\n`), /^parse error: control line exceeds 32 bytes$/, small);
   });
 
+  it("a tiny maxControlLine still lets an INFO line grow past it byte by byte", () => {
+    check(bytes('INFO {"a":1}\r\n'), [{ op: "info", json: '{"a":1}' }], { maxControlLine: 2, maxInfoLine: 100 });
+    checkError(bytes("INFX\r\n"), /^parse error: control line exceeds 2 bytes$/, { maxControlLine: 2, maxInfoLine: 100 });
+  });
+
   it("maxInfoLine is never below maxControlLine", () => {
     const json = `{"k":"${"x".repeat(40)}"}`;
     check(bytes(`INFO ${json}\r\n`), [{ op: "info", json }], { maxControlLine: 64, maxInfoLine: 8 });

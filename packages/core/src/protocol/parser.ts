@@ -136,6 +136,14 @@ function isInfoLine(buf: Uint8Array, start: number, end: number): boolean {
   return end > start && (buf[start] | LOWER) === 0x69 && hasOp(buf, start, end, "info");
 }
 
+/** Whether `head` (shorter than "INFO ") is how an INFO line starts. */
+function startsInfo(head: Uint8Array): boolean {
+  for (let k = 0; k < head.length; k++) {
+    if (k < 4 ? (head[k] | LOWER) !== "info".charCodeAt(k) : !isBlank(head[k])) return false;
+  }
+  return true;
+}
+
 /** Whether `buf[start..end)` is only blanks (or empty). */
 function allBlank(buf: Uint8Array, start: number, end: number): boolean {
   for (let k = start; k < end; k++) {
@@ -450,7 +458,8 @@ export class Parser {
    */
   private checkLongLine(content: number, more: Uint8Array): void {
     const head = this.lineHead(more);
-    const info = isInfoLine(head, 0, head.length);
+    // fewer bytes than "INFO " (only with a maxControlLine below 5): it may still become one
+    const info = isInfoLine(head, 0, head.length) || (head.length < INFO_HEAD && startsInfo(head));
     if (!info || content > this.maxInfoLine) throw this.lineTooLong(info);
   }
 
