@@ -128,6 +128,62 @@ describe("user and password", () => {
     await nc.close();
   });
 
+  it("an authenticator that throws on a reconnect: an error status says why, the loop goes on, it reconnects once it works", async () => {
+    // 3.4 closes the connection for good here; a credential source that is briefly unavailable should not
+    const boom = new Error("vault unreachable");
+    let failing = false;
+    let fails = 0;
+    const nc = await connect({
+      servers: srv.hostport,
+      name: "up-throws-then-works",
+      ...QUICK,
+      maxReconnectAttempts: -1,
+      authenticator: usernamePasswordAuthenticator("alice", () => {
+        if (failing) {
+          if (++fails === 3) failing = false;
+          throw boom;
+        }
+        return "alice-pw-1";
+      }),
+    });
+    const st = new StatusLog(nc);
+    failing = true;
+    await nc.reconnect();
+    await st.waitForMatch((s) => s.type === "reconnect", 5000);
+    assert.equal(fails, 3);
+    const errors = st.of("error").map((s) => s.error);
+    assert.equal(errors.length, 3, "each failed attempt is reported");
+    assert.ok(errors.every((e) => e === boom), `reported: ${errors.map(String).join(", ")}`);
+    await nc.flush();
+    assert.equal((await serverUser(srv, "up-throws-then-works"))?.authorized_user, "alice");
+    await nc.close();
+  });
+
+  it("an authenticator that keeps throwing on reconnects: maxReconnectAttempts bounds it, closed() resolves to its error", async () => {
+    const boom = new Error("credentials file is gone");
+    let failing = false;
+    let fails = 0;
+    const nc = await connect({
+      servers: srv.hostport,
+      ...QUICK,
+      maxReconnectAttempts: 3,
+      authenticator: usernamePasswordAuthenticator("alice", () => {
+        if (failing) {
+          fails++;
+          throw boom;
+        }
+        return "alice-pw-1";
+      }),
+    });
+    const st = new StatusLog(nc);
+    failing = true;
+    await nc.reconnect();
+    const why = await within(nc.closed(), 5000, "closed()");
+    assert.equal(why, boom);
+    assert.equal(fails, 3);
+    assert.equal(st.of("error").filter((s) => s.error === boom).length, 3);
+  });
+
   it("an array of authenticators is merged (later fields win)", async () => {
     const parts: Authenticator[] = [
       usernamePasswordAuthenticator("alice", "overridden"),

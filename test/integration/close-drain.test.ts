@@ -173,6 +173,7 @@ describe("pending operations when the server stops answering or dies", () => {
     const rtt = nc.rtt();
     const req = nc.request("paused.req", "x", { timeout: 10_000 });
     const settled = [flush, rtt, req].map((p) => p.then(() => "resolved", () => "rejected"));
+    // deliberate: time for the PINGs and the request to be written, so they are pending on the server
     await sleep(100);
 
     await within(nc.close(), 3000, "close() with a paused server");
@@ -359,6 +360,7 @@ describe("drain()", () => {
     await nc2.flush();
     await dying.pause(); // the drain's round trip cannot complete
     const drained2 = nc2.drain().then(() => "resolved", (e: Error) => e.name);
+    // deliberate: time for the drain's UNSUB and PING to be written before the server dies
     await sleep(50);
     await dying.kill();
     await within(drained2, 2000, "drain() after the server died");

@@ -69,6 +69,7 @@ describe("cluster of 3", () => {
     await eventually(() => log.of("update").length >= 2, 5000, "a second update");
     assert.deepEqual(log.of("update")[1], { type: "update", added: [n2.hostport], deleted: [] });
     assert.deepEqual(listens(nc), nodes.map((n) => n.hostport).sort());
+    // deliberate: time for more INFOs (route gossip) to come, which must not report an update
     await sleep(300);
     assert.equal(log.of("update").length, 2, "no update when the pool did not change");
     assert.equal(log.types().includes("disconnect"), false);

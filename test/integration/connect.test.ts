@@ -16,7 +16,7 @@ import {
 } from "@quicknats/node";
 import { NatsServer } from "../helpers/nats-server.js";
 import { canConnect, freePort } from "../helpers/ports.js";
-import { eventually, within } from "../helpers/wait.js";
+import { eventually, rejection, within } from "../helpers/wait.js";
 
 /** A TCP server on a free loopback port that runs `onSocket` for each connection. */
 async function fakeServer(t: { after: (fn: () => void) => void }, onSocket: (s: net.Socket) => void): Promise<number> {
@@ -507,17 +507,31 @@ describe("connect: authentication", () => {
     await rejectsAuth(connect({ port: tokenSrv.port, authenticator: () => ({ auth_token: "wrong" }) }));
   });
 
-  it("an authenticator that throws rejects connect() with its error as the cause", async () => {
-    const boom = new Error("no credentials today");
-    await assert.rejects(
-      within(connect({ port: tokenSrv.port, timeout: 2000, authenticator: () => { throw boom; } }), 3000, "connect"),
-      (err: Error) => {
-        assert.ok(err === boom || err.cause === boom, `got ${err.name}: ${err.message}`);
-        return true;
-      },
+  it("an authenticator that throws rejects connect() with that very error, as 3.4 does", async () => {
+    class NoCredentials extends Error {}
+    const boom = new NoCredentials("no credentials today");
+    let calls = 0;
+    const err = await rejection(
+      connect({ port: tokenSrv.port, timeout: 2000, authenticator: () => { calls++; throw boom; } }),
+      3000,
     );
+    assert.equal(err, boom, `got ${err?.name}: ${err?.message}`);
+    assert.equal(err.message, "no credentials today");
+    assert.equal(calls, 1, "one server, one attempt");
     // the half-open connection is closed, not leaked
     await eventually(async () => (await tokenSrv.connz()).num_connections === 0, 2000, "server sees the socket closed");
+  });
+
+  it("an authenticator that throws a non-Error: a ConnectionError holding it as the cause, not in the message", async () => {
+    const thrown = "s3cret-token-thrown-as-a-string";
+    const err = await rejection(
+      connect({ port: tokenSrv.port, timeout: 2000, authenticator: () => { throw thrown; } }),
+      3000,
+    );
+    assert.ok(err instanceof ConnectionError, `got ${err}`);
+    assert.match(err.message, /the authenticator failed: it threw a string, not an Error/);
+    assert.ok(!err.message.includes(thrown));
+    assert.equal(err.cause, thrown);
   });
 
   it("a non-function authenticator is an InvalidArgumentError", async () => {

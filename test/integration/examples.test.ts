@@ -453,6 +453,7 @@ describe("seed README examples, run unchanged", () => {
       await serverHasSubs(srv, { hello: 1 }, child, subs);
       nc.publish("hello", "in time");
       await nc.flush();
+      // deliberate: past the example's 1000 ms timeout, to show the message cancelled it
       await new Promise((r) => setTimeout(r, 1500));
       assert.ok(child.running, `the iterator did not time out\n${child.describe()}`);
       assert.deepEqual(child.lines, []);

@@ -25,7 +25,7 @@ import fc from "fast-check";
 import { type RogueConn, type RogueOptions, RogueServer, scenarios } from "../helpers/rogue-server.js";
 import { trackLiveHandles } from "../helpers/leaks.js";
 import { StatusLog } from "../helpers/status.js";
-import { sleep, within } from "../helpers/wait.js";
+import { eventually, sleep, within } from "../helpers/wait.js";
 
 /** Random hostile streams run end to end in `npm test` (scripts/fuzz.ts runs them for a time). */
 const RUNS_E2E = 300;
@@ -237,7 +237,7 @@ if (TESTS) describe("hostile server", () => {
       ["a string", 'INFO "x"\r\n', /not a JSON object/],
       ["an array", "INFO [1,2]\r\n", /not a JSON object/],
       ["empty", "INFO\r\n", /missing INFO arguments/],
-      ["longer than 64 KiB", `INFO {"x":"${"a".repeat(70_000)}"}\r\n`, /control line exceeds/],
+      ["longer than 1 MiB (INFO's own bound; other lines stop at 64 KiB)", `INFO {"x":"${"a".repeat(1_100_000)}"}\r\n`, /INFO line exceeds 1048576 bytes/],
       ["not even INFO", "HELLO there\r\n", /unknown protocol operation/],
     ] as const) {
       it(`a malformed INFO: ${what}`, async () => {
@@ -355,7 +355,7 @@ if (TESTS) describe("hostile server", () => {
         const nc = track(await dial(rogue));
         const got: string[] = [];
         const sub = nc.subscribe("known", { callback: (_e, m) => got.push(m.string()) });
-        for (let k = 0; k < 100 && got.length === 0; k++) await sleep(10);
+        await eventually(() => got.length > 0, 3000, "the real message");
         assert.deepStrictEqual(got, ["real"]);
         assert.equal(sub.getReceived(), 1);
         await nc.flush();
@@ -446,7 +446,7 @@ if (TESTS) describe("hostile server", () => {
         const status = new StatusLog(nc);
         goAhead(nc);
         await nc.flush();
-        for (let k = 0; k < 100 && !status.events.some((s) => s.type === "error"); k++) await sleep(10);
+        await eventually(() => status.events.some((s) => s.type === "error"), 3000, "the error status");
         assert.equal(nc.isClosed(), false);
         conn!.end();
         const err = await within(nc.closed(), 5000, "closed()");
@@ -534,7 +534,7 @@ if (TESTS) describe("hostile server", () => {
         const got: string[] = [];
         nc.subscribe("again", { callback: (_e, m) => got.push(m.string()) });
         await within(rogue.waitConnections(2), 5000, "a second connection");
-        for (let k = 0; k < 200 && got.length === 0; k++) await sleep(10);
+        await eventually(() => got.length > 0, 3000, "the message sent on the new connection");
         assert.deepStrictEqual(got, ["hello"], "the message sent on the new connection");
         assert.equal(nc.isClosed(), false);
         await nc.close();
@@ -578,6 +578,58 @@ if (TESTS) describe("hostile server", () => {
         });
       });
     }
+  });
+
+  describe("a large cluster's async INFO (past the 64 KiB cap of other lines)", () => {
+    /** `n` gossiped servers, 10.x.y.z:4222, as a large cluster's INFO lists them. */
+    const urls = (n: number): string[] => Array.from({ length: n }, (_, k) => `10.${k >> 16}.${(k >> 8) & 255}.${k & 255}:4222`);
+
+    it("a 200 KiB INFO, in 16 KiB writes: the connection stays up and the pool gets every URL", async () => {
+      const gossip = urls(12_000);
+      const line = new TextEncoder().encode(`INFO ${JSON.stringify({ server_id: "ROGUE", connect_urls: gossip })}\r\n`);
+      assert.ok(line.length > 200 * 1024, `${line.length} bytes`);
+      await scenario({
+        scenario: async (c) => {
+          await sidOf(c, GO);
+          for (let k = 0; k < line.length; k += 16 * 1024) {
+            c.send(line.subarray(k, k + 16 * 1024));
+            await new Promise((r) => setImmediate(r));
+          }
+          c.send("PING\r\n");
+        },
+      }, async (rogue, track) => {
+        const nc = track(await dial(rogue));
+        const status = new StatusLog(nc);
+        goAhead(nc);
+        // the PING after the INFO is answered: the INFO was parsed and the connection is fine
+        await within(rogue.connections[0].waitFrame((f) => f.op === "PONG", 5000, "PONG"), 6000, "PONG");
+        await nc.flush();
+        assert.equal(nc.isClosed(), false, "closed by the INFO");
+        const pool = new Set(nc.getServers().map((s) => s.listen));
+        assert.equal(pool.size, gossip.length + 1, "the pool: the rogue server and every gossiped one");
+        for (const u of gossip) assert.ok(pool.has(u), `${u} missing from the pool`);
+        const update = await status.waitForMatch((s) => s.type === "update", 3000);
+        assert.equal((update as { added?: string[] }).added?.length, gossip.length);
+        assert.ok(!status.events.some((s) => s.type === "error"), describeStatus(status.events));
+      });
+    });
+
+    it("an INFO past 1 MiB ends the connection with a ProtocolError that says so", async () => {
+      const line = `INFO ${JSON.stringify({ server_id: "ROGUE", connect_urls: urls(60_000) })}\r\n`;
+      assert.ok(line.length > 1024 * 1024);
+      await scenario({
+        scenario: async (c) => {
+          await sidOf(c, GO);
+          c.send(line);
+        },
+      }, async (rogue, track) => {
+        const nc = track(await dial(rogue));
+        goAhead(nc);
+        const why = await within(nc.closed(), 5000, "closed()");
+        assert.ok(why instanceof ProtocolError, `closed with ${why}`);
+        assert.match(why.message, /INFO line exceeds 1048576 bytes/);
+      });
+    });
   });
 
   it(`random hostile streams end to end (fast-check): ${RUNS_E2E} cases`, async (t) => {

@@ -89,6 +89,7 @@ async function assertUsable(nc: NatsConnection, name: string): Promise<void> {
     `${name}: round trip`,
   );
   assert.equal(got, "ping");
+  // deliberate: a short bounded look for a closed() that must not resolve
   const closed = await Promise.race([nc.closed().then(() => "closed"), new Promise((r) => setTimeout(r, 20, "open"))]);
   assert.equal(closed, "open", `${name}: closed() resolved`);
 }

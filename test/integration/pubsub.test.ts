@@ -362,6 +362,32 @@ describe("publish and subscribe", () => {
       assert.ok(!(await serverSubs(srv, nc2)).includes("umax.s"));
     });
 
+    it("unsubscribe(0) and unsubscribe(null) unsubscribe at once, as unsubscribe() (3.4 meaning)", async () => {
+      for (const max of [0, null]) {
+        const subject = `unsub.now.${max}`;
+        const { sub } = recorder(nc2, subject);
+        await nc2.flush();
+        assert.ok((await serverSubs(srv, nc2)).includes(subject));
+        sub.unsubscribe(max as number);
+        assert.equal(sub.isClosed(), true, `unsubscribe(${max})`);
+        await nc2.flush();
+        assert.ok(!(await serverSubs(srv, nc2)).includes(subject), `unsubscribe(${max}) reached the server`);
+      }
+    });
+
+    it("unsubscribe(999_999_999), the largest count the server reads, keeps the subscription", async () => {
+      const { sub, msgs } = recorder(nc2, "unsub.big");
+      await nc2.flush();
+      sub.unsubscribe(999_999_999);
+      assert.equal(sub.getMax(), 999_999_999);
+      await nc2.flush();
+      assert.ok((await serverSubs(srv, nc2)).includes("unsub.big"), "the server dropped it");
+      nc.publish("unsub.big", "still here");
+      await nc.flush();
+      await eventually(() => msgs.length === 1, 3000, "the message after unsubscribe(999_999_999)");
+      sub.unsubscribe();
+    });
+
     it("unsubscribe() stops delivery at once", async () => {
       const { sub, msgs } = recorder(nc2, "unsub.s");
       const watcher = recorder(nc, "unsub.s");
@@ -471,6 +497,7 @@ describe("publish and subscribe", () => {
       assert.equal(errors.length, 1);
       assert.ok(errors[0] instanceof TimeoutError);
       assert.ok(closed instanceof TimeoutError);
+      // deliberate: time passes to show that no second TimeoutError follows
       await sleep(150);
       assert.equal(errors.length, 1);
     });
@@ -484,6 +511,7 @@ describe("publish and subscribe", () => {
       const first = await within(it.next(), 3000, "first message");
       assert.equal(first.done, false);
       assert.equal((first.value as Msg).string(), "in time");
+      // deliberate: past the 400 ms timeout, to show the first message cancelled it
       await sleep(600);
       assert.equal(sub2.isClosed(), false);
       sub2.unsubscribe();

@@ -17,7 +17,7 @@ import {
 import type { NatsConnectionImpl } from "@quicknats/core/internal";
 import { NatsServer } from "../helpers/nats-server.js";
 import { connectForFile } from "../helpers/connections.js";
-import { rejection, sleep, within } from "../helpers/wait.js";
+import { eventually, rejection, sleep, within } from "../helpers/wait.js";
 
 let srv: NatsServer;
 /** Every connection made here; closed at the end (before the server stops) even if a test failed half-way. */
@@ -611,7 +611,8 @@ describe("requestMany", () => {
       await rc.close();
     });
 
-    it(`sentinel: stops at an empty payload, which is not yielded${tag}`, async () => {
+    it(`sentinel: the empty-payload reply is yielded last, then the iterator ends${tag}`, async () => {
+      // 3.4 pushes the sentinel to the iterator before ending it (request.ts, nats.ts)
       const nc = await conn();
       const rc = await conn();
       const s = subj();
@@ -627,11 +628,36 @@ describe("requestMany", () => {
       const it = await nc.requestMany(s, "q", { strategy: "sentinel", maxWait: 5000, noMux });
       const { msgs, err } = await drainIter(it, 6000);
       assert.equal(err, undefined);
-      assert.deepEqual(msgs.map((m) => m.string()), ["p1", "p2", "p3"]);
+      assert.deepEqual(msgs.map((m) => m.string()), ["p1", "p2", "p3", ""]);
+      assert.equal(msgs[3].data.length, 0);
       assert.ok(performance.now() - start < 1500, "ended at the sentinel, not at maxWait");
       assert.equal(counts(nc).requests, 0);
       await nc.flush();
       assert.equal(counts(nc).subscriptions, noMux ? 0 : 1);
+      await nc.close();
+      await rc.close();
+    });
+
+    it(`sentinel: a reply with headers and no data is the sentinel too, and is yielded${tag}`, async () => {
+      const nc = await conn();
+      const rc = await conn();
+      const s = subj();
+      rc.subscribe(s, {
+        callback: (_e, m) => {
+          m.respond("part");
+          const h = headers();
+          h.set("X-End", "yes");
+          m.respond(new Uint8Array(0), { headers: h });
+          m.respond("after-sentinel");
+        },
+      });
+      await rc.flush();
+      const it = await nc.requestMany(s, "q", { strategy: "sentinel", maxWait: 5000, noMux });
+      const { msgs, err } = await drainIter(it, 6000);
+      assert.equal(err, undefined);
+      assert.deepEqual(msgs.map((m) => m.string()), ["part", ""]);
+      assert.equal(msgs[1].headers?.get("X-End"), "yes");
+      assert.equal(counts(nc).requests, 0);
       await nc.close();
       await rc.close();
     });
@@ -690,12 +716,23 @@ describe("requestMany", () => {
       rc.subscribe(s, { callback: (_e, m) => void m.respond("only") });
       await rc.flush();
       const it = await nc.requestMany(s, "q", { strategy: "timer", maxWait: 10_000, noMux });
-      const done = drainIter(it, 3000);
-      await nc.flush();
-      await sleep(50); // let the reply arrive
+      const msgs: Msg[] = [];
+      let err: unknown;
+      const done = within(
+        (async () => {
+          try {
+            for await (const m of it) msgs.push(m);
+          } catch (e) {
+            err = e;
+          }
+        })(),
+        3000,
+        "requestMany iterator",
+      );
+      await eventually(() => msgs.length === 1, 3000, "the reply");
       const start = performance.now();
       await nc.close();
-      const { msgs, err } = await done;
+      await done;
       assert.ok(performance.now() - start < 2000, "ended by close, not by maxWait");
       assert.deepEqual(msgs.map((m) => m.string()), ["only"]);
       if (err !== undefined) {

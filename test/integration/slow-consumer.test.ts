@@ -17,7 +17,7 @@ import { NatsServer } from "../helpers/nats-server.js";
 import { connectFor } from "../helpers/connections.js";
 import { gcFn } from "../helpers/leaks.js";
 import { StatusLog } from "../helpers/status.js";
-import { eventually, sleep } from "../helpers/wait.js";
+import { eventually } from "../helpers/wait.js";
 
 /** Reads `n` messages from an iterator subscription without ending it. */
 async function take(it: AsyncIterator<Msg>, n: number): Promise<Msg[]> {
@@ -63,7 +63,8 @@ describe("slow consumers", () => {
     assert.equal(fast, 1000, "the other subscription received everything");
     assert.equal(slow.getPending(), 100);
     assert.equal(slow.getDropped(), 900);
-    await sleep(20);
+    // the status was pushed during delivery; the log reads it asynchronously
+    await eventually(() => log.slow(slow).length >= 1, 3000, "the slowConsumer status");
     const first = log.slow(slow);
     assert.equal(first.length, 1, "one slowConsumer status for the episode");
     assert.equal(first[0].pending, 100);
@@ -79,7 +80,7 @@ describe("slow consumers", () => {
     for (let i = 0; i < 1000; i++) pub.publish("sc.msgs", String(1000 + i));
     await pub.flush();
     await nc.flush();
-    await sleep(20);
+    await eventually(() => log.slow(slow).length >= 2, 3000, "the second episode's status");
     assert.equal(fast, 2000);
     assert.equal(slow.getPending(), 100);
     assert.equal(slow.getDropped(), 1800);
@@ -102,7 +103,7 @@ describe("slow consumers", () => {
     }
     await pub.flush();
     await nc.flush();
-    await sleep(20);
+    await eventually(() => log.slow(slow).length >= 1, 3000, "the slowConsumer status");
     assert.equal(slow.getPending(), 10);
     assert.equal(slow.getPendingBytes(), 10 * 1024);
     assert.equal(slow.getDropped(), 40);
@@ -119,7 +120,7 @@ describe("slow consumers", () => {
     sub.setPendingLimits(5, -1);
     for (let i = 0; i < 20; i++) nc.publish("sc.set", String(i));
     await nc.flush();
-    await sleep(20);
+    await eventually(() => log.slow(sub).length >= 1, 3000, "the slowConsumer status");
     assert.equal(sub.getPending(), 5);
     assert.equal(sub.getDropped(), 15);
     assert.equal(log.slow(sub).length, 1);
@@ -133,7 +134,7 @@ describe("slow consumers", () => {
     const sub = nc.subscribe("sc.slow", { slow: 10 });
     for (let i = 0; i < 50; i++) nc.publish("sc.slow", String(i));
     await nc.flush();
-    await sleep(20);
+    await eventually(() => log.slow(sub).length >= 1, 3000, "the slowConsumer status");
     assert.equal(sub.getPending(), 50);
     assert.equal(sub.getDropped(), 0);
     const st = log.slow(sub);

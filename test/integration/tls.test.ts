@@ -352,8 +352,7 @@ describe("handshakeFirst (through a TLS-terminating proxy)", () => {
     const err = await rejection(connect({ servers: proxy.hostport, tls: { caFile: c.ca.certFile }, timeout: 1000 }), 4000);
     assert.ok(err instanceof TimeoutError || err instanceof ConnectionError, inspect(err));
     assert.equal(proxy.sessions.length, sessions, "no TLS session was made");
-    const deadline = Date.now() + 3000;
-    while (proxy.tlsFailures === failures && Date.now() < deadline) await sleep(20);
+    await eventually(() => proxy.tlsFailures > failures, 3000, "the proxy to see a connection that never did TLS");
     assert.equal(proxy.tlsFailures, failures + 1, "the proxy saw a connection that never did TLS");
   });
 

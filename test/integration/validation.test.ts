@@ -30,6 +30,8 @@ const WILDCARDS = ["a.*", "a.>", "*", ">", "*.a", ">.a", "a.*.b"];
 /** Bad for subscription subjects. */
 const BAD_SUB_WILDCARDS = ["a.>.b", ">.a", ">.>", "a.>.>"];
 
+const te = new TextEncoder();
+
 const BAD_PUBLISH = [...EMPTY_TOKENS, ...WHITESPACE, ...WILDCARDS];
 const BAD_SUBSCRIBE = [...EMPTY_TOKENS, ...WHITESPACE, ...BAD_SUB_WILDCARDS];
 const BAD_QUEUE = WHITESPACE;
@@ -178,6 +180,28 @@ describe("input validation", () => {
           await assert.rejects(nc.request("ok.request", "x", { timeout: 1000, noMux: true, reply: r }), InvalidSubjectError, `reply ${show(r)}`);
         }
       });
+    });
+
+    it("unsubscribe(max) and the max option: InvalidArgumentError, nothing sent, the subscription stays", async () => {
+      // nats-server reads an UNSUB count of at most 9 digits, and anything it
+      // cannot read (1.5, -1, 1000000000) unsubscribes at once
+      const BAD_MAX = [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 1_000_000_000, 2 ** 53, "5", "5\r\nPUB inject 1\r\nx", {}, true];
+      const subject = createInbox("unsubmax");
+      const got: string[] = [];
+      const sub = nc.subscribe(subject, { callback: (_e, m) => got.push(m.string()) });
+      await nc.flush();
+      await assertNothingSent(() => {
+        for (const max of BAD_MAX as unknown as number[]) {
+          assert.throws(() => sub.unsubscribe(max), InvalidArgumentError, `unsubscribe(${show(String(max))})`);
+          assert.throws(() => nc.subscribe(subject, { max }), InvalidArgumentError, `subscribe(max: ${show(String(max))})`);
+        }
+        assert.throws(() => sub.unsubscribe(-1), /'max' must be an integer from 0 to 999999999/);
+      });
+      assert.equal(sub.isClosed(), false);
+      assert.equal(sub.getMax(), undefined);
+      nc.publish(subject, "still subscribed");
+      await eventually(() => got.length === 1, 3000, "a message to the subscription");
+      sub.unsubscribe();
     });
 
     it("header key: InvalidArgumentError", async () => {
@@ -394,6 +418,111 @@ describe("input validation", () => {
       assert.equal(got[0].headers?.get(printable), "all printable ASCII but ':'");
       assert.equal(got[0].headers?.get("a..b"), "dots");
       assert.deepEqual(got[0].headers?.values("X-Values"), ["a b", "a\tb", "héllo 🌍", "a: b", ""]);
+    });
+  });
+
+  describe("the server's control-line limit (max_control_line, 4096 bytes by default)", () => {
+    // nats-server measures the arguments of PUB/HPUB/SUB (after "OP ", before
+    // CRLF) and drops the connection when they pass 4096 bytes; 2.9.10 accepts
+    // exactly 4096 and drops at 4097 (checked against it by hand)
+    const LIMIT = 4096;
+    /** A valid subject of exactly `n` UTF-8 bytes. */
+    const subjectOf = (n: number, tag = "lim"): string => `${tag}.${"a".repeat(n - tag.length - 1)}`;
+    const digits = (n: number) => String(n).length;
+
+    it("one byte over: InvalidArgumentError, nothing sent, the connection stays up", async () => {
+      const h = headers();
+      h.set("X-Long", "y");
+      const hlen = (h as MsgHdrsImpl).encode().length;
+      await assertNothingSent(async () => {
+        const tooLong: Array<[string, () => unknown]> = [
+          // PUB <subject> <size>: 4095 + 1 + 1
+          ["publish", () => nc.publish(subjectOf(LIMIT - 1), "x")],
+          // the size's digits count: 4094 + 1 + 2
+          ["publish, 2-digit size", () => nc.publish(subjectOf(LIMIT - 2), "0123456789")],
+          // a string payload counts in UTF-8 bytes: 10 x "é" is 20 bytes
+          ["publish, multi-byte payload", () => nc.publish(subjectOf(LIMIT - 2), "é".repeat(5))],
+          // PUB <subject> <reply> <size>: 2000 + 1 + 2094 + 1 + 1
+          ["publish with reply", () => nc.publish(subjectOf(2000), "x", { reply: subjectOf(2094, "rep") })],
+          // HPUB <subject> <hdrLen> <size>
+          ["publish with headers", () => nc.publish(subjectOf(LIMIT - 1 - digits(hlen) - 1 - digits(hlen + 1) + 1), "x", { headers: h })],
+          // bytes, not UTF-16 units: 2 bytes per "é"
+          ["multi-byte subject", () => nc.publish(`lim.${"é".repeat(2044)}.ab`, "x")],
+          ["respond", () => nc.respondMessage({ reply: subjectOf(LIMIT - 1), data: te.encode("x") } as unknown as Msg)],
+          // SUB <subject> <sid>: at least 4096 + 1 + 1
+          ["subscribe", () => nc.subscribe(subjectOf(LIMIT))],
+          // SUB <subject> <queue> <sid>
+          ["subscribe with queue", () => nc.subscribe(subjectOf(2000), { queue: `q${"x".repeat(2095)}` })],
+        ];
+        for (const [what, fn] of tooLong) {
+          assert.throws(fn, (err: Error) => {
+            assert.ok(err instanceof InvalidArgumentError, `${what}: ${err}`);
+            assert.match(err.message, /too long: the (H?PUB|SUB) control line would have \d+ bytes of arguments, over the 4096 the server accepts/, what);
+            assert.ok(err.message.length < 300, `${what}: the message quotes the subject`);
+            return true;
+          }, what);
+        }
+        // requests: the subject plus the reply inbox the client adds
+        const long = subjectOf(LIMIT - 20);
+        await assert.rejects(nc.request(long, "x", { timeout: 1000 }), InvalidArgumentError, "request");
+        await assert.rejects(nc.requestMany(long, "x", { maxWait: 1000 }), InvalidArgumentError, "requestMany");
+        await assert.rejects(nc.request(long, "x", { timeout: 1000, noMux: true }), InvalidArgumentError, "request noMux");
+        assert.equal((nc as NatsConnectionImpl)._counts().requests, 0, "a request was left behind");
+      });
+    });
+
+    it("exactly at the limit: published, subscribed and delivered", async () => {
+      // a fresh connection: its first subscription gets sid 1, so "SUB <subject> 1" is known exactly
+      const edge = await connect({ servers: srv.url });
+      try {
+        const subject = subjectOf(LIMIT - 2);
+        assert.throws(() => edge.subscribe(subjectOf(LIMIT - 1)), InvalidArgumentError, "4095 + 1 + 1");
+        const got: Msg[] = [];
+        const sub = edge.subscribe(subject, { callback: (_e, m) => got.push(m) });
+        assert.equal(sub.getID(), 1, "a refused subscribe took a sid");
+        await edge.flush();
+        // PUB <subject> <size>: 4094 + 1 + 1 = 4096
+        nc.publish(subject, "x");
+        const h = headers();
+        h.set("X", "y");
+        const hlen = (h as MsgHdrsImpl).encode().length;
+        // HPUB <subject> <hdrLen> <size>: exactly 4096
+        nc.publish(subjectOf(LIMIT - 1 - digits(hlen) - 1 - digits(hlen + 1)), "x", { headers: h });
+        await nc.flush();
+        await eventually(() => got.length === 1, 3000, "the message at the limit");
+        assert.equal(got[0].subject, subject);
+        assert.equal(got[0].string(), "x");
+        await eventually(() => seen.some((m) => m.subject.length === LIMIT - 1 - digits(hlen) - 1 - digits(hlen + 1)), 3000, "the HPUB at the limit");
+        assert.equal(nc.isClosed(), false);
+        assert.equal(edge.isClosed(), false);
+        assert.doesNotMatch(srv.output, /maximum control line|\[ERR\]/);
+      } finally {
+        await edge.close();
+      }
+    });
+
+    it("maxControlLine: a server with a larger max_control_line takes longer lines; bad values and an inboxPrefix that cannot fit are refused", async () => {
+      const big = await NatsServer.start({ max_control_line: 8192 });
+      try {
+        const subject = subjectOf(6000);
+        const dflt = await connect({ servers: big.url });
+        assert.throws(() => dflt.publish(subject, "x"), InvalidArgumentError, "the default assumes 4096");
+        await dflt.close();
+        const c = await connect({ servers: big.url, maxControlLine: 8192 });
+        const got: Msg[] = [];
+        c.subscribe(subject, { callback: (_e, m) => got.push(m) });
+        c.publish(subject, "long");
+        await c.flush();
+        await eventually(() => got.length === 1, 3000, "the 6000-byte subject");
+        assert.throws(() => c.publish(subjectOf(8192), "x"), InvalidArgumentError);
+        await c.close();
+      } finally {
+        await big.stop();
+      }
+      for (const v of [0, -1, 1.5, "4096"]) {
+        await assert.rejects(connect({ servers: srv.url, maxControlLine: v as number }), InvalidArgumentError, `maxControlLine ${v}`);
+      }
+      await assert.rejects(connect({ servers: srv.url, inboxPrefix: subjectOf(4060) }), /'inboxPrefix' is too long/);
     });
   });
 

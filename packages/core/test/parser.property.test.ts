@@ -493,13 +493,15 @@ export const hostileArb: fc.Arbitrary<HostileCase> = fc
     ),
     cuts: cutsArb,
     maxControlLine: fc.constantFrom(undefined, undefined, 32, 256, 1024),
+    maxInfoLine: fc.constantFrom(undefined, undefined, 64, 2048),
     maxPayload: fc.constantFrom(undefined, undefined, 16, 4096),
   })
-  .map(({ prefix, bad, suffix, mutations, cuts, maxControlLine, maxPayload }) => {
+  .map(({ prefix, bad, suffix, mutations, cuts, maxControlLine, maxInfoLine, maxPayload }) => {
     let bytes = concat([...prefix, ...bad, ...suffix]);
     for (const m of mutations) bytes = mutate(bytes, m);
     const opts: ParserOptions = {};
     if (maxControlLine !== undefined) opts.maxControlLine = maxControlLine;
+    if (maxInfoLine !== undefined) opts.maxInfoLine = maxInfoLine;
     if (maxPayload !== undefined) opts.maxPayload = maxPayload;
     return { bytes, cuts, opts };
   });
@@ -515,6 +517,8 @@ function feed(chunks: Uint8Array[], opts: ParserOptions): Outcome {
   const rec = new Recorder();
   const parser = new Parser(rec, opts);
   const maxLine = opts.maxControlLine ?? 64 * 1024;
+  // INFO lines have their own, larger bound (never below maxControlLine)
+  const maxInfo = Math.max(opts.maxInfoLine ?? 1024 * 1024, maxLine);
   const maxPayload = opts.maxPayload ?? 64 * 1024 * 1024;
   let fed = 0;
   let maxBuffered = 0;
@@ -533,7 +537,7 @@ function feed(chunks: Uint8Array[], opts: ParserOptions): Outcome {
     maxBuffered = Math.max(maxBuffered, buffered);
     assert.ok(buffered <= fed, `bufferedBytes ${buffered} > ${fed} bytes fed`);
     // a control line is held only up to the limit (+1 for a CR that may be the terminator's)
-    assert.ok(buffered <= Math.max(maxLine + 1, maxPayload), `bufferedBytes ${buffered} above the limits`);
+    assert.ok(buffered <= Math.max(maxInfo + 1, maxPayload), `bufferedBytes ${buffered} above the limits`);
     if (error) {
       assert.equal(buffered, 0, "a failed parser holds nothing");
       // a failed parser refuses more input, with a ProtocolError
@@ -685,27 +689,29 @@ if (process.env.QUICKNATS_NO_TESTS !== "1") {
       assert.ok(grown < 8 * 1024 * 1024, `array buffers grew by ${grown} bytes after 256 KiB of a 64 MiB claim`);
     });
 
-    it("a control line without LF fails once past maxControlLine, whatever the chunking", () => {
-      for (const step of [1, 7, 1000, 70_000]) {
-        const p = new Parser(new Recorder());
-        const line = new Uint8Array(70_000).fill(0x78);
-        line.set(te.encode("INFO "));
-        let fed = 0;
-        let threw = false;
-        for (let k = 0; k < line.length && !threw; k += step) {
-          const c = line.slice(k, k + step);
-          fed += c.length;
-          try {
-            p.parse(c);
-          } catch (err) {
-            assert.ok(err instanceof ProtocolError);
-            assert.match(err.message, /control line exceeds 65536 bytes/);
-            threw = true;
+    it("a control line without LF fails once past its limit, whatever the chunking: 64 KiB, 1 MiB for INFO", () => {
+      for (const [op, limit] of [["MSG ", 65536], ["INFO ", 1024 * 1024]] as const) {
+        for (const step of [1, 7, 1000, 70_000]) {
+          const p = new Parser(new Recorder());
+          const line = new Uint8Array(limit + 4000).fill(0x78);
+          line.set(te.encode(op));
+          let fed = 0;
+          let threw = false;
+          for (let k = 0; k < line.length && !threw; k += step) {
+            const c = line.slice(k, k + step);
+            fed += c.length;
+            try {
+              p.parse(c);
+            } catch (err) {
+              assert.ok(err instanceof ProtocolError);
+              assert.match(err.message, op === "MSG " ? /^parse error: control line exceeds 65536 bytes$/ : /^parse error: INFO line exceeds 1048576 bytes$/);
+              threw = true;
+            }
+            assert.ok(p.bufferedBytes <= limit + 1, `${op}step ${step}: ${p.bufferedBytes} bytes held`);
           }
-          assert.ok(p.bufferedBytes <= 65537, `step ${step}: ${p.bufferedBytes} bytes held`);
+          assert.ok(threw, `${op}step ${step}: no error after ${fed} bytes without LF`);
+          assert.ok(fed <= limit + step, `${op}step ${step}: failed only after ${fed} bytes`);
         }
-        assert.ok(threw, `step ${step}: no error after ${fed} bytes without LF`);
-        assert.ok(fed <= 65536 + step, `step ${step}: failed only after ${fed} bytes`);
       }
     });
 

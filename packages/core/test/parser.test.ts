@@ -265,6 +265,87 @@ describe("parser: operations", () => {
   });
 });
 
+describe("parser: large INFO lines", () => {
+  // an async INFO lists the whole cluster in connect_urls: it may pass the
+  // 64 KiB cap of other lines, up to maxInfoLine (1 MiB by default)
+  const small = { maxControlLine: 32, maxInfoLine: 100 };
+
+  it("INFO up to maxInfoLine is accepted where other lines stop at maxControlLine", () => {
+    const json = `{"connect_urls":["${"x".repeat(100 - 5 - 21)}"]}`;
+    assert.equal(`INFO ${json}`.length, 100);
+    check(bytes(`INFO ${json}\r\nPING\r\n`), [{ op: "info", json }, { op: "ping" }], small);
+    check(bytes(`info\t${json}\n`), [{ op: "info", json }], small);
+    checkError(bytes(`INFO ${json}x\r\n`), /^parse error: INFO line exceeds 100 bytes$/, small);
+    // only INFO: an op that merely starts like it, or any other line, keeps the small cap
+    checkError(bytes(`INFOX${json}\r\n`), /^parse error: control line exceeds 32 bytes$/, small);
+    checkError(bytes(`INF ${json}\r\n`), /^parse error: control line exceeds 32 bytes$/, small);
+    checkError(bytes(`-ERR '${"x".repeat(40)}'\r\n`), /^parse error: control line exceeds 32 bytes$/, small);
+    checkError(bytes(`MSG ${"x".repeat(40)} 1 0\r\n\r\n`), /^parse error: control line exceeds 32 bytes$/, small);
+  });
+
+  it("a tiny maxControlLine still lets an INFO line grow past it byte by byte", () => {
+    check(bytes('INFO {"a":1}\r\n'), [{ op: "info", json: '{"a":1}' }], { maxControlLine: 2, maxInfoLine: 100 });
+    checkError(bytes("INFX\r\n"), /^parse error: control line exceeds 2 bytes$/, { maxControlLine: 2, maxInfoLine: 100 });
+  });
+
+  it("maxInfoLine is never below maxControlLine", () => {
+    const json = `{"k":"${"x".repeat(40)}"}`;
+    check(bytes(`INFO ${json}\r\n`), [{ op: "info", json }], { maxControlLine: 64, maxInfoLine: 8 });
+  });
+
+  /** A cluster INFO of `n` gossiped servers, as nats-server writes it. */
+  function clusterInfo(n: number): string {
+    const urls = Array.from({ length: n }, (_, k) => `"10.${k >> 16}.${(k >> 8) & 255}.${k & 255}:4222"`);
+    return `{"server_id":"NABC","version":"2.9.10","proto":1,"headers":true,"max_payload":1048576,"connect_urls":[${urls.join(",")}]}`;
+  }
+
+  it("a 200 KiB cluster INFO with default limits: whole, byte by byte, and split around every interesting boundary", () => {
+    const json = clusterInfo(12000);
+    assert.ok(json.length > 200 * 1024, `${json.length}`);
+    const data = bytes(`INFO ${json}\r\nPING\r\n`);
+    const expected: Event[] = [{ op: "info", json }, { op: "ping" }];
+    const n = data.length;
+    assert.deepEqual(run([data.slice()]), expected, "one chunk");
+    // byte by byte: the held line never exceeds what was fed
+    const r = new Recorder();
+    const p = new Parser(r);
+    for (let k = 0; k < n; k++) {
+      p.parse(data.subarray(k, k + 1).slice());
+      assert.ok(p.bufferedBytes <= k + 1);
+    }
+    assert.deepEqual(r.events, expected, "byte by byte");
+    // two chunks: every cut near the start (the op), near 64 KiB (the old cap), near the end, and a stride
+    const cuts = new Set<number>();
+    for (let a = 0; a <= 16; a++) cuts.add(a);
+    for (let a = 65536 - 16; a <= 65536 + 16; a++) cuts.add(a);
+    for (let a = n - 16; a <= n; a++) cuts.add(a);
+    for (let a = 0; a <= n; a += 997) cuts.add(a);
+    for (const a of cuts) assert.deepEqual(run(chunksOf(data, [a])), expected, `split at ${a}`);
+    // many mid-sized chunks (a TCP stream)
+    for (const size of [1460, 16384, 65536]) {
+      const at = Array.from({ length: Math.floor((n - 1) / size) }, (_, k) => (k + 1) * size);
+      assert.deepEqual(run(chunksOf(data, at)), expected, `${size}-byte chunks`);
+    }
+  });
+
+  it("exactly 1 MiB of INFO is accepted by default, one byte more is refused", () => {
+    const limit = 1024 * 1024;
+    const json = `{"k":"${"x".repeat(limit - 5 - 8)}"}`;
+    assert.equal(5 + json.length, limit);
+    const ok = bytes(`INFO ${json}\r\n`);
+    assert.deepEqual(run([ok]), [{ op: "info", json }]);
+    assert.deepEqual(run(chunksOf(ok, [3, 70000, limit + 1])), [{ op: "info", json }]);
+    const over = bytes(`INFO ${json}x\r\n`);
+    for (const cuts of [[], [3], [70000], [limit], [limit + 1]]) {
+      const q = new Parser(new Recorder());
+      assert.throws(() => {
+        for (const c of chunksOf(over, cuts)) q.parse(c);
+      }, /^ProtocolError: parse error: INFO line exceeds 1048576 bytes$/, `cut at ${cuts}`);
+      assert.equal(q.bufferedBytes, 0);
+    }
+  });
+});
+
 describe("parser: buffers", () => {
   it("a payload whole in the chunk is a view on it (zero copy)", () => {
     const chunk = bytes("PING\r\nMSG a 1 5\r\nhello\r\n");
@@ -455,11 +536,13 @@ describe("parser: errors", () => {
   });
 
   it("control line over the limit, complete and never terminated", () => {
-    const opts = { maxControlLine: 32 };
-    checkError(bytes(`INFO {"k":"${SECRET}${"x".repeat(40)}"}\r\n`), /^parse error: control line exceeds 32 bytes$/, opts, SECRET);
-    checkError(bytes(`INFO {"k":"${SECRET}${"x".repeat(40)}"}\n`), /control line exceeds 32 bytes/, opts, SECRET);
+    const opts = { maxControlLine: 32, maxInfoLine: 32 };
+    checkError(bytes(`-ERR '${SECRET}${"x".repeat(40)}'\r\n`), /^parse error: control line exceeds 32 bytes$/, opts, SECRET);
+    checkError(bytes(`INFO {"k":"${SECRET}${"x".repeat(40)}"}\r\n`), /^parse error: INFO line exceeds 32 bytes$/, opts, SECRET);
+    checkError(bytes(`INFO {"k":"${SECRET}${"x".repeat(40)}"}\n`), /INFO line exceeds 32 bytes/, opts, SECRET);
     // exactly one byte over
-    checkError(bytes(`INFO ${"x".repeat(28)}\r\n`), /control line exceeds 32 bytes/, opts);
+    checkError(bytes(`INFO ${"x".repeat(28)}\r\n`), /INFO line exceeds 32 bytes/, opts);
+    checkError(bytes(`MSG ${"x".repeat(29)}\r\n`), /control line exceeds 32 bytes/, opts);
     // never terminated
     checkError(bytes(`MSG ${SECRET}${"x".repeat(40)}`), /control line exceeds 32 bytes/, opts, SECRET);
     checkError(bytes(`${"x".repeat(32)}\r\r`), /control line exceeds 32 bytes/, opts);
@@ -467,8 +550,11 @@ describe("parser: errors", () => {
 
   it("an over-long line in one big chunk is refused without joining it", () => {
     const p = new Parser(new Recorder(), { maxControlLine: 16 });
-    p.parse(bytes("INFO {"));
-    assert.throws(() => p.parse(bytes("x".repeat(100000), "}\r\n")), /control line exceeds 16 bytes/);
+    p.parse(bytes("-ERR '"));
+    assert.throws(() => p.parse(bytes("x".repeat(100000), "'\r\n")), /control line exceeds 16 bytes/);
+    const q = new Parser(new Recorder(), { maxControlLine: 16, maxInfoLine: 1000 });
+    q.parse(bytes("INFO {"));
+    assert.throws(() => q.parse(bytes("x".repeat(100000), "}\r\n")), /INFO line exceeds 1000 bytes/);
   });
 
   it("stays failed until reset(), then parses a new stream", () => {
@@ -485,6 +571,7 @@ describe("parser: errors", () => {
 
   it("rejects bad options", () => {
     assert.throws(() => new Parser(new Recorder(), { maxPayload: 0 }), /maxPayload/);
+    assert.throws(() => new Parser(new Recorder(), { maxInfoLine: -1 }), /maxInfoLine/);
     assert.throws(() => new Parser(new Recorder(), { maxControlLine: 1.5 }), /maxControlLine/);
   });
 });

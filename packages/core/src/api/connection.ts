@@ -16,7 +16,8 @@ import {
   requestTimeoutError,
   NoRespondersError,
 } from "../errors.js";
-import { validateQueue, validateSubject } from "../protocol/validate.js";
+import { pubArgsLength, subArgsLength, unitsThatAlwaysFit, utf8Length } from "../protocol/control-line.js";
+import { validateMaxMessages, validateQueue, validateSubject } from "../protocol/validate.js";
 import type { TransportFactory } from "../transport/transport.js";
 import { headers as newHeaders, MsgHdrsImpl } from "./headers.js";
 import { createInbox } from "./inbox.js";
@@ -49,6 +50,14 @@ function subjectError(subject: string, why: string): InvalidSubjectError {
   return new InvalidSubjectError(subject, { cause: new Error(why) });
 }
 
+/** The error for a control line the server would refuse; it names sizes only, never the (long) text. */
+function lineTooLong(op: string, what: string, bytes: number, max: number): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `${what} too long: the ${op} control line would have ${bytes} bytes of arguments, ` +
+      `over the ${max} the server accepts (its max_control_line; the 'maxControlLine' option)`,
+  );
+}
+
 function checkSubject(subject: string, wildcards: boolean): void {
   const why = validateSubject(subject, wildcards);
   if (why !== null) throw subjectError(String(subject), why);
@@ -66,11 +75,14 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   private checkedSubject: string | undefined;
   private noMorePublishing = false;
   private closing: Promise<void> | undefined;
+  /** subject + reply (or queue) lengths up to this always fit the server's control line: no exact count */
+  private readonly lineFits: number;
 
   private constructor(opts: ParsedOptions, private readonly factory: TransportFactory) {
     this.options = opts;
     this.engine = new Engine(opts, factory, this);
     this.mux = new RequestMux(this, opts.inboxPrefix);
+    this.lineFits = unitsThatAlwaysFit(opts.maxControlLine);
     this.closedPromise = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
@@ -229,8 +241,31 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
       }
       hbytes = hdrs.encode();
     }
+    // one comparison unless the subject and reply are long enough to matter
+    if (subject.length + (reply === undefined ? 0 : reply.length) > this.lineFits) {
+      this.checkPubLine(subject, reply, hbytes, payload);
+    }
     this.checkPayloadSize(payload, hbytes ? hbytes.length : 0);
     return this.engine.publish(subject, reply, hbytes, payload);
+  }
+
+  /** Throws if the PUB/HPUB line would be longer than the server accepts (it would drop the connection). */
+  private checkPubLine(subject: string, reply: string | undefined, hbytes: Uint8Array | undefined, payload: Payload): void {
+    const hlen = hbytes ? hbytes.length : undefined;
+    const size = (hlen ?? 0) + (typeof payload === "string" ? utf8Length(payload) : payload.length);
+    const n = pubArgsLength(subject, reply, hlen, size);
+    if (n > this.options.maxControlLine) {
+      throw lineTooLong(hbytes ? "HPUB" : "PUB", reply ? "subject and reply" : "subject", n, this.options.maxControlLine);
+    }
+  }
+
+  /** Throws if the SUB line would be longer than the server accepts. */
+  private checkSubLine(subject: string, queue: string | undefined): void {
+    if (subject.length + (queue === undefined ? 0 : queue.length) <= this.lineFits) return;
+    const n = subArgsLength(subject, queue, this.engine.upcomingSid());
+    if (n > this.options.maxControlLine) {
+      throw lineTooLong("SUB", queue ? "subject and queue" : "subject", n, this.options.maxControlLine);
+    }
   }
 
   private checkPayloadSize(payload: Payload, hlen: number): void {
@@ -278,6 +313,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     if (this.draining) throw new DrainingConnectionError();
     checkSubject(subject, true);
     this.checkSubOptions(opts);
+    this.checkSubLine(subject, opts.queue || undefined);
     const sub = new SubscriptionImpl(this, subject, opts);
     this.engine.addSubscription(sub, opts.max);
     return sub;
@@ -288,8 +324,9 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
       const why = validateQueue(opts.queue);
       if (why !== null) throw subjectError(String(opts.queue), why);
     }
-    if (opts.max !== undefined && (!Number.isInteger(opts.max) || opts.max < 0)) {
-      throw InvalidArgumentError.format("max", "must be a non-negative integer");
+    if (opts.max !== undefined) {
+      const why = validateMaxMessages(opts.max);
+      if (why !== null) throw InvalidArgumentError.format("max", why);
     }
     if (opts.timeout !== undefined && (typeof opts.timeout !== "number" || !(opts.timeout >= 0))) {
       throw InvalidArgumentError.format("timeout", "must be a number >= 0");

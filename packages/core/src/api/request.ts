@@ -206,12 +206,13 @@ export class ManyRequest implements PendingRequest {
       this.end(new NoRespondersError(this.subject));
       return true;
     }
+    this.count++;
+    this.iter.push(m);
+    // as in 3.4: the sentinel (any reply with no data, headers or not) is yielded, then the iterator ends
     if (this.strategy === "sentinel" && m.data.length === 0) {
       this.end();
       return true;
     }
-    this.count++;
-    this.iter.push(m);
     if (this.strategy === "count" && this.count >= this.maxMessages) {
       this.end();
       return true;

@@ -6,6 +6,7 @@
 import type { Engine, SubscriptionSink } from "../connection/engine.js";
 import { ClosedConnectionError, InvalidArgumentError, InvalidOperationError, TimeoutError } from "../errors.js";
 import type { MsgArgs } from "../protocol/parser.js";
+import { validateMaxMessages } from "../protocol/validate.js";
 import { MsgImpl, type MsgPublisher } from "./msg.js";
 
 /** Defaults of nats.go's SetPendingLimits. */
@@ -183,9 +184,18 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
     }
   }
 
+  /**
+   * Unsubscribes now, or (with `max`) once `max` messages have been received
+   * in all. As in 3.4, `0`, `undefined` (and `null`) mean now; anything but an
+   * integer from 0 to 999,999,999 throws InvalidArgumentError and sends nothing.
+   */
   unsubscribe(max?: number): void {
+    if (max !== undefined && max !== null) {
+      const why = validateMaxMessages(max);
+      if (why !== null) throw InvalidArgumentError.format("max", why);
+    }
     if (this.done) return;
-    if (max !== undefined && max > 0) {
+    if (max !== undefined && max !== null && max > 0) {
       this.max = max;
       if (this.received >= max) {
         this.host.engine.sendUnsub(this.sid);

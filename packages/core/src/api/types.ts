@@ -275,6 +275,15 @@ export interface ConnectionOptions {
   resolve?: boolean;
   /** the seed README's name for `resolve: false` */
   noResolve?: boolean;
+  /**
+   * The server's `max_control_line` (default 4096, nats-server's default;
+   * INFO does not announce it). A publish, request or subscription whose
+   * control line would be longer (subject, reply or queue, sizes or sid,
+   * and the spaces between them, in UTF-8 bytes) throws InvalidArgumentError
+   * instead of making the server drop the connection. Raise it only with the
+   * server's setting. A quicknats addition.
+   */
+  maxControlLine?: number;
   reconnectToServer?: ReconnectToServerHandler;
   /**
    * Bytes published while disconnected that are kept and sent after the

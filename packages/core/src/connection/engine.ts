@@ -441,6 +441,8 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost, WriterOwn
     try {
       connect = connectFields(this.options, info, transport);
     } catch (err) {
+      // this attempt fails; on a reconnect the loop goes on, and status() says why
+      this.owner.onStatus({ type: "error", error: err as Error });
       this.fail(err as Error);
       return;
     }
@@ -652,6 +654,11 @@ export class Engine implements ParserHandler, HeartbeatHost, DialHost, WriterOwn
 
   nextSid(): number {
     return ++this.sidCounter;
+  }
+
+  /** The sid the next subscription will get (its SUB line's length is checked first). */
+  upcomingSid(): number {
+    return this.sidCounter + 1;
   }
 
   /** Registers a subscription and sends SUB (and UNSUB max when given). */

@@ -28,7 +28,11 @@ export function tlsDecision(
   return info.tls_required || (tls !== null && info.tls_available === true) ? "upgrade" : "plain";
 }
 
-/** The CONNECT object; throws ConnectionError if the server cannot do what the options ask, or the authenticator fails. */
+/**
+ * The CONNECT object. Throws ConnectionError if the server cannot do what the
+ * options ask; an authenticator that throws makes this throw its error as it
+ * is (as 3.4 does: `connect()` rejects with it).
+ */
 export function connectFields(
   opts: ParsedOptions,
   info: ServerInfo,
@@ -56,12 +60,10 @@ export function connectFields(
     try {
       auth = (opts.authenticator(info.nonce) ?? {}) as Record<string, unknown>;
     } catch (err) {
-      // our own errors name the problem and never a secret; a user function's error may hold anything
-      const why = typeof (err as { code?: unknown })?.code === "string" &&
-          String((err as { code: string }).code).startsWith("NATS_")
-        ? `: ${(err as Error).message}`
-        : "";
-      throw new ConnectionError(`the authenticator failed${why}`, { cause: err });
+      // the user's own error (its message is the user's text), or ours, which never hold a secret
+      if (err instanceof Error) throw err;
+      // a thrown non-Error is kept as the cause only: nothing says what it holds
+      throw new ConnectionError(`the authenticator failed: it threw a ${typeof err}, not an Error`, { cause: err });
     }
     // only the credential fields: an authenticator cannot change the rest of CONNECT
     for (const f of AUTH_FIELDS) {

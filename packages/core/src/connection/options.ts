@@ -6,6 +6,7 @@ import type { ConnectionOptions, ReconnectToServerHandler, TlsOptions } from "..
 import { type Authenticator, buildAuthenticator } from "../auth/authenticator.js";
 import { InvalidArgumentError } from "../errors.js";
 import { createInbox } from "../api/inbox.js";
+import { DEFAULT_MAX_CONTROL_LINE, utf8Length } from "../protocol/control-line.js";
 import type { TransportFactory } from "../transport/transport.js";
 
 export const DEFAULT_HOST = "127.0.0.1";
@@ -26,6 +27,9 @@ export const DEFAULT_RECONNECT_BUF_SIZE = 8 * 1024 * 1024;
  * `maxOutboundBytes` publishing past it still succeeds.
  */
 export const DEFAULT_OUTBOUND_HIGH_WATER = 8 * 1024 * 1024;
+
+/** `.` + nuid (22) + `.*` + a space + a sid of up to 16 digits, after the inbox prefix */
+const INBOX_SUB_OVERHEAD = 1 + 22 + 2 + 1 + 16;
 
 /** A server of the pool. */
 export interface ServerAddress {
@@ -81,6 +85,8 @@ export interface ParsedOptions {
   reconnectBufSize: number;
   /** the hard bound, only when the user set one */
   maxOutboundBytes: number | undefined;
+  /** the server's max_control_line: longer PUB/HPUB/SUB lines are refused before they are sent */
+  maxControlLine: number;
   /**
    * TLS: an object requires it (its fields go to the transport), null never
    * upgrades, undefined upgrades when the server asks for or offers TLS.
@@ -202,6 +208,17 @@ export function parseOptions(
   const inboxPrefix = o.inboxPrefix ?? DEFAULT_INBOX_PREFIX;
   // createInbox validates the prefix (a subject without wildcards)
   createInbox(inboxPrefix);
+  const maxControlLine = o.maxControlLine ?? DEFAULT_MAX_CONTROL_LINE;
+  if (!Number.isSafeInteger(maxControlLine) || maxControlLine < 1) {
+    throw InvalidArgumentError.format("maxControlLine", "must be a positive integer (the server's max_control_line)");
+  }
+  // the request inbox is subscribed as `<prefix>.<22-char nuid>.* <sid>`: it must fit, with room for the sid
+  if (utf8Length(inboxPrefix) + INBOX_SUB_OVERHEAD > maxControlLine) {
+    throw InvalidArgumentError.format(
+      "inboxPrefix",
+      `is too long: the request inbox's SUB line would exceed the server's control-line limit (maxControlLine ${maxControlLine})`,
+    );
+  }
 
   const reconnectTimeWait = nonNegative("reconnectTimeWait", o.reconnectTimeWait, DEFAULT_RECONNECT_TIME_WAIT);
   const reconnectJitter = nonNegative("reconnectJitter", o.reconnectJitter, DEFAULT_JITTER);
@@ -259,6 +276,7 @@ export function parseOptions(
     resolve,
     reconnectBufSize: nonNegative("reconnectBufSize", o.reconnectBufSize, DEFAULT_RECONNECT_BUF_SIZE),
     maxOutboundBytes: o.maxOutboundBytes === undefined ? undefined : positive("maxOutboundBytes", o.maxOutboundBytes, 0),
+    maxControlLine,
     tls,
   };
 }

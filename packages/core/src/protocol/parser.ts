@@ -48,11 +48,18 @@ export interface ParserHandler {
 /** Limits that bound what a misbehaving server can make the parser buffer. */
 export interface ParserOptions {
   /**
-   * Longest control line accepted, in bytes, CRLF excluded. Default 64 KiB:
-   * INFO is the longest line a server sends, and with a large cluster's
-   * `connect_urls` it stays in the low kilobytes.
+   * Longest control line accepted, in bytes, CRLF excluded, for every line
+   * but INFO. Default 64 KiB: a MSG/HMSG line is a subject, a reply and three
+   * numbers, which nats-server itself caps at 4 KiB (`max_control_line`).
    */
   maxControlLine?: number;
+  /**
+   * Longest INFO line accepted, in bytes, CRLF excluded. Default 1 MiB: an
+   * async INFO lists the whole cluster in `connect_urls` (and
+   * `ws_connect_urls`), about 25 bytes a server, so 1 MiB is some 40,000
+   * servers, far beyond any real cluster. Never less than `maxControlLine`.
+   */
+  maxInfoLine?: number;
   /**
    * Largest MSG/HMSG size accepted, headers included. Default 64 MiB, the
    * largest `max_payload` nats-server allows.
@@ -61,6 +68,15 @@ export interface ParserOptions {
 }
 
 const DEFAULT_MAX_CONTROL_LINE = 64 * 1024;
+const DEFAULT_MAX_INFO_LINE = 1024 * 1024;
+/**
+ * Held pieces of one control line before they are gathered into one growing
+ * copy: a line drip-fed in tiny chunks would otherwise cost an object per
+ * chunk, up to a million for a 1 MiB INFO.
+ */
+const MAX_LINE_PIECES = 64;
+/** "INFO" and a blank: enough bytes to tell an INFO line from the others. */
+const INFO_HEAD = 5;
 const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
 
 const TAB = 9;
@@ -115,6 +131,19 @@ function hasOp(buf: Uint8Array, start: number, end: number, op: string): boolean
   return start + n === end || isBlank(buf[start + n]);
 }
 
+/** Whether the line `buf[start..end)` is an INFO (any case), the one line allowed past maxControlLine. */
+function isInfoLine(buf: Uint8Array, start: number, end: number): boolean {
+  return end > start && (buf[start] | LOWER) === 0x69 && hasOp(buf, start, end, "info");
+}
+
+/** Whether `head` (shorter than "INFO ") is how an INFO line starts. */
+function startsInfo(head: Uint8Array): boolean {
+  for (let k = 0; k < head.length; k++) {
+    if (k < 4 ? (head[k] | LOWER) !== "info".charCodeAt(k) : !isBlank(head[k])) return false;
+  }
+  return true;
+}
+
 /** Whether `buf[start..end)` is only blanks (or empty). */
 function allBlank(buf: Uint8Array, start: number, end: number): boolean {
   for (let k = start; k < end; k++) {
@@ -162,6 +191,7 @@ function positiveInt(name: string, v: number | undefined, dflt: number): number 
 export class Parser {
   private readonly handler: ParserHandler;
   private readonly maxControlLine: number;
+  private readonly maxInfoLine: number;
   private readonly maxPayload: number;
   private readonly decoder = new TextDecoder();
   /** The one MsgArgs object, reused for every frame. */
@@ -175,6 +205,12 @@ export class Parser {
   /** Pieces of an unfinished control line, views on earlier chunks. */
   private linePieces: Uint8Array[] = [];
   private lineLen = 0;
+  /**
+   * Once a line has more than MAX_LINE_PIECES pieces, its bytes are gathered
+   * here instead (the first `lineLen` are used); its size at most doubles
+   * what has been received.
+   */
+  private lineCopy: Uint8Array | undefined;
   /** Pieces of an unfinished payload, views on earlier chunks. */
   private payloadPieces: Uint8Array[] = [];
   /** Payload bytes consumed so far in MSG_PAYLOAD. */
@@ -192,6 +228,10 @@ export class Parser {
       "maxControlLine",
       opts.maxControlLine,
       DEFAULT_MAX_CONTROL_LINE,
+    );
+    this.maxInfoLine = Math.max(
+      positiveInt("maxInfoLine", opts.maxInfoLine, DEFAULT_MAX_INFO_LINE),
+      this.maxControlLine,
     );
     this.maxPayload = positiveInt("maxPayload", opts.maxPayload, DEFAULT_MAX_PAYLOAD);
     this.payload = new Uint8Array(0);
@@ -277,6 +317,7 @@ export class Parser {
   private clear(): void {
     this.linePieces = [];
     this.lineLen = 0;
+    this.lineCopy = undefined;
     this.payloadPieces = [];
     this.got = 0;
     this.payload = new Uint8Array(0);
@@ -306,7 +347,7 @@ export class Parser {
             }
             const start = i;
             const end = lf > start && chunk[lf - 1] === CR ? lf - 1 : lf;
-            if (end - start > this.maxControlLine) throw this.lineTooLong();
+            if (end - start > this.maxControlLine) this.checkLongLine(end - start, chunk.subarray(start, end));
             i = lf + 1;
             this.controlLine(chunk, start, end);
             if (this.stopped) return;
@@ -394,17 +435,73 @@ export class Parser {
 
   /** Holds `chunk[start..end)`, a piece of a control line with no LF yet. */
   private holdLine(chunk: Uint8Array, start: number, end: number): void {
-    this.linePieces.push(chunk.subarray(start, end));
-    this.lineLen += end - start;
-    this.state = OP_LINE;
+    const piece = chunk.subarray(start, end);
+    const len = this.lineLen + piece.length;
     // Checked before the LF arrives, so a server that never sends one cannot
     // make us buffer without bound. A trailing CR may be the terminator's.
-    const content = chunk[end - 1] === CR ? this.lineLen - 1 : this.lineLen;
-    if (content > this.maxControlLine) throw this.lineTooLong();
+    const content = chunk[end - 1] === CR ? len - 1 : len;
+    if (content > this.maxControlLine) this.checkLongLine(content, piece);
+    this.state = OP_LINE;
+    if (this.lineCopy !== undefined) {
+      this.appendToCopy(piece);
+    } else {
+      this.linePieces.push(piece);
+      this.lineLen = len;
+      if (this.linePieces.length > MAX_LINE_PIECES) this.gatherLine();
+    }
   }
 
   /**
-   * Joins the held pieces and `chunk[start..lf)` into a fresh array (callers
+   * Throws unless a line of `content` bytes (past maxControlLine) is an INFO
+   * within maxInfoLine. `more` is what follows the held bytes. Only long
+   * lines get here, so their first bytes are always available.
+   */
+  private checkLongLine(content: number, more: Uint8Array): void {
+    const head = this.lineHead(more);
+    // fewer bytes than "INFO " (only with a maxControlLine below 5): it may still become one
+    const info = isInfoLine(head, 0, head.length) || (head.length < INFO_HEAD && startsInfo(head));
+    if (!info || content > this.maxInfoLine) throw this.lineTooLong(info);
+  }
+
+  /** The first INFO_HEAD bytes (or fewer) of the held line followed by `more`. */
+  private lineHead(more: Uint8Array): Uint8Array {
+    const head = new Uint8Array(INFO_HEAD);
+    let n = 0;
+    const held = this.lineCopy !== undefined ? [this.lineCopy.subarray(0, this.lineLen)] : this.linePieces;
+    for (const piece of [...held.slice(0, INFO_HEAD), more]) {
+      for (let k = 0; k < piece.length && n < INFO_HEAD; k++) head[n++] = piece[k];
+      if (n === INFO_HEAD) break;
+    }
+    return head.subarray(0, n);
+  }
+
+  /** Moves the held pieces into one copy with room to grow (a line fed in many small chunks). */
+  private gatherLine(): void {
+    const copy = new Uint8Array(Math.max(2 * this.lineLen, 1024));
+    let off = 0;
+    for (const piece of this.linePieces) {
+      copy.set(piece, off);
+      off += piece.length;
+    }
+    this.linePieces = [];
+    this.lineCopy = copy;
+  }
+
+  /** Appends to the copy, doubling it when full: never more than twice what was received. */
+  private appendToCopy(piece: Uint8Array): void {
+    const need = this.lineLen + piece.length;
+    let copy = this.lineCopy!;
+    if (need > copy.length) {
+      const bigger = new Uint8Array(Math.max(2 * copy.length, need));
+      bigger.set(copy.subarray(0, this.lineLen));
+      copy = this.lineCopy = bigger;
+    }
+    copy.set(piece, this.lineLen);
+    this.lineLen = need;
+  }
+
+  /**
+   * Joins the held bytes and `chunk[start..lf)` into a fresh array (callers
    * may keep `MsgArgs.buf`, so it is never a reused buffer).
    */
   private joinLine(chunk: Uint8Array, start: number, lf: number): Uint8Array {
@@ -412,21 +509,32 @@ export class Parser {
     const lastIsCr = lf > start
       ? chunk[lf - 1] === CR
       : this.lineLen > 0 && this.lastLineByte() === CR;
+    const rest = chunk.subarray(start, lf);
     // checked before allocating: `lf` may be far into a large chunk
-    if ((lastIsCr ? total - 1 : total) > this.maxControlLine) throw this.lineTooLong();
-    const line = new Uint8Array(total);
-    let off = 0;
-    for (const piece of this.linePieces) {
-      line.set(piece, off);
-      off += piece.length;
+    const content = lastIsCr ? total - 1 : total;
+    if (content > this.maxControlLine) this.checkLongLine(content, rest);
+    let line: Uint8Array;
+    if (this.lineCopy !== undefined) {
+      this.appendToCopy(rest);
+      // the copy is this line's alone from here on
+      line = this.lineCopy.subarray(0, total);
+      this.lineCopy = undefined;
+    } else {
+      line = new Uint8Array(total);
+      let off = 0;
+      for (const piece of this.linePieces) {
+        line.set(piece, off);
+        off += piece.length;
+      }
+      line.set(rest, off);
+      this.linePieces = [];
     }
-    line.set(chunk.subarray(start, lf), off);
-    this.linePieces = [];
     this.lineLen = 0;
     return line;
   }
 
   private lastLineByte(): number {
+    if (this.lineCopy !== undefined) return this.lineCopy[this.lineLen - 1];
     const last = this.linePieces[this.linePieces.length - 1];
     return last[last.length - 1];
   }
@@ -572,8 +680,8 @@ export class Parser {
     this.state = MSG_PAYLOAD;
   }
 
-  private lineTooLong(): ProtocolError {
-    return this.fail(`control line exceeds ${this.maxControlLine} bytes`);
+  private lineTooLong(info: boolean): ProtocolError {
+    return this.fail(info ? `INFO line exceeds ${this.maxInfoLine} bytes` : `control line exceeds ${this.maxControlLine} bytes`);
   }
 
   private noCrlf(): ProtocolError {

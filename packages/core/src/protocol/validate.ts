@@ -74,3 +74,18 @@ export function validateQueue(queue: string): string | null {
   }
   return null;
 }
+
+/**
+ * The largest message count nats-server reads in `UNSUB <sid> <max>`: it
+ * parses at most 9 digits, and a longer number unsubscribes at once
+ * (server/util.go `parseSize`), which would end the subscription silently.
+ */
+export const MAX_UNSUB_COUNT = 999_999_999;
+
+/** Checks an auto-unsubscribe count: an integer from 0 to MAX_UNSUB_COUNT. Returns why not, or null. */
+export function validateMaxMessages(max: unknown): string | null {
+  if (typeof max !== "number" || !Number.isInteger(max) || max < 0 || max > MAX_UNSUB_COUNT) {
+    return `must be an integer from 0 to ${MAX_UNSUB_COUNT}`;
+  }
+  return null;
+}
