@@ -1,12 +1,14 @@
-// Outbound backpressure: a publisher faster than the socket (here: a paused
-// server) is stopped at `maxOutboundBytes` with a ConnectionError instead of
-// buffering without bound; `await nc.ready()` waits for room; nothing accepted
-// is lost once the server resumes.
+// Outbound backpressure with a hard bound: a publisher faster than the socket
+// (here: a paused server) is stopped at the `maxOutboundBytes` it set, with a
+// ConnectionError (NATS_OUTBOUND_FULL), instead of buffering without bound;
+// `await nc.ready()` waits for room; nothing accepted is lost once the server
+// resumes. (Without the option nothing is thrown: publish-volume.test.ts.)
 import { after, before, describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import {
   ConnectionError,
   connect,
+  ErrorCode,
   InvalidArgumentError,
   type NatsConnection,
   type NodeConnectionOptions,
@@ -33,15 +35,16 @@ describe("outbound backpressure", () => {
     connectFor(t, { servers: srv.url, ...opts });
 
   /** A subscriber on its own connection, counting what reaches the server and comes back. */
-  async function counter(t: TestContext, subject: string): Promise<{ count: () => number }> {
+  async function counter(t: TestContext, subject: string): Promise<{ count: () => number; settle: () => Promise<void> }> {
     const sc = await open(t);
     let n = 0;
     sc.subscribe(subject, { callback: () => { n++; } });
     await sc.flush();
-    return { count: () => n };
+    // after the publisher's flush, a round trip on this connection brings everything routed to it
+    return { count: () => n, settle: () => sc.flush() };
   }
 
-  it("publish() throws once maxOutboundBytes wait, memory stays bounded, ready() resolves after resume", async (t) => {
+  it("with maxOutboundBytes set, publish() throws past it, memory stays bounded, ready() resolves after resume", async (t) => {
     const gc = gcFn();
     const sub = await counter(t, "bp.paused");
     const nc = await open(t, { maxOutboundBytes: MiB });
@@ -74,7 +77,8 @@ describe("outbound backpressure", () => {
       }
       peak = Math.max(peak, process.memoryUsage().rss - rss0);
       assert.ok(thrown instanceof ConnectionError, `publish() throws a ConnectionError (got ${thrown}, after ${accepted})`);
-      assert.match((thrown as Error).message, /ready\(\)/);
+      assert.equal(thrown.code, ErrorCode.OutboundFull);
+      assert.match(thrown.message, /ready\(\)/);
       assert.ok(peak < 50 * MiB, `RSS grew by ${(peak / MiB).toFixed(1)} MiB for ${accepted} KiB accepted`);
       assert.throws(() => nc.publish("bp.paused", payload), ConnectionError, "still full");
       assert.equal(nc.isClosed(), false, "backpressure does not close the connection");
@@ -82,6 +86,7 @@ describe("outbound backpressure", () => {
       ready = nc.ready().then(() => {
         readyDone = true;
       });
+      // time passes with the server reading nothing: ready() must still be waiting
       await sleep(300);
       assert.equal(readyDone, false, "ready() waits while the server reads nothing");
     } finally {
@@ -93,7 +98,7 @@ describe("outbound backpressure", () => {
     accepted += 100;
     await within(nc.flush(), 10_000, "flush");
     await eventually(() => sub.count() === accepted, 10_000, `${accepted} delivered (have ${sub.count()})`);
-    await sleep(50);
+    await sub.settle();
     assert.equal(sub.count(), accepted, "everything accepted was delivered, nothing more");
   });
 
