@@ -125,7 +125,7 @@ function notes(facts: MachineFacts, opts: Options, serverCpuNote: boolean): stri
     "raw: a node:net socket, no client: prebuilt PUB frames, a reader that only finds frames, replies matched in order. sub-*: the raw publisher, nats-server and the subscriber share the machine's cores.",
     "Kept after GC (naive-* only): the RSS growth still held after the work, measured after forced full GCs until RSS stops falling, against the same taken before the work.",
     "naive-*: the official client's own loops, run unmodified on each library's NatsConnection: default options, no ready(), nothing caught; a publish that throws fails the round. No raw row.",
-    "Publishing (the other scenarios): quicknats throws ConnectionError \"outbound buffer full\" when the socket cannot keep up; the publisher then awaits nc.ready() and publishes the same message again (its backpressure API). The raw publisher waits for 'drain'. The official clients never push back: they buffer.",
+    "Publishing (the other scenarios): quicknats' publish() returns false when more than its high-water mark (8 MiB) waits for the socket; the publisher then awaits nc.ready() (its backpressure API). The raw publisher waits for 'drain'. The official clients never push back: they buffer.",
   ].join("\n");
 }
 

@@ -1,7 +1,7 @@
 /**
  * The adapter for the three libraries: they share the NatsConnection API
  * (quicknats copies it), so one thin wrapper serves all of them. Each client
- * file passes its `connect()` and, for quicknats, how backpressure shows.
+ * file passes its `connect()` and, for quicknats, how to wait for room.
  */
 import type { BenchConn, LibraryConnection } from "./types.js";
 
@@ -24,15 +24,10 @@ export interface NatsLikeConnection extends LibraryConnection {
   close(): Promise<void>;
 }
 
-export interface Backpressure {
-  isBackpressure(err: unknown): boolean;
-  ready(nc: NatsLikeConnection): Promise<void>;
-}
+/** How a library waits for room once publish() returned false (only quicknats does). */
+export type Ready = (nc: NatsLikeConnection) => Promise<void>;
 
-const never: Backpressure = {
-  isBackpressure: () => false,
-  ready: () => Promise.resolve(),
-};
+const never: Ready = () => Promise.resolve();
 
 function ignore(): void {}
 
@@ -40,17 +35,15 @@ export class NatsLikeConn implements BenchConn {
   constructor(
     /** The library's connection itself: the naive scenarios call it directly. */
     readonly nc: NatsLikeConnection,
-    private readonly bp: Backpressure = never,
+    private readonly waitReady: Ready = never,
   ) {}
 
-  publish(subject: string, data: Uint8Array): void {
-    this.nc.publish(subject, data);
-  }
-  isBackpressure(err: unknown): boolean {
-    return this.bp.isBackpressure(err);
+  publish(subject: string, data: Uint8Array): boolean {
+    // quicknats: false above the high-water mark; the others return undefined
+    return this.nc.publish(subject, data) !== false;
   }
   ready(): Promise<void> {
-    return this.bp.ready(this.nc);
+    return this.waitReady(this.nc);
   }
   flush(): Promise<void> {
     return this.nc.flush();

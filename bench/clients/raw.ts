@@ -2,8 +2,9 @@
  * The raw-socket rows: what the machine allows with no client logic. The
  * publisher writes prebuilt PUB frames (one 64 KiB buffer holding as many
  * copies of the frame as fit, built once per subject/payload) and honours
- * backpressure: once write() returns false it throws until 'drain'. The
- * reader (lib/raw-proto.ts) finds control lines and skips payloads. Requests
+ * backpressure: once write() returns false, publish() returns false until
+ * 'drain'. The reader (lib/raw-proto.ts) finds control lines and skips
+ * payloads. Requests
  * are matched to replies in order (one responder answers in order), with no
  * timers; the async iterator is the least one can write (a queue of sizes).
  * Messages handed to scenarios are just their payload sizes.
@@ -15,7 +16,6 @@ import type { BenchConn } from "./types.js";
 
 const BATCH_BYTES = 64 * 1024;
 const HANDSHAKE_TIMEOUT_MS = 5_000;
-const BLOCKED = new Error("raw socket: wait for 'drain'");
 
 type MsgHandler = (size: number, payload: Uint8Array | undefined, reply: string | undefined) => void;
 
@@ -93,12 +93,9 @@ class RawConn implements BenchConn, FrameSink {
   }
 
   // ---- BenchConn ----
-  publish(subject: string, data: Uint8Array): void {
-    if (this.blocked) throw BLOCKED;
+  publish(subject: string, data: Uint8Array): boolean {
     this.queue(subject, undefined, data);
-  }
-  isBackpressure(err: unknown): boolean {
-    return err === BLOCKED;
+    return !this.blocked;
   }
   ready(): Promise<void> {
     if (!this.blocked) return Promise.resolve();

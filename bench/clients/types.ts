@@ -6,15 +6,14 @@
  * on the hot path.
  */
 export interface BenchConn {
-  /** Publishes `data`; the caller may reuse it at once. May throw: see isBackpressure(). */
-  publish(subject: string, data: Uint8Array): void;
   /**
-   * Whether an error thrown by publish() means "the socket cannot keep up:
-   * await ready(), then publish the same message again". quicknats throws a
-   * ConnectionError "outbound buffer full"; the raw publisher throws when the
-   * socket asked it to wait for 'drain'. The official clients never do.
+   * Publishes `data`; the caller may reuse it at once. Returns false when the
+   * client asks the publisher to wait: `await ready()` before the next one.
+   * quicknats returns false above its outbound high-water mark, the raw
+   * publisher when the socket asked to wait for 'drain'; the official
+   * clients never push back.
    */
-  isBackpressure(err: unknown): boolean;
+  publish(subject: string, data: Uint8Array): boolean;
   ready(): Promise<void>;
   /** Round trip to the server (PING/PONG): everything published before it has been processed. */
   flush(): Promise<void>;
@@ -43,7 +42,8 @@ export interface BenchConn {
  * official client and nats 2.x all declare it.
  */
 export interface LibraryConnection {
-  publish(subject: string, data?: Uint8Array): void;
+  /** quicknats returns false above its high-water mark; the others return nothing */
+  publish(subject: string, data?: Uint8Array): boolean | void;
   flush(): Promise<void>;
   subscribe(subject: string, opts: { callback: (err: Error | null, msg: { data: Uint8Array }) => void }): unknown;
 }

@@ -25,22 +25,17 @@ export function payload(size: number): Uint8Array {
 export const READY_PUBLISHER_BOUND: Target = { source: "ready() publisher", maxPeakRss: 64 * 1024 * 1024 };
 
 /**
- * Publishes `n` copies of `data`. A publish that throws backpressure
- * (quicknats "outbound buffer full", raw 'drain') is retried after
- * `await ready()`. Returns how many times it had to wait.
+ * Publishes `n` copies of `data`. When publish() asks to wait (quicknats
+ * above its high-water mark, raw for 'drain'), the loop awaits `ready()`
+ * before the next one. Returns how many times it waited.
  */
 export async function publishAll(c: BenchConn, subject: string, data: Uint8Array, n: number, rss: RssSampler): Promise<number> {
   let waits = 0;
-  for (let i = 0; i < n; ) {
-    try {
-      c.publish(subject, data);
-    } catch (err) {
-      if (!c.isBackpressure(err)) throw err;
+  for (let i = 1; i <= n; i++) {
+    if (!c.publish(subject, data)) {
       waits++;
       await c.ready();
-      continue;
     }
-    i++;
     if ((i & (SAMPLE_EVERY - 1)) === 0) rss.sample();
   }
   return waits;
