@@ -34,7 +34,7 @@ export type PongWaiter = (err?: Error) => void;
  * It also bounds what a destroyed socket may take with it unsent (its queued
  * writes come back to be sent again; the one in flight does not).
  */
-export const WRITE_AHEAD = 256 * 1024;
+export const WRITE_AHEAD = 1024 * 1024;
 /** The size of the encoder's buffers; the queue holds buffers of this size. */
 const BUFFER_SIZE = 256 * 1024;
 
