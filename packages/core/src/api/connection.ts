@@ -18,7 +18,7 @@ import {
 } from "../errors.js";
 import { validateQueue, validateSubject } from "../protocol/validate.js";
 import type { TransportFactory } from "../transport/transport.js";
-import { headers as newHeaders, MsgHdrsImpl } from "./headers.js";
+import { encodeHeaders, headers as newHeaders } from "./headers.js";
 import { createInbox } from "./inbox.js";
 import { QueuedIteratorImpl } from "./queued-iterator.js";
 import { isNoResponders, ManyRequest, RequestMux, SingleRequest } from "./request.js";
@@ -221,13 +221,10 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     }
     let hbytes: Uint8Array | undefined;
     if (hdrs !== undefined) {
-      if (!(hdrs instanceof MsgHdrsImpl)) {
-        throw InvalidArgumentError.format("headers", "must be created with headers()");
-      }
-      if (this.engine.info?.headers !== true) {
+      hbytes = encodeHeaders(hdrs);
+      if (hbytes !== undefined && this.engine.info?.headers !== true) {
         throw InvalidArgumentError.format("headers", "are not supported by the server");
       }
-      hbytes = hdrs.encode();
     }
     this.checkPayloadSize(payload, hbytes ? hbytes.length : 0);
     this.engine.publish(subject, reply, hbytes, payload);
