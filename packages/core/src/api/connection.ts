@@ -19,7 +19,9 @@ import {
 import { validateQueue, validateSubject } from "../protocol/validate.js";
 import type { TransportFactory } from "../transport/transport.js";
 import { encodeHeaders, headers as newHeaders } from "./headers.js";
+import { Features, parseSemVer, type SemVer } from "./features.js";
 import { createInbox } from "./inbox.js";
+import { ProtocolShim } from "./protocol-shim.js";
 import { QueuedIteratorImpl } from "./queued-iterator.js";
 import { isNoResponders, ManyRequest, RequestMux, SingleRequest } from "./request.js";
 import { SubscriptionImpl, type SubscriptionHost } from "./subscription.js";
@@ -54,6 +56,19 @@ function checkSubject(subject: string, wildcards: boolean): void {
   if (why !== null) throw subjectError(String(subject), why);
 }
 
+/** What `addCloseListener()` takes, as in @nats-io/nats-core. */
+export interface CloseListener {
+  connectionClosedCallback(err?: Error): void;
+}
+
+function notifyClosed(l: CloseListener, err: Error | undefined): void {
+  try {
+    l.connectionClosedCallback(err);
+  } catch {
+    // a listener's failure is its own, as in the official client
+  }
+}
+
 export class NatsConnectionImpl implements NatsConnection, EngineOwner, SubscriptionHost {
   readonly engine: Engine;
   readonly options: ParsedOptions;
@@ -66,6 +81,11 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   private checkedSubject: string | undefined;
   private noMorePublishing = false;
   private closing: Promise<void> | undefined;
+  // made on first use: most connections never serve a nats-core library
+  private featureSet: Features | undefined;
+  private featureVersion: string | undefined;
+  private closeListeners: CloseListener[] | undefined;
+  private shim: ProtocolShim | undefined;
 
   private constructor(opts: ParsedOptions, private readonly factory: TransportFactory) {
     this.options = opts;
@@ -118,6 +138,9 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     for (const l of this.listeners) l.stop();
     this.listeners.clear();
     this.resolveClosed(err);
+    const closeListeners = this.closeListeners;
+    this.closeListeners = undefined;
+    if (closeListeners) for (const l of closeListeners) notifyClosed(l, err);
   }
 
   /** The subscriptions the server still sends to (the request inbox included), as a copy. */
@@ -179,9 +202,75 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
       iter.stop();
       return iter;
     }
-    iter.onBreak = () => this.listeners.delete(iter);
+    // a break, or stop() (the JetStream consumers stop theirs), ends it
+    iter.onBreak = iter.onDrained = () => this.listeners.delete(iter);
     this.listeners.add(iter);
     return iter;
+  }
+
+  // ---- what libraries built on @nats-io/nats-core use -------------------
+
+  /**
+   * What the connected server's version supports, by `Feature` name (the
+   * JetStream, KV and Object Store libraries ask it). Follows the server
+   * across reconnects; version 0.0.0 before the first INFO.
+   */
+  get features(): Features {
+    const version = this.engine.info?.version;
+    if (this.featureSet === undefined) {
+      this.featureSet = new Features(version ?? "0.0.0");
+      this.featureVersion = version;
+    } else if (version !== undefined && version !== this.featureVersion) {
+      this.featureSet.update(version);
+      this.featureVersion = version;
+    }
+    return this.featureSet;
+  }
+
+  /** The connected server's version, undefined once closed. */
+  getServerVersion(): SemVer | undefined {
+    const info = this.engine.info;
+    return info ? parseSemVer(info.version) : undefined;
+  }
+
+  /**
+   * Calls `listener.connectionClosedCallback(err)` once the connection is
+   * closed (at once, in a microtask, if it already is). Errors it throws are
+   * ignored. nats-core's internal API: the pull consumers stop on it.
+   */
+  addCloseListener(listener: CloseListener): void {
+    if (this.engine.isClosed()) {
+      this.closedPromise.then((err) => notifyClosed(listener, err || undefined));
+      return;
+    }
+    (this.closeListeners ??= []).push(listener);
+  }
+
+  removeCloseListener(listener: CloseListener): void {
+    const list = this.closeListeners;
+    if (list === undefined) return;
+    const i = list.indexOf(listener);
+    if (i !== -1) list.splice(i, 1);
+  }
+
+  /**
+   * Moves a subscription to another subject, under a new sid (UNSUB, then
+   * SUB); with `max`, it ends after `max` more messages. nats-core's
+   * internal API: the ordered consumers move to a new inbox on every reset.
+   */
+  _resub(s: Subscription, subject: string, max?: number): void {
+    if (this.engine.isClosed()) throw new ClosedConnectionError();
+    if (this.draining) throw new DrainingConnectionError();
+    checkSubject(subject, true);
+    if (!(s instanceof SubscriptionImpl)) {
+      throw InvalidArgumentError.format("subscription", "must come from this connection's subscribe()");
+    }
+    s.resub(subject, max);
+  }
+
+  /** What `msg.publisher` gives: see protocol-shim.ts. */
+  get protocolShim(): ProtocolShim {
+    return (this.shim ??= new ProtocolShim(this, this.mux));
   }
 
   // ---- publish ------------------------------------------------------------

@@ -55,6 +55,11 @@ export class RequestMux {
     return token;
   }
 
+  /** The reply subjects' common prefix (with its final dot); "" before the first add(). */
+  get baseInbox(): string {
+    return this.prefix;
+  }
+
   /** The reply subject of a token. */
   replySubject(token: number): string {
     return this.prefix + token.toString(36);
