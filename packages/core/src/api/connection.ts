@@ -56,6 +56,18 @@ function checkSubject(subject: string, wildcards: boolean): void {
   if (why !== null) throw subjectError(String(subject), why);
 }
 
+/**
+ * A publish, reply or request subject. `*` and `>` tokens are allowed (for a
+ * publish they are literal tokens, and nats-server accepts them outside
+ * pedantic mode): JetStream's API puts a consumer's filter subject into the
+ * request subject (`$JS.API.CONSUMER.CREATE.<stream>.<consumer>.<filter>`).
+ * The rest of the subscription rules hold: `>` only last, no empty tokens,
+ * no whitespace or control characters.
+ */
+function checkPublishSubject(subject: string): void {
+  checkSubject(subject, true);
+}
+
 /** What `addCloseListener()` takes, as in @nats-io/nats-core. */
 export interface CloseListener {
   connectionClosedCallback(err?: Error): void;
@@ -293,14 +305,14 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     this.checkPublish();
     // publishers tend to repeat a subject: a string checked once stays valid
     if (this.checkedSubject === undefined || subject !== this.checkedSubject) {
-      checkSubject(subject, false);
+      checkPublishSubject(subject);
       this.checkedSubject = subject;
     }
     let reply: string | undefined;
     let hdrs: MsgHdrs | undefined;
     if (options) {
       reply = options.reply || undefined;
-      if (reply !== undefined && !ownReply) checkSubject(reply, false);
+      if (reply !== undefined && !ownReply) checkPublishSubject(reply);
       hdrs = options.headers;
       if (options.traceDestination || options.traceOnly) hdrs = this.traceHeaders(hdrs, options);
     }
@@ -408,7 +420,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   private checkRequest(subject: string): void {
     if (this.engine.isClosed()) throw new ClosedConnectionError();
     if (this.draining) throw new DrainingConnectionError();
-    checkSubject(subject, false);
+    checkPublishSubject(subject);
   }
 
   private startRequest(subject: string, payload: Payload, opts: RequestOptions): Promise<Msg> {
@@ -439,7 +451,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     timeout: number,
   ): Promise<Msg> {
     const inbox = opts.reply || createInbox(this.options.inboxPrefix);
-    checkSubject(inbox, false);
+    checkPublishSubject(inbox);
     return new Promise<Msg>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const sub = this.subscribe(inbox, {
