@@ -129,6 +129,11 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   }
 
 
+  /** See `TransportFactory.adaptError`. */
+  adaptError(err: Error): void {
+    this.factory.adaptError?.(err);
+  }
+
   onPermissionError(err: PermissionViolationError): void {
     if (this.mux.onPermissionError(err)) return;
     for (const sub of this.liveSubscriptions()) {
@@ -413,6 +418,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     try {
       return this.startRequest(subject, payload, opts);
     } catch (err) {
+      this.adaptError(err as Error);
       return Promise.reject(err);
     }
   }
@@ -453,17 +459,25 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     const inbox = opts.reply || createInbox(this.options.inboxPrefix);
     checkPublishSubject(inbox);
     return new Promise<Msg>((resolve, reject) => {
+      let settled = false;
+      const fail = (err: Error): void => {
+        if (settled) return;
+        settled = true;
+        this.adaptError(err);
+        reject(err);
+      };
       let timer: ReturnType<typeof setTimeout> | undefined;
       const sub = this.subscribe(inbox, {
         max: 1,
         callback: (err, m) => {
           if (timer !== undefined) clearTimeout(timer);
           if (err) {
-            reject(err instanceof RequestError ? err : new RequestError(err.message, { cause: err }));
+            fail(err instanceof RequestError ? err : new RequestError(err.message, { cause: err }));
           } else if (isNoResponders(m)) {
             const cause = new NoRespondersError(subject);
-            reject(new RequestError(cause.message, { cause }));
+            fail(new RequestError(cause.message, { cause }));
           } else {
+            settled = true;
             resolve(m);
           }
         },
@@ -474,13 +488,13 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
       }, timeout);
       sub.closed.then(() => {
         if (timer !== undefined) clearTimeout(timer);
-        reject(new RequestError("connection closed", { cause: new ClosedConnectionError() }));
+        fail(new RequestError("connection closed", { cause: new ClosedConnectionError() }));
       });
       try {
         this.publish(subject, payload, { reply: inbox, headers: opts.headers, traceDestination: opts.traceDestination, traceOnly: opts.traceOnly });
       } catch (err) {
         sub.unsubscribe();
-        reject(err);
+        fail(err as Error);
       }
     });
   }
@@ -532,6 +546,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
       }
       return Promise.resolve(req.iter);
     } catch (err) {
+      this.adaptError(err as Error);
       return Promise.reject(err);
     }
   }

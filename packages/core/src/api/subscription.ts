@@ -19,6 +19,8 @@ export interface SubscriptionHost extends MsgPublisher {
   readonly engine: Engine;
   /** an error for the `status()` stream (e.g. a throwing callback) */
   onStatus(status: Status): void;
+  /** a request's error on its way to user code (see `TransportFactory.adaptError`) */
+  adaptError?(err: Error): void;
 }
 
 export class SubscriptionImpl implements Subscription, SubscriptionSink {
