@@ -1,5 +1,6 @@
 /** Every scenario, in the order of the table (issue 6). */
 import { idleSubscriptions } from "./idle-subs.js";
+import { jsConsume, jsPublishInFlight, jsPublishSequential, kvGet } from "./jetstream.js";
 import { publish128, publish16k } from "./publish.js";
 import { fanOut, pubSub } from "./pubsub.js";
 import { requestInFlight, requestSequential } from "./request.js";
@@ -16,6 +17,10 @@ export const scenarios: readonly Scenario[] = [
   requestInFlight,
   fanOut,
   idleSubscriptions,
+  jsPublishSequential,
+  jsPublishInFlight,
+  jsConsume,
+  kvGet,
 ];
 
 export function scenarioById(id: string): Scenario {

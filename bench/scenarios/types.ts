@@ -41,6 +41,10 @@ export interface Scenario {
   count: { full: number; quick: number };
   /** No raw row (e.g. heap per subscription). */
   noRaw?: boolean;
+  /** Only these clients take part (default: all). */
+  clients?: readonly ClientName[];
+  /** Needs JetStream on the server. */
+  jetstream?: boolean;
   /**
    * A second process started next to the measured one: the raw publisher
    * feeding a subscriber, or a responder of the same client.
