@@ -1,6 +1,6 @@
 /** Every scenario, in the order of the table (issue 6). */
 import { idleSubscriptions } from "./idle-subs.js";
-import { jsConsume, jsPublishInFlight, jsPublishSequential, kvGet } from "./jetstream.js";
+import { jsConsume, jsConsumeNoAck, jsPublishInFlight, jsPublishSequential, kvGet } from "./jetstream.js";
 import { publish128, publish16k } from "./publish.js";
 import { fanOut, pubSub } from "./pubsub.js";
 import { requestInFlight, requestSequential } from "./request.js";
@@ -20,6 +20,7 @@ export const scenarios: readonly Scenario[] = [
   jsPublishSequential,
   jsPublishInFlight,
   jsConsume,
+  jsConsumeNoAck,
   kvGet,
 ];
 

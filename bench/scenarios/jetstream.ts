@@ -120,50 +120,57 @@ export const jsPublishInFlight: Scenario = {
   },
 };
 
-export const jsConsume: Scenario = {
-  id: "js-consume",
-  title: (n) => `consume() of ${count(n)} stored × 128 B, each acked (memory stream, explicit acks)`,
-  metric: { key: "msgsPerSec", unit: "msgs/s", better: "higher" },
-  count: { full: 100_000, quick: 20_000 },
-  noRaw: true,
-  clients: JS_CLIENTS,
-  jetstream: true,
-  async prepare(ctx) {
-    const c = await ctx.connect();
-    const nc = natsConnection(c);
-    const jsm = await jetstreamManager(nc);
-    const js = jetstream(nc);
-    const stream = await roundStream(jsm, ctx);
-    // fill the stream before the clock starts: plain publishes, then wait until all are stored
-    await publishAll(c, stream.subject, payload(SIZE), ctx.n, ctx.rss);
-    await c.flush();
-    const stored = async (): Promise<number> => (await jsm.streams.info(stream.name)).state.messages;
-    await withTimeout((async () => {
-      while ((await stored()) < ctx.n) await new Promise((r) => setTimeout(r, 20));
-    })(), ctx.timeoutMs, () => `filling the stream`);
-    await jsm.consumers.add(stream.name, { durable_name: "bench", ack_policy: AckPolicy.Explicit });
-    const consumer = await js.consumers.get(stream.name, "bench");
-    return async () => {
-      let got = 0;
-      let bytes = 0;
-      const done = deferred();
-      const t0 = performance.now();
-      const messages = await consumer.consume({
-        callback: (m) => {
-          bytes += m.data.length;
-          m.ack();
-          if (++got === ctx.n) done.resolve();
-        },
-      });
-      await withTimeout(done.promise, ctx.timeoutMs, () => `${got} of ${ctx.n} messages`);
-      const ms = performance.now() - t0;
-      messages.stop();
-      check(bytes === ctx.n * SIZE, `${bytes} payload bytes, want ${ctx.n * SIZE}`);
-      await stream.drop();
-      return { msgsPerSec: rate(ctx.n, ms), ms };
-    };
-  },
-};
+/** consume() of `n` stored messages; `ack`: explicit acks (the default policy), each message acked, else AckPolicy.None. */
+function consumeScenario(id: string, ack: boolean): Scenario {
+  return {
+    id,
+    title: (n) => `consume() of ${count(n)} stored × 128 B, ${ack ? "each acked (explicit acks)" : "no acks (AckPolicy.None)"}, memory stream`,
+    metric: { key: "msgsPerSec", unit: "msgs/s", better: "higher" },
+    count: { full: 100_000, quick: 20_000 },
+    noRaw: true,
+    clients: JS_CLIENTS,
+    jetstream: true,
+    async prepare(ctx) {
+      const c = await ctx.connect();
+      const nc = natsConnection(c);
+      const jsm = await jetstreamManager(nc);
+      const js = jetstream(nc);
+      const stream = await roundStream(jsm, ctx);
+      // fill the stream before the clock starts: plain publishes, then wait until all are stored
+      await publishAll(c, stream.subject, payload(SIZE), ctx.n, ctx.rss);
+      await c.flush();
+      const stored = async (): Promise<number> => (await jsm.streams.info(stream.name)).state.messages;
+      await withTimeout((async () => {
+        while ((await stored()) < ctx.n) await new Promise((r) => setTimeout(r, 20));
+      })(), ctx.timeoutMs, () => `filling the stream`);
+      await jsm.consumers.add(stream.name, { durable_name: "bench", ack_policy: ack ? AckPolicy.Explicit : AckPolicy.None });
+      const consumer = await js.consumers.get(stream.name, "bench");
+      return async () => {
+        let got = 0;
+        let bytes = 0;
+        const done = deferred();
+        const t0 = performance.now();
+        // the library's defaults (100 messages per pull, refilled at 75%), as a user would start it
+        const messages = await consumer.consume({
+          callback: (m) => {
+            bytes += m.data.length;
+            if (ack) m.ack();
+            if (++got === ctx.n) done.resolve();
+          },
+        });
+        await withTimeout(done.promise, ctx.timeoutMs, () => `${got} of ${ctx.n} messages`);
+        const ms = performance.now() - t0;
+        messages.stop();
+        check(bytes === ctx.n * SIZE, `${bytes} payload bytes, want ${ctx.n * SIZE}`);
+        await stream.drop();
+        return { msgsPerSec: rate(ctx.n, ms), ms };
+      };
+    },
+  };
+}
+
+export const jsConsume = consumeScenario("js-consume", true);
+export const jsConsumeNoAck = consumeScenario("js-consume-noack", false);
 
 export const kvGet: Scenario = {
   id: "kv-get",
