@@ -10,6 +10,7 @@ import { headers as officialHeaders } from "@nats-io/nats-core";
 import { connect, headers, InvalidArgumentError, type Msg, type NatsConnection, type Subscription } from "@quicknats/node";
 import { Feature, type NatsConnectionImpl } from "@quicknats/core/internal";
 import { NatsServer } from "../helpers/nats-server.js";
+import { RogueServer } from "../helpers/rogue-server.js";
 import { eventually, within } from "../helpers/wait.js";
 
 /** The connection with its nats-core-compatible members visible. */
@@ -112,6 +113,22 @@ describe("nats-core compatibility", () => {
     f.resetDisabled();
     assert.equal(f.get(Feature.JS_KV).ok, f.require("2.6.2"));
     assert.equal(c.features, f, "the same object every time");
+  });
+
+  it("a server version that is not x.y.z: no features, no version, nothing throws", async () => {
+    const rogue = await RogueServer.start({ info: { version: "not-a-version" } });
+    try {
+      const c = (await connect({ servers: rogue.url, reconnect: false })) as Compat;
+      try {
+        assert.equal(c.getServerVersion(), undefined);
+        assert.equal(c.features.get(Feature.JS_KV).ok, false);
+        assert.equal(c.features.require("0.0.1"), false);
+      } finally {
+        await c.close();
+      }
+    } finally {
+      await rogue.stop();
+    }
   });
 
   it("nc.options carries the inbox prefix the libraries build inboxes from", async () => {

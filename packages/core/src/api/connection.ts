@@ -234,20 +234,24 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
    */
   get features(): Features {
     const version = this.engine.info?.version;
-    if (this.featureSet === undefined) {
-      this.featureSet = new Features(version ?? "0.0.0");
+    this.featureSet ??= new Features("0.0.0");
+    if (version !== undefined && version !== this.featureVersion) {
       this.featureVersion = version;
-    } else if (version !== undefined && version !== this.featureVersion) {
-      this.featureSet.update(version);
-      this.featureVersion = version;
+      // a version that is not x.y.z (a misbehaving server) supports nothing
+      this.featureSet.update(this.getServerVersion() ?? "0.0.0");
     }
     return this.featureSet;
   }
 
-  /** The connected server's version, undefined once closed. */
+  /** The connected server's version; undefined once closed, or if the server's is not x.y.z. */
   getServerVersion(): SemVer | undefined {
     const info = this.engine.info;
-    return info ? parseSemVer(info.version) : undefined;
+    if (info === undefined) return undefined;
+    try {
+      return parseSemVer(String(info.version));
+    } catch {
+      return undefined;
+    }
   }
 
   /**
