@@ -92,7 +92,7 @@ function progress(s: Scenario, row: Row, r: Round, rounds: number): void {
 
 async function runScenario(entry: ChildEntry, server: NatsServer, s: Scenario, opts: Options): Promise<Row[]> {
   const n = opts.quick ? s.count.quick : s.count.full;
-  const clients = opts.clients.filter((c) => !(c === "raw" && s.noRaw));
+  const clients = opts.clients.filter((c) => !(c === "raw" && s.noRaw) && (!s.clients || s.clients.includes(c)));
   const rows: Row[] = clients.map((client) => ({ scenario: s, client, n, rounds: [] }));
   console.error(`${s.title(n)}`);
   const helpers = s.helper
@@ -139,7 +139,10 @@ async function main(): Promise<void> {
   const selected = opts.only ? opts.only.map(scenarioById) : [...scenarios];
   const entry = await childEntry();
   const facts = machineFacts(natsServerBinary());
-  const server = await NatsServer.start(SERVER_CONFIG);
+  // JetStream (memory streams only) when a scenario needs it; its store dir is the server's temp dir
+  const server = await NatsServer.start(
+    selected.some((s) => s.jetstream) ? { ...SERVER_CONFIG, jetstream: { max_memory_store: 1024 * 1024 * 1024 } } : SERVER_CONFIG,
+  );
   const started = Date.now();
   const groups: RowSummary[][] = [];
   const raw: { scenario: string; title: string; n: number; rows: { client: string; rounds: Round[] }[] }[] = [];

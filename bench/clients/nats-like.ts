@@ -75,6 +75,9 @@ export class NatsLikeConn implements BenchConn {
       },
     });
   }
+  natsConnection(): unknown {
+    return this.nc;
+  }
   close(): Promise<void> {
     return this.nc.close();
   }

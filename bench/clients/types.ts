@@ -29,6 +29,8 @@ export interface BenchConn {
   request(subject: string, data: Uint8Array, timeoutMs: number): Promise<unknown>;
   /** Subscribes and answers every request on `subject` with its own payload. */
   serveEcho(subject: string): void;
+  /** The nats-core compatible connection underneath, for the JetStream scenarios (quicknats, official). */
+  natsConnection?(): unknown;
   close(): Promise<void>;
   /**
    * The library's own connection, for the naive scenarios, which call it

@@ -1,6 +1,7 @@
 /** Every scenario, in the order of the table (issue 6; the naive loops: issue 11). */
 import { idleSubscriptions } from "./idle-subs.js";
 import { naivePubSubYield, naivePublish128, naivePublish16k } from "./naive.js";
+import { jsConsume, jsConsumeNoAck, jsPublishInFlight, jsPublishSequential, kvGet } from "./jetstream.js";
 import { publish128, publish16k } from "./publish.js";
 import { fanOut, pubSub } from "./pubsub.js";
 import { requestInFlight, requestSequential } from "./request.js";
@@ -20,6 +21,11 @@ export const scenarios: readonly Scenario[] = [
   naivePublish128,
   naivePublish16k,
   naivePubSubYield,
+  jsPublishSequential,
+  jsPublishInFlight,
+  jsConsume,
+  jsConsumeNoAck,
+  kvGet,
 ];
 
 export function scenarioById(id: string): Scenario {

@@ -41,6 +41,10 @@ export interface Scenario {
   count: { full: number; quick: number };
   /** No raw row (e.g. heap per subscription). */
   noRaw?: boolean;
+  /** Only these clients take part (default: all). */
+  clients?: readonly ClientName[];
+  /** Needs JetStream on the server. */
+  jetstream?: boolean;
   /**
    * Also measure the memory still held once the work is done: after forced
    * GCs, against the same taken before "go" (lib/gc.ts).

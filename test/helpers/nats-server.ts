@@ -7,6 +7,10 @@
  * // srv.url === "nats://127.0.0.1:PORT"; srv.kill(), srv.restart(), srv.pause()...
  * ```
  *
+ * JetStream: `{ jetstream: true }` (or a `jetstream` map without `store_dir`)
+ * stores in a fresh dir inside the server's temp dir, kept across `kill()`
+ * and `restart()`.
+ *
  * Ports: the server picks them itself (`listen: 127.0.0.1:-1`, `http: 127.0.0.1:-1`,
  * `websocket.listen: 127.0.0.1:-1`) and reports them in `<exe>_<pid>.ports`
  * (`ports_file_dir`), so there is no pick-then-bind race. nats-server writes that
@@ -107,7 +111,7 @@ export class NatsServer {
     const dir = mkdtempSync(path.join(os.tmpdir(), "quicknats-test-"));
     const defaults: ServerConfig = { http: "127.0.0.1:-1" };
     if (!("port" in config) && !("host" in config) && !("net" in config)) defaults.listen = "127.0.0.1:-1";
-    const srv = new NatsServer({ ...defaults, ...config, ports_file_dir: dir }, dir, opts);
+    const srv = new NatsServer({ ...defaults, ...withStoreDir(config, dir), ports_file_dir: dir }, dir, opts);
     live.add(srv);
     try {
       await srv.#launch(bin, srv.#config);
@@ -373,6 +377,20 @@ export class NatsServer {
     }
     live.clear();
   }
+}
+
+/**
+ * `jetstream: true`, or a `jetstream` map without `store_dir`, gets a fresh
+ * store dir inside the server's temp dir: it survives `kill()` and
+ * `restart()` and goes with `stop()` (nats-server's default, /tmp/nats, would
+ * be shared by every test).
+ */
+function withStoreDir(config: ServerConfig, dir: string): ServerConfig {
+  const js = config.jetstream;
+  if (js === true || (isPlainObject(js) && !("store_dir" in js))) {
+    return { ...config, jetstream: { ...(js === true ? {} : js), store_dir: path.join(dir, "jetstream") } };
+  }
+  return config;
 }
 
 /**

@@ -539,6 +539,29 @@ describe("auth-userpass-token.ts against a user/password server and a token serv
   });
 });
 
+describe("jetstream-kv.ts: the official JetStream and KV libraries on a quicknats connection", () => {
+  let srv: NatsServer;
+  before(async () => {
+    srv = await NatsServer.start({ jetstream: true });
+  });
+  after(() => srv?.stop());
+
+  it("prints the acks, the consumed orders, the KV values and the history (the README's output)", async () => {
+    const child = example("jetstream-kv", srv.port);
+    await child.exitsCleanly();
+    assert.deepEqual(child.lines, [
+      "stored in ORDERS as #1",
+      "sent order-2 twice: duplicate=true, still #2",
+      'shipping #1: {"id":1,"item":"book"}',
+      'shipping #2: {"id":2,"item":"pen"}',
+      "theme = dark (revision 1)",
+      "stale update refused: wrong last sequence: 2",
+      "history: theme = dark (revision 1)",
+      "history: theme = light (revision 2)",
+    ], child.describe());
+  });
+});
+
 describe("npm run demo (examples/demo.ts)", () => {
   let srv: NatsServer;
   before(async () => {

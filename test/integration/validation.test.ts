@@ -25,14 +25,14 @@ import { eventually } from "../helpers/wait.js";
 const WHITESPACE = [" ", "a b", "a\tb", "a\r\nPUB x 1\r\n", "a\nb", "a\rb", "\r\n", "a\u0000b", "a\u007fb", " a", "a "];
 /** Bad for subjects only: empty tokens. */
 const EMPTY_TOKENS = ["", "a..b", ".a", "a.", ".", ".."];
-/** Bad for publish, reply and request subjects. */
-const WILDCARDS = ["a.*", "a.>", "*", ">", "*.a", ">.a", "a.*.b"];
-/** Bad for subscription subjects. */
+/** Good for every subject kind: for a publish they are literal tokens (JetStream's API puts filter subjects in request subjects). */
+const WILDCARDS = ["a.*", "a.>", "*", ">", "*.a", "a.*.b", "$JS.API.CONSUMER.CREATE.S.C.orders.*.>"];
+/** Bad for every subject kind: '>' is only ever the last token. */
 const BAD_SUB_WILDCARDS = ["a.>.b", ">.a", ">.>", "a.>.>"];
 
 const te = new TextEncoder();
 
-const BAD_PUBLISH = [...EMPTY_TOKENS, ...WHITESPACE, ...WILDCARDS];
+const BAD_PUBLISH = [...EMPTY_TOKENS, ...WHITESPACE, ...BAD_SUB_WILDCARDS];
 const BAD_SUBSCRIBE = [...EMPTY_TOKENS, ...WHITESPACE, ...BAD_SUB_WILDCARDS];
 const BAD_QUEUE = WHITESPACE;
 const BAD_HEADER_KEYS = ["", " ", "a b", "a\tb", "a\r\nPUB x 1\r\n", "a\nb", "a\rb", "a:b", ":", "héllo", "a\u0000b"];
@@ -132,7 +132,7 @@ describe("input validation", () => {
 
     it("reply subject: InvalidSubjectError", async () => {
       await assertNothingSent(() => {
-        for (const r of [...BAD_PUBLISH.filter((s) => s !== ""), ...WILDCARDS]) {
+        for (const r of BAD_PUBLISH.filter((s) => s !== "")) {
           assert.throws(() => nc.publish("ok.subject", "x", { reply: r }), InvalidSubjectError, `reply ${show(r)}`);
           const h = headers();
           h.set("X", "y");
@@ -176,7 +176,7 @@ describe("input validation", () => {
 
     it("noMux request reply subject: InvalidSubjectError", async () => {
       await assertNothingSent(async () => {
-        for (const r of [...BAD_PUBLISH.filter((s) => s !== ""), ...WILDCARDS]) {
+        for (const r of BAD_PUBLISH.filter((s) => s !== "")) {
           await assert.rejects(nc.request("ok.request", "x", { timeout: 1000, noMux: true, reply: r }), InvalidSubjectError, `reply ${show(r)}`);
         }
       });
@@ -333,6 +333,28 @@ describe("input validation", () => {
       } finally {
         await sub2.close();
       }
+    });
+
+    it("publish, reply and request subjects with '*' and '>' tokens reach the server as literal subjects", async () => {
+      seen.length = 0;
+      for (const s of WILDCARDS) nc.publish(s, `payload:${s}`, { reply: `reply.${s}` });
+      nc.publish("ok.wild.done", "done");
+      await nc.flush();
+      await eventually(() => seen.some((m) => m.subject === "ok.wild.done"), 3000, "the last message");
+      await spy.flush();
+      assert.deepEqual(
+        seen.map((m) => [m.subject, m.reply, m.data]),
+        [...WILDCARDS.map((s) => [s, `reply.${s}`, `payload:${s}`]), ["ok.wild.done", undefined, "done"]],
+      );
+      // a responder on a pattern answers a request whose subject holds wildcard tokens
+      const svc = spy.subscribe("$JS.API.CONSUMER.CREATE.*.*.>", { callback: (_e, m) => void m.respond(m.subject) });
+      await spy.flush();
+      for (const noMux of [false, true]) {
+        const r = await nc.request("$JS.API.CONSUMER.CREATE.S.C.orders.*.>", "", { timeout: 2000, noMux });
+        assert.equal(r.string(), "$JS.API.CONSUMER.CREATE.S.C.orders.*.>");
+      }
+      svc.unsubscribe();
+      assert.doesNotMatch(srv.output, /\[ERR\]/, "the server logged an error");
     });
 
     it("reply subjects are delivered exactly", async () => {

@@ -436,7 +436,8 @@ if (process.env.QUICKNATS_NO_TESTS !== "1") {
     it(`publish(subject, data, { reply }): ${RUNS.publish} cases`, async (t) => {
       let ok = 0;
       await run(t, "publish", RUNS.publish, fc.tuple(mostlyValidSubjectArb, fc.option(mostlyValidSubjectArb, { nil: undefined }), payloadArb), async ([subject, reply, data]) => {
-        const valid = subjectOk(subject, false) && (!reply || subjectOk(reply, false));
+        // publish and reply subjects follow the subscription rules ('*', '>' last)
+        const valid = subjectOk(subject, true) && (!reply || subjectOk(reply, true));
         const r = await observe(() => nc.publish(subject, data, { reply }));
         if (!valid) {
           assertInvalidSubject(r.threw, `publish(${JSON.stringify(subject)}, reply ${JSON.stringify(reply)})`);
@@ -497,7 +498,7 @@ if (process.env.QUICKNATS_NO_TESTS !== "1") {
           }
         });
         assert.equal(syncThrow, undefined, "request() rejects, it never throws");
-        if (!subjectOk(subject, false)) {
+        if (!subjectOk(subject, true)) {
           assertInvalidSubject(r.threw, `request(${JSON.stringify(subject)})`);
           assert.deepStrictEqual(r.frames, [], "nothing written");
           return;
@@ -522,7 +523,7 @@ if (process.env.QUICKNATS_NO_TESTS !== "1") {
         const data = te.encode("echo:x");
         const r = await observe(() => nc.request(subject, data, { timeout: 2000, noMux: true, reply }));
         // an empty reply means "make one", as in the official client
-        if (!subjectOk(subject, false) || (reply !== "" && !subjectOk(reply, false))) {
+        if (!subjectOk(subject, true) || (reply !== "" && !subjectOk(reply, true))) {
           assertInvalidSubject(r.threw, `request(${JSON.stringify(subject)}, reply ${JSON.stringify(reply)})`);
           assert.deepStrictEqual(r.frames, [], "nothing written");
           return;

@@ -1,5 +1,6 @@
 import type { ConnectionOptions, NatsConnection } from "@quicknats/core";
-import { NatsConnectionImpl } from "@quicknats/core/internal";
+import { NatsConnectionImpl, type TransportFactory } from "@quicknats/core/internal";
+import { bridgeOfficialErrors } from "./official-errors.js";
 import { type NodeTlsOptions, nodeTransportFactory } from "./transport.js";
 
 /** Options of the Node transport's `connect()`: `tls` also takes any `tls.connect()` option. */
@@ -7,11 +8,15 @@ export type NodeConnectionOptions = Omit<ConnectionOptions, "tls"> & {
   tls?: NodeTlsOptions | null;
 };
 
+/** The TCP transport, with request errors bridged to @nats-io/nats-core's classes (see official-errors.ts). */
+const factory: TransportFactory = { ...nodeTransportFactory, adaptError: bridgeOfficialErrors };
+
 /**
  * Connects to a NATS server over TCP (TLS when asked for or required). With
  * no options: 127.0.0.1:4222. Rejects with ConnectionError, TimeoutError,
  * AuthorizationError or InvalidArgumentError (bad options, or a ws:// URL).
  */
 export function connect(opts: NodeConnectionOptions = {}): Promise<NatsConnection> {
-  return NatsConnectionImpl.connect(opts as ConnectionOptions, nodeTransportFactory);
+  bridgeOfficialErrors();
+  return NatsConnectionImpl.connect(opts as ConnectionOptions, factory);
 }

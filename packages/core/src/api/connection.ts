@@ -19,8 +19,10 @@ import {
 import { pubArgsLength, subArgsLength, unitsThatAlwaysFit, utf8Length } from "../protocol/control-line.js";
 import { validateMaxMessages, validateQueue, validateSubject } from "../protocol/validate.js";
 import type { TransportFactory } from "../transport/transport.js";
-import { headers as newHeaders, MsgHdrsImpl } from "./headers.js";
+import { encodeHeaders, headers as newHeaders } from "./headers.js";
+import { Features, parseSemVer, type SemVer } from "./features.js";
 import { createInbox } from "./inbox.js";
+import { ProtocolShim } from "./protocol-shim.js";
 import { QueuedIteratorImpl } from "./queued-iterator.js";
 import { isNoResponders, ManyRequest, RequestMux, SingleRequest } from "./request.js";
 import { SubscriptionImpl, type SubscriptionHost } from "./subscription.js";
@@ -63,6 +65,31 @@ function checkSubject(subject: string, wildcards: boolean): void {
   if (why !== null) throw subjectError(String(subject), why);
 }
 
+/**
+ * A publish, reply or request subject. `*` and `>` tokens are allowed (for a
+ * publish they are literal tokens, and nats-server accepts them outside
+ * pedantic mode): JetStream's API puts a consumer's filter subject into the
+ * request subject (`$JS.API.CONSUMER.CREATE.<stream>.<consumer>.<filter>`).
+ * The rest of the subscription rules hold: `>` only last, no empty tokens,
+ * no whitespace or control characters.
+ */
+function checkPublishSubject(subject: string): void {
+  checkSubject(subject, true);
+}
+
+/** What `addCloseListener()` takes, as in @nats-io/nats-core. */
+export interface CloseListener {
+  connectionClosedCallback(err?: Error): void;
+}
+
+function notifyClosed(l: CloseListener, err: Error | undefined): void {
+  try {
+    l.connectionClosedCallback(err);
+  } catch {
+    // a listener's failure is its own, as in the official client
+  }
+}
+
 export class NatsConnectionImpl implements NatsConnection, EngineOwner, SubscriptionHost {
   readonly engine: Engine;
   readonly options: ParsedOptions;
@@ -77,6 +104,11 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   private closing: Promise<void> | undefined;
   /** subject + reply (or queue) lengths up to this always fit the server's control line: no exact count */
   private readonly lineFits: number;
+  // made on first use: most connections never serve a nats-core library
+  private featureSet: Features | undefined;
+  private featureVersion: string | undefined;
+  private closeListeners: CloseListener[] | undefined;
+  private shim: ProtocolShim | undefined;
 
   private constructor(opts: ParsedOptions, private readonly factory: TransportFactory) {
     this.options = opts;
@@ -109,6 +141,11 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   }
 
 
+  /** See `TransportFactory.adaptError`. */
+  adaptError(err: Error): void {
+    this.factory.adaptError?.(err);
+  }
+
   onPermissionError(err: PermissionViolationError): void {
     if (this.mux.onPermissionError(err)) return;
     for (const sub of this.liveSubscriptions()) {
@@ -130,6 +167,9 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     for (const l of this.listeners) l.stop();
     this.listeners.clear();
     this.resolveClosed(err);
+    const closeListeners = this.closeListeners;
+    this.closeListeners = undefined;
+    if (closeListeners) for (const l of closeListeners) notifyClosed(l, err);
   }
 
   /** The subscriptions the server still sends to (the request inbox included), as a copy. */
@@ -191,9 +231,79 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
       iter.stop();
       return iter;
     }
-    iter.onBreak = () => this.listeners.delete(iter);
+    // a break, or stop() (the JetStream consumers stop theirs), ends it
+    iter.onBreak = iter.onDrained = () => this.listeners.delete(iter);
     this.listeners.add(iter);
     return iter;
+  }
+
+  // ---- what libraries built on @nats-io/nats-core use -------------------
+
+  /**
+   * What the connected server's version supports, by `Feature` name (the
+   * JetStream, KV and Object Store libraries ask it). Follows the server
+   * across reconnects; version 0.0.0 before the first INFO.
+   */
+  get features(): Features {
+    const version = this.engine.info?.version;
+    this.featureSet ??= new Features("0.0.0");
+    if (version !== undefined && version !== this.featureVersion) {
+      this.featureVersion = version;
+      // a version that is not x.y.z (a misbehaving server) supports nothing
+      this.featureSet.update(this.getServerVersion() ?? "0.0.0");
+    }
+    return this.featureSet;
+  }
+
+  /** The connected server's version; undefined once closed, or if the server's is not x.y.z. */
+  getServerVersion(): SemVer | undefined {
+    const info = this.engine.info;
+    if (info === undefined) return undefined;
+    try {
+      return parseSemVer(String(info.version));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Calls `listener.connectionClosedCallback(err)` once the connection is
+   * closed (at once, in a microtask, if it already is). Errors it throws are
+   * ignored. nats-core's internal API: the pull consumers stop on it.
+   */
+  addCloseListener(listener: CloseListener): void {
+    if (this.engine.isClosed()) {
+      this.closedPromise.then((err) => notifyClosed(listener, err || undefined));
+      return;
+    }
+    (this.closeListeners ??= []).push(listener);
+  }
+
+  removeCloseListener(listener: CloseListener): void {
+    const list = this.closeListeners;
+    if (list === undefined) return;
+    const i = list.indexOf(listener);
+    if (i !== -1) list.splice(i, 1);
+  }
+
+  /**
+   * Moves a subscription to another subject, under a new sid (UNSUB, then
+   * SUB); with `max`, it ends after `max` more messages. nats-core's
+   * internal API: the ordered consumers move to a new inbox on every reset.
+   */
+  _resub(s: Subscription, subject: string, max?: number): void {
+    if (this.engine.isClosed()) throw new ClosedConnectionError();
+    if (this.draining) throw new DrainingConnectionError();
+    checkSubject(subject, true);
+    if (!(s instanceof SubscriptionImpl)) {
+      throw InvalidArgumentError.format("subscription", "must come from this connection's subscribe()");
+    }
+    s.resub(subject, max);
+  }
+
+  /** What `msg.publisher` gives: see protocol-shim.ts. */
+  get protocolShim(): ProtocolShim {
+    return (this.shim ??= new ProtocolShim(this, this.mux));
   }
 
   // ---- publish ------------------------------------------------------------
@@ -216,14 +326,14 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     this.checkPublish();
     // publishers tend to repeat a subject: a string checked once stays valid
     if (this.checkedSubject === undefined || subject !== this.checkedSubject) {
-      checkSubject(subject, false);
+      checkPublishSubject(subject);
       this.checkedSubject = subject;
     }
     let reply: string | undefined;
     let hdrs: MsgHdrs | undefined;
     if (options) {
       reply = options.reply || undefined;
-      if (reply !== undefined && !ownReply) checkSubject(reply, false);
+      if (reply !== undefined && !ownReply) checkPublishSubject(reply);
       hdrs = options.headers;
       if (options.traceDestination || options.traceOnly) hdrs = this.traceHeaders(hdrs, options);
     }
@@ -233,13 +343,10 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     }
     let hbytes: Uint8Array | undefined;
     if (hdrs !== undefined) {
-      if (!(hdrs instanceof MsgHdrsImpl)) {
-        throw InvalidArgumentError.format("headers", "must be created with headers()");
-      }
-      if (this.engine.info?.headers !== true) {
+      hbytes = encodeHeaders(hdrs);
+      if (hbytes !== undefined && this.engine.info?.headers !== true) {
         throw InvalidArgumentError.format("headers", "are not supported by the server");
       }
-      hbytes = hdrs.encode();
     }
     // one comparison unless the subject and reply are long enough to matter
     if (subject.length + (reply === undefined ? 0 : reply.length) > this.lineFits) {
@@ -352,6 +459,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     try {
       return this.startRequest(subject, payload, opts);
     } catch (err) {
+      this.adaptError(err as Error);
       return Promise.reject(err);
     }
   }
@@ -359,7 +467,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   private checkRequest(subject: string): void {
     if (this.engine.isClosed()) throw new ClosedConnectionError();
     if (this.draining) throw new DrainingConnectionError();
-    checkSubject(subject, false);
+    checkPublishSubject(subject);
   }
 
   private startRequest(subject: string, payload: Payload, opts: RequestOptions): Promise<Msg> {
@@ -390,19 +498,27 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     timeout: number,
   ): Promise<Msg> {
     const inbox = opts.reply || createInbox(this.options.inboxPrefix);
-    checkSubject(inbox, false);
+    checkPublishSubject(inbox);
     return new Promise<Msg>((resolve, reject) => {
+      let settled = false;
+      const fail = (err: Error): void => {
+        if (settled) return;
+        settled = true;
+        this.adaptError(err);
+        reject(err);
+      };
       let timer: ReturnType<typeof setTimeout> | undefined;
       const sub = this.subscribe(inbox, {
         max: 1,
         callback: (err, m) => {
           if (timer !== undefined) clearTimeout(timer);
           if (err) {
-            reject(err instanceof RequestError ? err : new RequestError(err.message, { cause: err }));
+            fail(err instanceof RequestError ? err : new RequestError(err.message, { cause: err }));
           } else if (isNoResponders(m)) {
             const cause = new NoRespondersError(subject);
-            reject(new RequestError(cause.message, { cause }));
+            fail(new RequestError(cause.message, { cause }));
           } else {
+            settled = true;
             resolve(m);
           }
         },
@@ -413,13 +529,13 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
       }, timeout);
       sub.closed.then(() => {
         if (timer !== undefined) clearTimeout(timer);
-        reject(new RequestError("connection closed", { cause: new ClosedConnectionError() }));
+        fail(new RequestError("connection closed", { cause: new ClosedConnectionError() }));
       });
       try {
         this.publish(subject, payload, { reply: inbox, headers: opts.headers, traceDestination: opts.traceDestination, traceOnly: opts.traceOnly });
       } catch (err) {
         sub.unsubscribe();
-        reject(err);
+        fail(err as Error);
       }
     });
   }
@@ -471,6 +587,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
       }
       return Promise.resolve(req.iter);
     } catch (err) {
+      this.adaptError(err as Error);
       return Promise.reject(err);
     }
   }

@@ -191,6 +191,26 @@ export function headers(code = 0, description = ""): MsgHdrs {
   return new MsgHdrsImpl(code, description);
 }
 
+/**
+ * The header block to send for `h`, or undefined for none. Our own sets
+ * encode as documented at `encode()`. Any other object with the `MsgHdrs`
+ * shape (made by another copy of this module, or by @nats-io/nats-core's
+ * `headers()`, as the JetStream, KV and Services libraries do) is read through
+ * `keys()`, `values()`, `code` and `description` and validated exactly like
+ * ours, so it cannot inject lines either; an empty one without a status sends
+ * no header block at all, as the official client does with it.
+ * @throws InvalidArgumentError for a key, value, code or description we would refuse
+ */
+export function encodeHeaders(h: MsgHdrs): Uint8Array | undefined {
+  if (h instanceof MsgHdrsImpl) return h.encode();
+  if (typeof h !== "object" || h === null || typeof h.keys !== "function" || typeof h.values !== "function") {
+    throw InvalidArgumentError.format("headers", "must be a MsgHdrs (made with headers())");
+  }
+  // the common case first: @nats-io/jetstream sends an empty set with every js.publish()
+  if (!h.code && h.keys().length === 0) return undefined;
+  return MsgHdrsImpl.copyOf(h).encode();
+}
+
 /** The concrete `MsgHdrs`, with the wire codec. */
 export class MsgHdrsImpl implements MsgHdrs {
   // keys case-preserved, in insertion order; value arrays never leave the class
@@ -448,6 +468,29 @@ export class MsgHdrsImpl implements MsgHdrs {
     return Object.fromEntries(
       [...this.#map].map(([k, v]) => [k, v.slice()]),
     );
+  }
+
+  /**
+   * A validated copy of any `MsgHdrs`-shaped object: keys from `keys()`,
+   * values from `values(key)` (exact match), status from `code` and
+   * `description`. Nothing is trusted: a bad key, value or status throws.
+   * @throws InvalidArgumentError
+   */
+  static copyOf(h: MsgHdrs): MsgHdrsImpl {
+    const out = new MsgHdrsImpl();
+    const code: unknown = h.code ?? 0;
+    if (typeof code !== "number" || (code !== 0 && !(Number.isInteger(code) && code >= 100 && code <= 999))) {
+      throw InvalidArgumentError.format("code", "must be 0 or a 3-digit status code");
+    }
+    if (code > 0) {
+      out.#code = code;
+      out.#description = checkValue(h.description ?? "", "description", "");
+    }
+    for (const k of h.keys()) {
+      checkKey(k);
+      for (const v of h.values(k)) out.#add(k, checkValue(v, "header", "values "), Match.Exact);
+    }
+    return out;
   }
 
   /**

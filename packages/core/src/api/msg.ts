@@ -28,6 +28,8 @@ export function decodeRange(buf: Uint8Array, start: number, end: number): string
 /** Where `respond()` publishes. */
 export interface MsgPublisher {
   publish(subject: string, payload?: Payload, options?: PublishOptions): void;
+  /** what `msg.publisher` gives libraries built on nats-core (see protocol-shim.ts) */
+  readonly protocolShim: unknown;
 }
 
 export class MsgImpl implements Msg {
@@ -39,7 +41,7 @@ export class MsgImpl implements Msg {
   private readonly replyEnd: number;
   private readonly hdrLen: number;
   private readonly payload: Uint8Array;
-  private readonly publisher: MsgPublisher;
+  private readonly host: MsgPublisher;
   private _subject: string | undefined;
   private _reply: string | undefined;
   private _headers: MsgHdrs | undefined;
@@ -53,7 +55,7 @@ export class MsgImpl implements Msg {
     this.replyEnd = args.replyEnd;
     this.hdrLen = args.hdrLen;
     this.payload = payload;
-    this.publisher = publisher;
+    this.host = publisher;
   }
 
   get subject(): string {
@@ -70,6 +72,16 @@ export class MsgImpl implements Msg {
       this._reply = decodeRange(this.buf, this.replyStart, this.replyEnd);
     }
     return this._reply;
+  }
+
+  /**
+   * The official message's link to its connection's protocol handler, which
+   * @nats-io/jetstream reaches into (`JsMsg.ackAck()`, push consumers'
+   * stall recovery); here a shim with just what they use. Not for
+   * applications.
+   */
+  get publisher(): unknown {
+    return this.host.protocolShim;
   }
 
   get data(): Uint8Array {
@@ -117,7 +129,7 @@ export class MsgImpl implements Msg {
   respond(payload?: Payload, opts?: PublishOptions): boolean {
     const reply = this.reply;
     if (reply === undefined) return false;
-    this.publisher.publish(reply, payload, opts);
+    this.host.publish(reply, payload, opts);
     return true;
   }
 

@@ -43,7 +43,7 @@ export class RequestMux {
   readonly timers = new TimerWheel();
 
   constructor(
-    private readonly host: SubscriptionHost,
+    readonly host: SubscriptionHost,
     private readonly inboxPrefix: string,
   ) {}
 
@@ -53,6 +53,11 @@ export class RequestMux {
     const token = ++this.counter;
     this.pending.set(token, req);
     return token;
+  }
+
+  /** The reply subjects' common prefix (with its final dot); "" before the first add(). */
+  get baseInbox(): string {
+    return this.prefix;
   }
 
   /** The reply subject of a token. */
@@ -156,8 +161,7 @@ export class SingleRequest implements PendingRequest, Expiring {
   onReply(m: Msg): boolean {
     if (isNoResponders(m)) {
       const cause = new NoRespondersError(this.subject);
-      this.settle();
-      this.reject(new RequestError(cause.message, { cause }));
+      this.fail(new RequestError(cause.message, { cause }));
     } else {
       this.settle();
       this.resolve(m);
@@ -166,7 +170,10 @@ export class SingleRequest implements PendingRequest, Expiring {
   }
 
   fail(err: Error): void {
-    if (this.settle()) this.reject(err);
+    if (this.settle()) {
+      this.mux.host.adaptError?.(err);
+      this.reject(err);
+    }
   }
 
   private settled = false;

@@ -20,11 +20,14 @@ export interface SubscriptionHost extends MsgPublisher {
   readonly engine: Engine;
   /** an error for the `status()` stream (e.g. a throwing callback) */
   onStatus(status: Status): void;
+  /** a request's error on its way to user code (see `TransportFactory.adaptError`) */
+  adaptError?(err: Error): void;
 }
 
 export class SubscriptionImpl implements Subscription, SubscriptionSink {
-  readonly sid: number;
-  readonly subject: string;
+  /** both change on `resub()` */
+  sid: number;
+  subject: string;
   readonly queue: string | undefined;
   /** made on first access: most subscriptions never have theirs read */
   private closedPromise: Promise<void | Error> | undefined;
@@ -207,6 +210,23 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
     }
     this.host.engine.sendUnsub(this.sid);
     this.finish();
+  }
+
+  /**
+   * Moves to `subject` under a new sid: UNSUB for the old one, SUB for the
+   * new. Messages already sent to the old sid are dropped. With `max` it ends
+   * after `max` more messages (counted on the client, as the official client
+   * does: nothing is sent for it).
+   */
+  resub(subject: string, max?: number): void {
+    if (this.done) return;
+    const engine = this.host.engine;
+    engine.sendUnsub(this.sid);
+    engine.removeSubscription(this.sid);
+    this.sid = engine.nextSid();
+    this.subject = subject;
+    this.max = max ? max + this.received : undefined;
+    engine.addSubscription(this);
   }
 
   /** UNSUB, then a round trip so every message already sent to us has arrived, then close. */

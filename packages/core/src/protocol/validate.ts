@@ -29,7 +29,7 @@ function isControlOrSpace(c: number): boolean {
 
 /**
  * Checks a subject. `wildcards` allows `*` tokens and a final `>` token
- * (subscriptions); publish and reply subjects take no wildcards.
+ * (subscriptions; publishes too, where they are literal tokens).
  * Returns why the subject is invalid, or null when it is valid.
  */
 export function validateSubject(subject: string, wildcards: boolean): string | null {

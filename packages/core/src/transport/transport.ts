@@ -92,4 +92,12 @@ export interface TransportFactory {
   checkUrl?(url: string): void;
   /** Resolves a hostname to all its addresses (runtimes with DNS access); IP literals are not passed. */
   resolve?(hostname: string): Promise<string[]>;
+  /**
+   * Called with a request's error (timeout, no responders, closed...) before
+   * user code sees it: a runtime may make our errors also match the classes
+   * of other NATS libraries loaded in the process (the Node package does, for
+   * @nats-io/nats-core's: see its official-errors.ts). Only on error paths;
+   * must not throw.
+   */
+  adaptError?(err: Error): void;
 }

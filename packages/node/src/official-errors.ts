@@ -1,0 +1,91 @@
+/**
+ * The bridge to @nats-io/nats-core's error classes, for libraries built on
+ * it (@nats-io/jetstream, kv, obj, services) running on a quicknats
+ * connection. They decide with `instanceof` on the OFFICIAL classes:
+ * `err instanceof RequestError && err.isNoResponders()` turns a request
+ * nobody answered into `JetStreamNotEnabled`, `err instanceof
+ * errors.TimeoutError` retries a JetStream publish, `err instanceof
+ * errors.ClosedConnectionError` stops a pull consumer. Those are plain
+ * classes (prototype-chain `instanceof`), so our errors would never match.
+ *
+ * How: every copy of nats-core's errors module that the process has loaded
+ * (found in the CommonJS module cache, where nats-core, a CommonJS-only
+ * package, always lands) gets a `Symbol.hasInstance` on each error class
+ * whose name we share: it answers as before, and also true for an object
+ * carrying our brand of the same name (the brands behind our own
+ * `instanceof`, see core's errors.ts). So `ourTimeout instanceof
+ * official.TimeoutError` holds, official instances are judged exactly as
+ * before, and subclasses of the official classes keep the ordinary check.
+ * `isNoResponders()` is our own method on our RequestError, with the same
+ * meaning.
+ *
+ * Why this and not re-parenting our errors onto the official prototypes:
+ * one object has one prototype chain, but a process can hold several
+ * copies of nats-core (@nats-io/services pins its own), and an error made
+ * before the official package was loaded would stay unmatched. A class-level
+ * check covers every copy, and every error whenever it was made.
+ *
+ * When: at each `connect()`, and on every failed request (the connection
+ * calls the transport factory's `adaptError`), so a library imported after
+ * connecting is bridged by the time it looks at an error of ours. A module
+ * already bridged is marked and skipped. Nothing runs when no official
+ * package is loaded, and nothing is imported from one: it stays the user's
+ * dependency. Bundles that inline nats-core (no module cache), Deno and
+ * browsers get no bridge.
+ */
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { errors } from "@quicknats/core";
+
+/** nats-core's compiled errors module, in any copy (nested node_modules too). */
+const ERRORS_MODULE = /[\\/]@nats-io[\\/]nats-core[\\/]lib[\\/]errors\.js$/;
+/** marks an official class already bridged */
+const BRIDGED = Symbol.for("quicknats.bridged");
+
+type Class = { [Symbol.hasInstance](v: unknown): boolean };
+
+/** The CommonJS module cache (one per process, whatever path it is asked from), or undefined. */
+function moduleCache(): Record<string, { exports?: unknown } | undefined> | undefined {
+  try {
+    return createRequire(join(process.cwd(), "noop.js")).cache;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Bridges every loaded, not yet bridged copy of @nats-io/nats-core's errors.
+ * Cheap when there is nothing to do (a scan of the cache's keys); never throws.
+ */
+export function bridgeOfficialErrors(): void {
+  const cache = moduleCache();
+  if (cache === undefined) return;
+  for (const file of Object.keys(cache)) {
+    if (!ERRORS_MODULE.test(file)) continue;
+    const exported = cache[file]?.exports as Record<string, unknown> | undefined;
+    if (typeof exported !== "object" || exported === null) continue;
+    for (const [name, ours] of Object.entries(errors)) {
+      const theirs = exported[name];
+      if (typeof theirs === "function") bridgeClass(theirs as unknown as Class, ours as unknown as Class);
+    }
+  }
+}
+
+function bridgeClass(theirs: Class, ours: Class): void {
+  if (Object.prototype.hasOwnProperty.call(theirs, BRIDGED)) return;
+  try {
+    // the check they had: Function.prototype's, or one of their own
+    const previous = theirs[Symbol.hasInstance];
+    Object.defineProperty(theirs, Symbol.hasInstance, {
+      configurable: true,
+      value(this: Class, v: unknown): boolean {
+        if (previous.call(this, v)) return true;
+        // a subclass of theirs inherits this: it keeps the ordinary check
+        return this === theirs && ours[Symbol.hasInstance](v);
+      },
+    });
+    Object.defineProperty(theirs, BRIDGED, { value: true });
+  } catch {
+    // a frozen class: leave it as it is
+  }
+}

@@ -1,0 +1,251 @@
+// What libraries built on @nats-io/nats-core use of a connection beyond the
+// public NatsConnection interface, checked on quicknats alone against a real
+// server (test/interop/ runs the libraries themselves, side by side with the
+// official transport): headers made by another implementation, nc.features,
+// getServerVersion(), close listeners, _resub(), nc.options, msg.publisher,
+// and a status() iterator the library stops.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { headers as officialHeaders } from "@nats-io/nats-core";
+import { connect, headers, InvalidArgumentError, type Msg, type NatsConnection, type Subscription } from "@quicknats/node";
+import { Feature, type NatsConnectionImpl } from "@quicknats/core/internal";
+import { NatsServer } from "../helpers/nats-server.js";
+import { RogueServer } from "../helpers/rogue-server.js";
+import { eventually, within } from "../helpers/wait.js";
+
+/** The connection with its nats-core-compatible members visible. */
+type Compat = NatsConnectionImpl;
+
+describe("nats-core compatibility", () => {
+  let srv: NatsServer;
+  let nc: NatsConnection;
+  let other: NatsConnection;
+  before(async () => {
+    srv = await NatsServer.start();
+    nc = await connect({ port: srv.port });
+    other = await connect({ port: srv.port });
+  });
+  after(async () => {
+    await nc?.close();
+    await other?.close();
+    await srv?.stop();
+  });
+
+  /** The next message on `subject`, as `other` receives it after `publish()` runs. */
+  async function receive(subject: string, publish: () => void): Promise<Msg> {
+    const sub = other.subscribe(subject, { max: 1 });
+    await other.flush();
+    publish();
+    await nc.flush();
+    const got: Msg[] = [];
+    await within((async () => {
+      for await (const m of sub) got.push(m);
+    })(), 3000, `a message on ${subject}`);
+    return got[0];
+  }
+
+  describe("headers made by @nats-io/nats-core's headers()", () => {
+    it("are published with their keys, values and status", async () => {
+      const h = officialHeaders();
+      h.set("X-One", "1");
+      h.append("X-Multi", "a");
+      h.append("X-Multi", "b");
+      const m = await receive("compat.hdr", () => nc.publish("compat.hdr", "data", { headers: h }));
+      assert.equal(m.string(), "data");
+      assert.deepEqual(m.headers?.keys(), ["X-One", "X-Multi"]);
+      assert.deepEqual(m.headers?.values("X-Multi"), ["a", "b"]);
+      const s = officialHeaders(409, "Conflict");
+      const r = await receive("compat.status", () => nc.publish("compat.status", "", { headers: s }));
+      assert.equal(r.headers?.code, 409);
+      assert.equal(r.headers?.description, "Conflict");
+    });
+
+    it("an empty set sends no header block, as the official client does", async () => {
+      const m = await receive("compat.empty", () => nc.publish("compat.empty", "x", { headers: officialHeaders() }));
+      assert.equal(m.headers, undefined);
+      // our own empty set still sends NATS/1.0 (documented in headers.ts)
+      const ours = await receive("compat.ours", () => nc.publish("compat.ours", "x", { headers: headers() }));
+      assert.deepEqual(ours.headers?.keys(), []);
+    });
+
+    it("are validated like ours: CR/LF and control characters never reach the wire", async () => {
+      // the official fromRecord() stores keys and values unchecked
+      const { MsgHdrsImpl: OfficialHdrs } = await import("@nats-io/nats-core/internal");
+      const bad = [
+        OfficialHdrs.fromRecord({ "X-Bad": ["v\r\nPUB injected 1\r\n"] }),
+        OfficialHdrs.fromRecord({ "X\r\nPUB injected 1": ["v"] }),
+        OfficialHdrs.fromRecord({ "X-Nul": ["a\u0000b"] }),
+        OfficialHdrs.fromRecord({ "Bad Key": ["v"] }),
+      ];
+      const before = (await srv.connz({ cid: nc.info!.client_id })).connections[0].in_msgs as number;
+      for (const h of bad) {
+        assert.throws(() => nc.publish("compat.bad", "x", { headers: h }), InvalidArgumentError);
+      }
+      // a description with CR/LF, and an object that only looks like headers
+      const desc = officialHeaders(503, "ok");
+      (desc as unknown as { _description: string })._description = "x\r\nPUB injected 1\r\n";
+      assert.throws(() => nc.publish("compat.bad", "x", { headers: desc }), InvalidArgumentError);
+      const lookalike = { code: 0, keys: () => ["X\r\nY"], values: () => ["v"] };
+      assert.throws(() => nc.publish("compat.bad", "x", { headers: lookalike as never }), InvalidArgumentError);
+      assert.throws(() => nc.publish("compat.bad", "x", { headers: { code: 0 } as never }), InvalidArgumentError);
+      await nc.flush();
+      const afterIn = (await srv.connz({ cid: nc.info!.client_id })).connections[0].in_msgs as number;
+      assert.equal(afterIn, before, "nothing was published");
+      assert.equal(nc.isClosed(), false);
+    });
+  });
+
+  it("nc.features and getServerVersion() follow the server's version", () => {
+    const c = nc as Compat;
+    const v = c.getServerVersion();
+    assert.ok(v);
+    assert.equal(`${v.major}.${v.minor}.${v.micro}`, nc.info!.version.match(/^\d+\.\d+\.\d+/)![0]);
+    const f = c.features;
+    assert.equal(f.require("2.0.0"), true);
+    assert.equal(f.require("99.0.0"), false);
+    assert.deepEqual(f.get(Feature.JS_KV), { ok: f.require("2.6.2"), min: "2.6.2" });
+    assert.deepEqual(f.get(Feature.JS_PRIORITY_GROUPS), { ok: f.require("2.11.0"), min: "2.11.0" });
+    assert.equal(f.supports(Feature.JS_NEW_CONSUMER_CREATE_API), f.require("2.9.0"));
+    assert.deepEqual(f.get("no_such_feature"), { ok: false, min: "unknown" });
+    f.disable(Feature.JS_KV);
+    assert.equal(f.isDisabled(Feature.JS_KV), true);
+    assert.equal(f.get(Feature.JS_KV).ok, false);
+    f.resetDisabled();
+    assert.equal(f.get(Feature.JS_KV).ok, f.require("2.6.2"));
+    assert.equal(c.features, f, "the same object every time");
+  });
+
+  it("a server version that is not x.y.z: no features, no version, nothing throws", async () => {
+    const rogue = await RogueServer.start({ info: { version: "not-a-version" } });
+    try {
+      const c = (await connect({ servers: rogue.url, reconnect: false })) as Compat;
+      try {
+        assert.equal(c.getServerVersion(), undefined);
+        assert.equal(c.features.get(Feature.JS_KV).ok, false);
+        assert.equal(c.features.require("0.0.1"), false);
+      } finally {
+        await c.close();
+      }
+    } finally {
+      await rogue.stop();
+    }
+  });
+
+  it("nc.options carries the inbox prefix the libraries build inboxes from", async () => {
+    const c = await connect({ port: srv.port, inboxPrefix: "my.inbox" });
+    try {
+      assert.equal((c as Compat).options.inboxPrefix, "my.inbox");
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("close listeners: called once on close; removed ones and late ones behave", async () => {
+    const c = (await connect({ port: srv.port })) as Compat;
+    const calls: Array<[string, unknown]> = [];
+    const a = { connectionClosedCallback: (err?: Error) => void calls.push(["a", err]) };
+    const b = { connectionClosedCallback: (err?: Error) => void calls.push(["b", err]) };
+    const thrower = {
+      connectionClosedCallback: () => {
+        throw new Error("ignored");
+      },
+    };
+    c.addCloseListener(thrower);
+    c.addCloseListener(a);
+    c.addCloseListener(b);
+    c.removeCloseListener(b);
+    await c.close();
+    assert.deepEqual(calls, [["a", undefined]]);
+    const late = { connectionClosedCallback: (err?: Error) => void calls.push(["late", err]) };
+    c.addCloseListener(late);
+    await eventually(() => calls.length === 2, 1000, "the late listener");
+    assert.deepEqual(calls, [["a", undefined], ["late", undefined]]);
+  });
+
+  it("_resub() moves a subscription to another subject under a new sid", async () => {
+    const c = nc as Compat;
+    const got: string[] = [];
+    const sub = nc.subscribe("resub.old", { callback: (_e, m) => void got.push(m.subject) });
+    const oldSid = sub.getID();
+    await nc.flush();
+    c._resub(sub, "resub.new.*");
+    await nc.flush();
+    assert.notEqual(sub.getID(), oldSid);
+    assert.equal(sub.getSubject(), "resub.new.*");
+    other.publish("resub.old", "x");
+    other.publish("resub.new.a", "y");
+    await other.flush();
+    await eventually(() => got.length === 1, 3000, "the message on the new subject");
+    await nc.flush();
+    assert.deepEqual(got, ["resub.new.a"]);
+    const subs = (await srv.connz({ cid: nc.info!.client_id, subs: true })).connections[0].subscriptions_list as string[];
+    assert.ok(subs.includes("resub.new.*") && !subs.includes("resub.old"), `server subscriptions: ${subs}`);
+    // with max: ends after that many more messages
+    c._resub(sub, "resub.max", 2);
+    await nc.flush();
+    for (let i = 0; i < 3; i++) other.publish("resub.max", String(i));
+    await other.flush();
+    await eventually(() => sub.isClosed(), 3000, "the subscription ends after 2 more");
+    assert.deepEqual(got, ["resub.new.a", "resub.max", "resub.max"]);
+    assert.throws(() => c._resub(nc.subscribe("x"), "bad subject"), (err: Error) => err.name === "InvalidSubjectError");
+  });
+
+  it("msg.publisher lets nats-core code publish and make a request on the connection's inbox", async () => {
+    // what JsMsg.ackAck() does with it, with a stand-in for nats-core's RequestOne
+    const svc = other.subscribe("compat.ack", { callback: (_e, m) => void m.respond(`ack:${m.string()}`) });
+    await other.flush();
+    const got: Msg[] = [];
+    const sub = nc.subscribe("compat.own", { max: 1, callback: (_e, msg) => void got.push(msg) });
+    await nc.flush();
+    other.publish("compat.own", "hello");
+    await eventually(() => got.length === 1, 3000, "a message for the connection");
+    const proto = (got[0] as unknown as { publisher: any }).publisher;
+    assert.ok(sub.isClosed());
+    const settled: Array<[Error | null, string]> = [];
+    const r = {
+      token: "",
+      requestSubject: "compat.ack",
+      resolver(err: Error | null, msg: Msg) {
+        settled.push([err, err ? "" : msg.string()]);
+      },
+      cancel() {
+        proto.muxSubscriptions.cancel(r);
+      },
+    };
+    proto.request(r);
+    assert.match(r.token, /^[0-9a-z]+$/);
+    proto.publish("compat.ack", "ACK", { reply: `${proto.muxSubscriptions.baseInbox}${r.token}` });
+    await eventually(() => settled.length === 1, 3000, "the reply");
+    assert.deepEqual(settled, [[null, "ack:ACK"]]);
+    // nobody listening: the official mux's no-responders error
+    const r2 = { ...r, requestSubject: "compat.nobody", token: "" };
+    r2.resolver = (err: Error | null) => void settled.push([err, ""]);
+    proto.request(r2);
+    proto.publish("compat.nobody", "ACK", { reply: `${proto.muxSubscriptions.baseInbox}${r2.token}` });
+    await eventually(() => settled.length === 2, 3000, "the no-responders reply");
+    assert.equal(settled[1][0]?.name, "NoResponders");
+    assert.equal(typeof proto.options.inboxPrefix, "string");
+    svc.unsubscribe();
+  });
+
+  it("a status() iterator that is stopped stops receiving and is let go", async () => {
+    const c = (await connect({ port: srv.port })) as Compat;
+    try {
+      const iter = c.status() as AsyncIterable<unknown> & { stop(): void };
+      const listeners = (c as unknown as { listeners: Set<unknown> }).listeners;
+      assert.equal(listeners.size, 1);
+      iter.stop();
+      assert.equal(listeners.size, 0, "the stopped iterator left the listener set");
+      const seen: unknown[] = [];
+      for await (const s of iter) seen.push(s);
+      assert.deepEqual(seen, []);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("a quicknats Subscription is what _resub() takes; another object is refused", () => {
+    const c = nc as Compat;
+    assert.throws(() => c._resub({} as Subscription, "a.b"), InvalidArgumentError);
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * The two connections every interop test runs on: quicknats, and the official
+ * transport (@nats-io/transport-node 3.4) as the reference. Each suite is
+ * written once and runs for both (`for (const client of CLIENTS)`), so a
+ * difference between them shows as a failing test for one of a pair.
+ */
+import { connect as quicknatsConnect } from "@quicknats/node";
+import { connect as officialConnect } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { NatsServer, type ServerConfig } from "../helpers/nats-server.js";
+
+export interface Client {
+  name: "quicknats" | "official";
+  /** connects to 127.0.0.1:`port`; the official libraries take the result unchanged */
+  connect(opts: { port: number; reconnectTimeWait?: number; maxReconnectAttempts?: number }): Promise<NatsConnection>;
+}
+
+export const CLIENTS: Client[] = [
+  // no cast: a quicknats connection type-checks as the official NatsConnection
+  { name: "quicknats", connect: (opts) => quicknatsConnect(opts) },
+  { name: "official", connect: (opts) => officialConnect(opts) },
+];
+
+/** A nats-server with JetStream on, storing in a fresh dir of its own. */
+export function startJetStream(config: ServerConfig = {}): Promise<NatsServer> {
+  return NatsServer.start({ jetstream: { max_memory_store: 256 * 1024 * 1024, max_file_store: 1024 * 1024 * 1024 }, ...config });
+}
+
+/** Every item of an async iterable, until `n` are in (then the loop is left). */
+export async function take<T>(iter: AsyncIterable<T>, n: number): Promise<T[]> {
+  const out: T[] = [];
+  if (n <= 0) return out;
+  for await (const v of iter) {
+    out.push(v);
+    if (out.length >= n) break;
+  }
+  return out;
+}
+
+/** Runs `f` and returns what it threw or rejected with; fails if it did not. */
+export async function failure(f: () => Promise<unknown>): Promise<any> {
+  try {
+    await f();
+  } catch (err) {
+    return err;
+  }
+  throw new Error("expected a failure");
+}

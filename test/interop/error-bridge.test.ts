@@ -1,0 +1,59 @@
+// The Node package's bridge to @nats-io/nats-core's error classes
+// (packages/node/src/official-errors.ts): our errors also match the official
+// classes, whichever is loaded first, in every copy of nats-core the process
+// holds, while official errors and subclasses are judged as before. Each
+// order runs in a fresh node process (the module cache is per process).
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { NatsServer } from "../helpers/nats-server.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const CHILD = "test/interop/fixtures/error-bridge-child.ts";
+/** tsx compiles on start (~1 s, more on a busy 2-core box) */
+const RUN_MS = 30_000;
+
+async function runChild(order: "before" | "after", port: number): Promise<Record<string, any>> {
+  const env = { ...process.env };
+  delete env.NODE_TEST_CONTEXT; // a plain program, not a test file
+  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", CHILD, order, String(port)], {
+    cwd: ROOT,
+    env,
+    timeout: RUN_MS,
+  });
+  return JSON.parse(stdout.trim().split("\n").pop()!);
+}
+
+describe("error bridge to @nats-io/nats-core's classes", () => {
+  let srv: NatsServer;
+  before(async () => {
+    srv = await NatsServer.start();
+  });
+  after(() => srv?.stop());
+
+  for (const order of ["before", "after"] as const) {
+    it(`official package loaded ${order} connect()`, async () => {
+      const r = await runChild(order, srv.port);
+      assert.equal(r.officialLoadedAtConnect, order === "before");
+      assert.deepEqual(r.noResponders, {
+        official: true,
+        officialErrors: true,
+        nested: true,
+        ours: true,
+        isNoResponders: true,
+        causeOfficial: true,
+        notTimeout: true,
+      });
+      assert.deepEqual(r.timeout, { official: true, nested: true, notNoResponders: true });
+      assert.equal(r.jetstreamNoStream, "JetStreamNotEnabled", "jetstream turns our no-responders into JetStreamNotEnabled");
+      assert.deepEqual(r.unaffected, { officialIsOfficial: true, plainErrorIsNot: true, subclassIsNot: true, otherClassIsNot: true });
+      assert.equal(r.closed, true, "a request on a closed connection: ClosedConnectionError");
+      // the check is made per class: an error made before the official package
+      // was loaded matches once any later error (or connect) has bridged it
+      assert.equal(r.earlyBeforeAnyNewError, order === "before");
+      assert.equal(r.earlyAfterANewError, true);
+    });
+  }
+});
