@@ -44,6 +44,9 @@ const BRIDGED = Symbol.for("quicknats.bridged");
 
 type Class = { [Symbol.hasInstance](v: unknown): boolean };
 
+/** How many modules the cache held at the last scan (the module cache is process-wide, and so is this). */
+let scannedSize = -1;
+
 /** The CommonJS module cache (one per process, whatever path it is asked from), or undefined. */
 function moduleCache(): Record<string, { exports?: unknown } | undefined> | undefined {
   try {
@@ -60,7 +63,11 @@ function moduleCache(): Record<string, { exports?: unknown } | undefined> | unde
 export function bridgeOfficialErrors(): void {
   const cache = moduleCache();
   if (cache === undefined) return;
-  for (const file of Object.keys(cache)) {
+  const files = Object.keys(cache);
+  // a module loaded since the last scan grows the cache; a flood of failed requests costs a count each
+  if (files.length === scannedSize) return;
+  scannedSize = files.length;
+  for (const file of files) {
     if (!ERRORS_MODULE.test(file)) continue;
     const exported = cache[file]?.exports as Record<string, unknown> | undefined;
     if (typeof exported !== "object" || exported === null) continue;
