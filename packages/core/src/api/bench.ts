@@ -12,7 +12,7 @@ import { ClosedConnectionError, ConnectionError, ErrorCode } from "../errors.js"
 import { nuid } from "../nuid.js";
 import { VERSION } from "../version.js";
 import { Empty } from "./connection.js";
-import type { ConnectionOptions, Msg, NatsConnection, Stats } from "./types.js";
+import type { ConnectionOptions, Msg, NatsConnection, Stats } from "../types.js";
 
 /** A Promise that can be cancelled (the official `timeout()` returns one). */
 export interface Timeout<T> extends Promise<T> {

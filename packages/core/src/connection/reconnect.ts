@@ -3,7 +3,7 @@
  * server again, and when to give up. The same loop makes the first
  * connection and every reconnection.
  */
-import type { ServerInfo } from "../api/types.js";
+import type { ServerInfo } from "../types.js";
 import {
   AuthorizationError,
   ClosedConnectionError,

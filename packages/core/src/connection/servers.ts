@@ -2,7 +2,7 @@
  * The server pool: the servers the user gave plus those the cluster gossips
  * in INFO `connect_urls`, in the order they will be tried.
  */
-import type { Server, ServersChanged } from "../api/types.js";
+import type { Server, ServersChanged } from "../types.js";
 import { type ServerAddress, shuffle } from "./options.js";
 
 export class ServerEntry implements Server {
