@@ -89,5 +89,8 @@ export type {
   TlsOptions,
   TraceOptions,
 } from "./types.js";
-export { Bench, hasWsProtocol, Metric } from "./api/bench.js";
-export type { BenchOpts, Perf, Timeout, WithRequired } from "./api/bench.js";
+export { Bench, Metric } from "./api/bench.js";
+export type { BenchOpts, Perf } from "./api/bench.js";
+export { hasWsProtocol } from "./connection/options.js";
+export type { Timeout } from "./timers.js";
+export type { WithRequired } from "./types.js";

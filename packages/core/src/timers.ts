@@ -19,6 +19,11 @@ export function deferred<T>(): Deferred<T> {
   return p;
 }
 
+/** A Promise that can be cancelled (the official `timeout()` returns one). */
+export interface Timeout<T> extends Promise<T> {
+  cancel: () => void;
+}
+
 export interface Delay extends Promise<void> {
   /** resolves the delay now */
   cancel: () => void;

@@ -407,3 +407,6 @@ export interface NatsConnection {
   setServers(servers: string[]): void;
   getServers(): ReadonlyArray<Server>;
 }
+
+/** `T` with the properties named by `K` made required. */
+export type WithRequired<T, K extends keyof T> = T & { [P in K]-?: T[P] };

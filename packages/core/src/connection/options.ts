@@ -281,6 +281,19 @@ export function parseOptions(
   };
 }
 
+/** True if any of `opts.servers` is a `ws://` or `wss://` URL (case-insensitive). */
+export function hasWsProtocol(opts?: ConnectionOptions): boolean {
+  const servers = opts?.servers;
+  if (servers === undefined || servers === null) return false;
+  const list = typeof servers === "string" ? [servers] : servers;
+  for (const s of list) {
+    if (typeof s !== "string") continue;
+    const lower = s.toLowerCase();
+    if (lower.startsWith("ws://") || lower.startsWith("wss://")) return true;
+  }
+  return false;
+}
+
 /** True for an IPv4 or IPv6 address (no DNS lookup, no SNI). */
 export function isIpLiteral(host: string): boolean {
   return host.includes(":") || /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
