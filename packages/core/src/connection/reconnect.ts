@@ -4,13 +4,13 @@
  * connection and every reconnection.
  */
 import type { ServerInfo } from "../api/types.js";
+import { type Clock, systemClock } from "../clock.js";
 import {
   AuthorizationError,
   ClosedConnectionError,
   ConnectionError,
   UserAuthenticationExpiredError,
 } from "../errors.js";
-import { delay, type Delay } from "../timers.js";
 import type { ParsedOptions } from "./options.js";
 import type { ServerEntry, ServerPool } from "./servers.js";
 
@@ -34,14 +34,18 @@ function isAuthError(err: unknown): boolean {
 }
 
 export class DialLoop {
-  private sleeping: Delay | undefined;
+  /** ends the wait in progress early */
+  private wake: (() => void) | undefined;
   private connectedOnce = false;
 
-  constructor(private readonly host: DialHost) {}
+  constructor(
+    private readonly host: DialHost,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** Interrupts a wait between attempts (close()). */
   cancel(): void {
-    this.sleeping?.cancel();
+    this.wake?.();
   }
 
   /**
@@ -59,11 +63,11 @@ export class DialLoop {
         throw lastErr ?? new ConnectionError("no servers available for connection");
       }
       const wait = options.reconnectDelayHandler();
-      const now = Date.now();
-      let server = pool.all().find((s) => s.lastConnect === 0 || now >= s.lastConnect + wait);
+      const now = this.clock.now();
+      let server = pool.all().find((s) => s.lastAttempt === undefined || now >= s.lastAttempt + wait);
       if (server === undefined) {
         // every server was tried within `wait`: sleep until the first one is due
-        const due = Math.min(...pool.all().map((s) => s.lastConnect + wait - now));
+        const due = Math.min(...pool.all().map((s) => s.lastAttempt! + wait - now));
         await this.sleep(Math.max(1, due));
         continue;
       }
@@ -72,6 +76,8 @@ export class DialLoop {
       // tried servers go to the back, so the others get their turn
       pool.promote(server);
       pool.next();
+      server.lastAttempt = this.clock.now();
+      // what getServers() shows: a wall-clock time, as in the official client
       server.lastConnect = Date.now();
       try {
         await this.tryServer(server);
@@ -150,13 +156,17 @@ export class DialLoop {
     return entries[i];
   }
 
-  private async sleep(ms: number): Promise<void> {
-    this.sleeping = delay(ms);
-    try {
-      await this.sleeping;
-    } finally {
-      this.sleeping = undefined;
-    }
+  /** Resolves after `ms`, or at once on cancel(). */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.clock.cancel(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = this.clock.after(done, ms);
+      this.wake = done;
+    });
   }
 }
 

@@ -16,8 +16,10 @@ export class ServerEntry implements Server {
   tlsName = "";
   /** failed attempts since the last successful connect */
   reconnects = 0;
-  /** Date.now() of the last attempt, 0 if never tried */
+  /** Date.now() of the last attempt, 0 if never tried (what users see) */
   lastConnect = 0;
+  /** the dial loop's clock (monotonic) at the last attempt, undefined if never tried: the reconnect waits count from it */
+  lastAttempt: number | undefined;
   didConnect = false;
   /** consecutive authorization errors from this server */
   authErrors = 0;
@@ -148,6 +150,7 @@ export class ServerPool {
       entry.tlsName = old.tlsName;
       entry.didConnect = old.didConnect;
       entry.lastConnect = old.lastConnect;
+      entry.lastAttempt = old.lastAttempt;
       if (old === this.current) this.current = entry;
       return entry;
     });
