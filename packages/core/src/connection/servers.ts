@@ -73,17 +73,8 @@ export class ServerPool {
     return s;
   }
 
-  /** The server that `next()` would return, without rotating. */
-  peek(): ServerEntry | undefined {
-    return this.servers[0];
-  }
-
   remove(s: ServerEntry): void {
     this.servers = this.servers.filter((x) => x !== s);
-  }
-
-  has(s: ServerEntry): boolean {
-    return this.servers.includes(s);
   }
 
   all(): readonly ServerEntry[] {
