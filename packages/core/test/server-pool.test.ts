@@ -194,6 +194,20 @@ describe("ServerPool: gossip (update)", () => {
     assert.equal(find(pool, "10.0.0.1:4222").tlsName, "nats.example.com");
   });
 
+  it("servers gossiped before the TLS connection was up (the first INFO comes before the TLS handshake ends) get its TLS name once it is", () => {
+    const pool = new ServerPool(addrs("nats.example.com:4222", "b:4222"), false, parse);
+    // the first INFO's gossip: no connection is current yet
+    pool.update(["10.0.0.1:4222", "[2001:db8::1]:4222", "10.0.0.3:4222"]);
+    find(pool, "10.0.0.3:4222").tlsName = "kept.example.com"; // learnt earlier: not overwritten
+    const seed = find(pool, "nats.example.com:4222");
+    seed.tlsName = "nats.example.com"; // set once the TLS upgrade succeeded
+    pool.current = seed; // the handshake is done
+    assert.equal(find(pool, "10.0.0.1:4222").tlsName, "nats.example.com");
+    assert.equal(find(pool, "[2001:db8::1]:4222").tlsName, "nats.example.com");
+    assert.equal(find(pool, "10.0.0.3:4222").tlsName, "kept.example.com");
+    assert.equal(find(pool, "b:4222").tlsName, "", "a server the user gave is dialed by its own name");
+  });
+
   it("servers gossiped over a connection without a TLS name get none", () => {
     const pool = new ServerPool(addrs("a:4222"), false, parse);
     pool.current = find(pool, "a:4222");

@@ -51,8 +51,7 @@ export class ServerEntry implements Server {
 
 export class ServerPool {
   private servers: ServerEntry[];
-  /** the server of the current (or last) connection */
-  current: ServerEntry | undefined;
+  private currentEntry: ServerEntry | undefined;
 
   constructor(
     addrs: ServerAddress[],
@@ -60,6 +59,25 @@ export class ServerPool {
     private readonly parse: (url: string) => ServerAddress,
   ) {
     this.servers = addrs.map((a) => new ServerEntry(a, false));
+  }
+
+  /** The server of the current (or last) connection. */
+  get current(): ServerEntry | undefined {
+    return this.currentEntry;
+  }
+
+  /**
+   * A connection is up on `s`. If it is TLS, gossiped servers without a TLS
+   * name get its name: the cluster gossips IPs, which the certificate does
+   * not name. Those of the connection's first INFO were added before its TLS
+   * handshake ended, so they get it only now.
+   */
+  set current(s: ServerEntry | undefined) {
+    this.currentEntry = s;
+    if (!s?.tlsName) return;
+    for (const e of this.servers) {
+      if (e.gossiped && e.tlsName === "") e.tlsName = s.tlsName;
+    }
   }
 
   get length(): number {
