@@ -251,6 +251,17 @@ describe("ServerPool: setServers (replace)", () => {
     assert.equal(z.lastAttempt, undefined);
   });
 
+  it("servers already known keep their failure counts: setServers() does not restart maxReconnectAttempts or the auth-error abort", () => {
+    const pool = connectedPool();
+    const b = find(pool, "b:4222");
+    b.reconnects = 9;
+    b.authErrors = 1;
+    pool.replace(addrs("b:4222", "z:4222"));
+    assert.equal(find(pool, "b:4222").reconnects, 9);
+    assert.equal(find(pool, "b:4222").authErrors, 1);
+    assert.equal(find(pool, "z:4222").reconnects, 0);
+  });
+
   it("the current server given again stays current (the entry of the new pool)", () => {
     const pool = connectedPool();
     pool.replace(addrs("b:4222", "a:4222"));

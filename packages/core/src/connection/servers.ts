@@ -160,6 +160,8 @@ export class ServerPool {
       entry.didConnect = old.didConnect;
       entry.lastConnect = old.lastConnect;
       entry.lastAttempt = old.lastAttempt;
+      entry.reconnects = old.reconnects;
+      entry.authErrors = old.authErrors;
       if (old === this.current) this.current = entry;
       return entry;
     });
