@@ -481,6 +481,47 @@ describe("DialLoop: the reconnectToServer handler", () => {
     assert.equal(host.attempts.length, 0);
   });
 
+  it("a server is matched by its listen, as 3.4 does: a copy, or one from an earlier call's pool", async () => {
+    const clock = new ManualClock();
+    let earlier: Server | undefined;
+    const host = handlerHost(clock, (pool) => {
+      earlier ??= pool.find((s) => s.listen === "b:2");
+      return { ...pool.find((s) => s.listen === "c:3")! };
+    });
+    assert.equal((await drive(clock, new DialLoop(host, clock).run())).listen, "c:3");
+    const again = handlerHost(clock, (pool) => {
+      earlier ??= pool.find((s) => s.listen === "b:2");
+      return earlier!;
+    });
+    const loop = new DialLoop(again, clock);
+    assert.equal((await drive(clock, loop.run())).listen, "b:2");
+    again.outcome = (s, n) => (n === 2 ? refused() : undefined);
+    // the pool's snapshots are new objects on every call: `earlier` is not one of them
+    assert.equal((await drive(clock, loop.run())).listen, "b:2");
+  });
+
+  it("an answer that is not a server (a string): ConnectionError, not a TypeError", async () => {
+    const clock = new ManualClock();
+    const host = handlerHost(clock, (() => "b:2") as unknown as ConnectionOptions["reconnectToServer"]);
+    const err = await new DialLoop(host, clock).run().catch((e: Error) => e);
+    assert.ok(err instanceof ConnectionError, String(err));
+    assert.match(err.message, /not in the pool/);
+  });
+
+  it("{ server: null, delay }: the default choice after the delay; a delay that is not a positive finite number: none", async () => {
+    const clock = new ManualClock();
+    const host = handlerHost(clock, () => ({ server: null, delay: 300 }) as unknown as Server);
+    const srv = await drive(clock, new DialLoop(host, clock).run());
+    assert.equal(srv.listen, "a:1");
+    assert.deepEqual(host.trace(), ["a:1@300"]);
+    for (const delay of [Infinity, NaN, -5, "100"]) {
+      const c2 = new ManualClock();
+      const h2 = handlerHost(c2, (pool) => ({ server: pool[1], delay }) as unknown as Server);
+      await drive(c2, new DialLoop(h2, c2).run());
+      assert.deepEqual(h2.trace(), ["b:2@0"], `delay ${String(delay)}`);
+    }
+  });
+
   it("is asked before every attempt, after the reconnect wait", async () => {
     const clock = new ManualClock();
     const calls: number[] = [];

@@ -3,7 +3,7 @@
  * server again, and when to give up. The same loop makes the first
  * connection and every reconnection.
  */
-import type { ServerInfo } from "../api/types.js";
+import type { Server, ServerInfo } from "../api/types.js";
 import { type Clock, systemClock } from "../clock.js";
 import {
   AuthorizationError,
@@ -27,6 +27,11 @@ export interface DialHost {
   dial(server: ServerEntry, hostname: string): Promise<void>;
   /** a `reconnecting` status, before each attempt after the first connection */
   onAttempt(): void;
+}
+
+/** A `{ server, delay }` answer of the reconnectToServer handler (3.4's test: an object with both keys). */
+function isDelayed(x: unknown): x is { server: unknown; delay: unknown } {
+  return typeof x === "object" && x !== null && "server" in x && "delay" in x;
 }
 
 function isAuthError(err: unknown): boolean {
@@ -145,15 +150,22 @@ export class DialLoop {
       throw new ConnectionError(`client option reconnectToServer handler failed: ${(err as Error)?.message ?? err}`, { cause: err });
     }
     if (answer === null || answer === undefined) return chosen;
-    const picked = "server" in answer && "delay" in answer ? answer.server : answer as typeof snapshots[number];
-    const i = snapshots.indexOf(picked);
-    if (i < 0) {
+    const given: unknown = answer;
+    const delayed = isDelayed(given);
+    const picked = delayed ? given.server : given;
+    // the snapshot itself, or as 3.4 matches: the pool's server with that `listen` (a copy, one from an earlier call)
+    let i = snapshots.indexOf(picked as Server);
+    if (i < 0 && typeof picked === "object" && picked !== null) {
+      const listen = (picked as Partial<Server>).listen;
+      i = snapshots.findIndex((s) => s.listen === listen);
+    }
+    if (i < 0 && picked !== null) {
       throw new ConnectionError("client option reconnectToServer handler failed: it returned a server that is not in the pool");
     }
-    if ("delay" in answer && typeof answer.delay === "number" && answer.delay > 0) {
-      await this.sleep(answer.delay);
-    }
-    return entries[i];
+    // `{ server: null, delay }`: the default choice, after the delay (as 3.4)
+    const ms = delayed ? given.delay : 0;
+    if (typeof ms === "number" && Number.isFinite(ms) && ms > 0) await this.sleep(ms);
+    return i < 0 ? chosen : entries[i];
   }
 
   /** Resolves after `ms`, or at once on cancel(). */
