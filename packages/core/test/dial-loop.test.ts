@@ -264,6 +264,20 @@ describe("DialLoop: reconnecting", () => {
     assert.equal(host.pool.length, 0);
   });
 
+  it("a pool too large to spread into Math.min() (gossip of a hostile 1 MiB INFO): the loop still waits for the first server due", async () => {
+    const clock = new ManualClock(10_000);
+    const host = new FakeHost(clock, { servers: ["a:1"], reconnectTimeWait: 1000, reconnectJitter: 0 });
+    host.pool.update(Array.from({ length: 200_000 }, (_, i) => `h${i}:1`));
+    host.pool.all().forEach((s, i) => (s.lastAttempt = clock.now() - (i === 7 ? 400 : 0)));
+    const loop = new DialLoop(host, clock);
+    const run = loop.run();
+    await settle();
+    assert.deepEqual(clock.dueTimes(), [clock.now() + 600], "asleep until the server tried 400 ms ago is due");
+    host.closing = true;
+    loop.cancel();
+    await assert.rejects(run, ClosedConnectionError);
+  });
+
   it("the waits follow the monotonic clock: setting the wall clock back an hour does not hold the loop", async (t) => {
     const clock = new ManualClock();
     const { host, loop } = await connected(clock, { servers: ["a:1"], maxReconnectAttempts: 3, reconnectTimeWait: 100, reconnectJitter: 0 });

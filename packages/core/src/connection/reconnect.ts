@@ -72,7 +72,9 @@ export class DialLoop {
       let server = pool.all().find((s) => s.lastAttempt === undefined || now >= s.lastAttempt + wait);
       if (server === undefined) {
         // every server was tried within `wait`: sleep until the first one is due
-        const due = Math.min(...pool.all().map((s) => s.lastAttempt! + wait - now));
+        let due = Number.POSITIVE_INFINITY;
+        // a loop, not Math.min(...): a gossiped pool can pass the engine's limit on arguments
+        for (const s of pool.all()) due = Math.min(due, s.lastAttempt! + wait - now);
         await this.sleep(Math.max(1, due));
         continue;
       }
