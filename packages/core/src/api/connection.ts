@@ -168,7 +168,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     return Object.freeze(this.engine.pool.all().map((s) => s.snapshot()));
   }
 
-  /** Replaces the servers the user gave; gossiped servers and the current one stay. */
+  /** Replaces the server pool with `servers`, as 3.4 does (gossip adds to it again); servers already known keep their state and the connection stays up. */
   setServers(servers: string[]): void {
     if (!Array.isArray(servers) || servers.length === 0) {
       throw InvalidArgumentError.format("servers", "must be a non-empty array of host:port strings");
