@@ -1,5 +1,6 @@
 /** Loops and waits shared by the scenarios: the same code runs for every client. */
 import type { BenchConn } from "../clients/types.js";
+import { TimedOut } from "../lib/ipc.js";
 import type { RssSampler } from "../lib/rss.js";
 import type { Target } from "./types.js";
 
@@ -62,7 +63,7 @@ export function deferred(): Deferred {
 export async function withTimeout<T>(p: Promise<T>, ms: number, what: () => string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what()}`)), ms);
+    timer = setTimeout(() => reject(new TimedOut(`timed out after ${ms} ms: ${what()}`)), ms);
   });
   try {
     return await Promise.race([p, timeout]);

@@ -7,6 +7,7 @@ import {
   AuthorizationError,
   ConnectionError,
   connect,
+  ErrorCode,
   PermissionViolationError,
   type Status,
 } from "@quicknats/node";
@@ -110,6 +111,7 @@ describe("status()", () => {
     const elapsed = Date.now() - t0;
     assert.ok(reason instanceof Error, `closed() value: ${String(reason)}`);
     assert.ok(reason instanceof ConnectionError, `closed() value: ${reason.name}: ${reason.message}`);
+    assert.equal(reason.code, ErrorCode.StaleConnection);
     assert.match(reason.message, /stale/i);
     assert.ok(elapsed >= 150, `declared stale after ${elapsed} ms: needs 2 unanswered pings at 100 ms`);
 

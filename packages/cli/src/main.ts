@@ -47,7 +47,7 @@ function mainHelp(): string {
     "Exit codes:",
     "  0 success                 4 no responders",
     "  1 other error             5 timeout",
-    "  2 bad command line        6 not supported yet",
+    "  2 bad command line        6 not supported",
     "  3 connection failed       7 authorization or permission denied",
     "",
     "Run 'quicknats COMMAND --help' for a command's flags and examples.",

@@ -8,7 +8,7 @@
  * connection and keeps its own write queue, which is what `pendingBytes`
  * and the high-water mark refer to.
  */
-import { ConnectionError, InvalidArgumentError, type TlsOptions, VERSION } from "@quicknats/core";
+import { ConnectionError, ErrorCode, InvalidArgumentError, type TlsOptions, VERSION } from "@quicknats/core";
 import type { DialTarget, Transport, TransportFactory, TransportListener } from "@quicknats/core/internal";
 import { type DenoConn, denoNet, type DenoTcpConn, type DenoTlsConn } from "./deno-api.ts";
 
@@ -22,6 +22,8 @@ const HAND_OVER = 16 * 1024;
 const HIGH_WATER = 64 * 1024;
 /** Queued writes are joined up to this size, so small frames do not cost one write op each. */
 const COALESCE = 64 * 1024;
+
+const TLS = { code: ErrorCode.Tls };
 
 function where(t: DialTarget): string {
   return `${t.hostname}:${t.port}`;
@@ -64,7 +66,7 @@ function tlsError(err: unknown, target: DialTarget): ConnectionError {
   } else if (/UnknownIssuer|invalid peer certificate|BadSignature|Expired|certificate/i.test(msg)) {
     why = `the server certificate is not trusted: ${msg}`;
   }
-  return new ConnectionError(`TLS handshake with ${where(target)} failed: ${why}`, { cause: err });
+  return new ConnectionError(`TLS handshake with ${where(target)} failed: ${why}`, { cause: err, code: ErrorCode.Tls });
 }
 
 interface DenoTls {
@@ -80,7 +82,7 @@ async function tlsOptions(target: DialTarget): Promise<DenoTls> {
     try {
       return await denoNet().readTextFile(file);
     } catch (err) {
-      throw new ConnectionError(`cannot read the TLS ${what} file '${file}': ${messageOf(err)}`, { cause: err });
+      throw new ConnectionError(`cannot read the TLS ${what} file '${file}': ${messageOf(err)}`, { cause: err, code: ErrorCode.Tls });
     }
   };
   const out: DenoTls = {};
@@ -91,7 +93,7 @@ async function tlsOptions(target: DialTarget): Promise<DenoTls> {
   if (cert !== undefined) out.cert = cert;
   if (key !== undefined) out.key = key;
   if ((out.cert === undefined) !== (out.key === undefined)) {
-    throw new ConnectionError("TLS client authentication needs both a certificate and a key ('cert'/'certFile' and 'key'/'keyFile')");
+    throw new ConnectionError("TLS client authentication needs both a certificate and a key ('cert'/'certFile' and 'key'/'keyFile')", TLS);
   }
   return out;
 }
@@ -177,12 +179,13 @@ export class DenoTransport implements Transport {
     // Deno.startTls fails while a read is pending on the connection. The engine
     // calls upgrade() from inside onData (on the server's INFO), where no read
     // is pending; the flag stops the loop from starting the next one.
-    if (this.readPending) throw new ConnectionError("TLS upgrade requested while a read is pending");
+    if (this.readPending) throw new ConnectionError("TLS upgrade requested while a read is pending", TLS);
     this.upgrading = true;
     const opts = await tlsOptions(target);
     if (opts.cert !== undefined) {
       throw new ConnectionError(
         "Deno.startTls cannot present a client certificate: use tls.handshakeFirst (Deno.connectTls) with a server configured for handshake_first",
+        TLS,
       );
     }
     let tls: DenoTlsConn | undefined;

@@ -8,6 +8,7 @@ import { createConnection, isIP, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectOptions, type TLSSocket } from "node:tls";
 import {
   ConnectionError,
+  ErrorCode,
   InvalidArgumentError,
   type TlsOptions,
   VERSION,
@@ -51,7 +52,7 @@ function tlsError(err: NodeJS.ErrnoException, target: DialTarget): ConnectionErr
   } else if (/CERT|SIGNATURE|ISSUER/.test(err.code ?? "")) {
     why = `the server certificate is not trusted: ${err.message}`;
   }
-  return new ConnectionError(`TLS handshake with ${where(target)} failed: ${why}${code}`, { cause: err });
+  return new ConnectionError(`TLS handshake with ${where(target)} failed: ${why}${code}`, { cause: err, code: ErrorCode.Tls });
 }
 
 /** Reads the `*File` options and builds the options for `tls.connect()`. */
@@ -62,7 +63,7 @@ async function tlsOptions(target: DialTarget): Promise<TlsConnectOptions> {
     try {
       return await readFile(file);
     } catch (err) {
-      throw new ConnectionError(`cannot read the TLS ${what} file '${file}': ${(err as Error).message}`, { cause: err });
+      throw new ConnectionError(`cannot read the TLS ${what} file '${file}': ${(err as Error).message}`, { cause: err, code: ErrorCode.Tls });
     }
   };
   if (caFile) opts.ca = [await read(caFile, "CA")];

@@ -8,7 +8,7 @@
  * Also here: the small public helpers the official `mod.ts` exports next to
  * it (`hasWsProtocol`, `Timeout`, `WithRequired`).
  */
-import { ClosedConnectionError, ConnectionError, ErrorCode } from "../errors.js";
+import { ClosedConnectionError, ConnectionError, ErrorCode, InvalidArgumentError } from "../errors.js";
 import { nuid } from "../nuid.js";
 import { VERSION } from "../version.js";
 import { Empty } from "./connection.js";
@@ -27,9 +27,9 @@ export class Perf {
   /** Stores the time from mark `startKey` to mark `endKey` as `key`; throws if either is missing. */
   measure(key: string, startKey: string, endKey: string): void {
     const start = this.timers.get(startKey);
-    if (start === undefined) throw new Error(`${startKey} is not defined`);
+    if (start === undefined) throw new InvalidArgumentError(`${startKey} is not defined`);
     const end = this.timers.get(endKey);
-    if (end === undefined) throw new Error(`${endKey} is not defined`);
+    if (end === undefined) throw new InvalidArgumentError(`${endKey} is not defined`);
     this.measures.set(key, end - start);
   }
 
@@ -172,7 +172,7 @@ export class Bench {
     this.perf = new Perf();
     this.payload = this.size ? new Uint8Array(this.size) : Empty;
     if (!this.pub && !this.sub && !this.req && !this.rep) {
-      throw new Error("no options selected");
+      throw new InvalidArgumentError("no options selected");
     }
   }
 

@@ -6,8 +6,10 @@
 import { createEngine, type Engine, type EngineOwner } from "../connection/engine.js";
 import { type ParsedOptions, parseOptions, serverParser } from "../connection/options.js";
 import {
+  argumentTypeError,
   ClosedConnectionError,
   DrainingConnectionError,
+  ErrorCode,
   InvalidArgumentError,
   InvalidOperationError,
   type PermissionViolationError,
@@ -307,13 +309,13 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     }
     if (payload === null) payload = Empty;
     if (typeof payload !== "string" && !(payload instanceof Uint8Array)) {
-      throw new TypeError("payload must be a string or a Uint8Array");
+      throw argumentTypeError("payload must be a string or a Uint8Array");
     }
     let hbytes: Uint8Array | undefined;
     if (hdrs !== undefined) {
       hbytes = encodeHeaders(hdrs);
       if (hbytes !== undefined && this.engine.info?.headers !== true) {
-        throw InvalidArgumentError.format("headers", "are not supported by the server");
+        throw InvalidArgumentError.format("headers", "are not supported by the server", { code: ErrorCode.HeadersNotSupported });
       }
     }
     // one comparison unless the subject and reply are long enough to matter

@@ -5,6 +5,7 @@
  * `nc.features.get(Feature.JS_NEW_CONSUMER_CREATE_API)`), so the names and
  * minimum versions are theirs.
  */
+import { InvalidArgumentError } from "../errors.js";
 
 /** A server version: `2.10.3` is `{ major: 2, minor: 10, micro: 3 }`. */
 export interface SemVer {
@@ -15,11 +16,11 @@ export interface SemVer {
 
 /**
  * Reads the first `x.y.z` in `s` (`"2.11.0-beta.1"` gives 2.11.0).
- * @throws Error when there is none
+ * @throws InvalidArgumentError when there is none
  */
 export function parseSemVer(s = ""): SemVer {
   const m = /(\d+)\.(\d+)\.(\d+)/.exec(s);
-  if (m === null) throw new Error(`'${s}' is not a semver value`);
+  if (m === null) throw new InvalidArgumentError(`'${s}' is not a semver value`);
   return { major: Number(m[1]), minor: Number(m[2]), micro: Number(m[3]) };
 }
 

@@ -9,7 +9,7 @@
  * handshake the first INFO, the PONG and failures while it runs.
  */
 import type { ServerInfo, Status } from "../types.js";
-import { ConnectionError, ProtocolError, TimeoutError } from "../errors.js";
+import { ConnectionError, ErrorCode, ProtocolError, TimeoutError } from "../errors.js";
 import type { DialTarget, Transport } from "../transport/transport.js";
 import { debugLine, redactConnect } from "./debug.js";
 import { connectFields, tlsDecision } from "./handshake.js";
@@ -82,7 +82,7 @@ export class Handshake {
       return;
     }
     if (transport.upgrade === undefined) {
-      this.fail(new ConnectionError(`server ${server.listen} requires TLS, which this transport cannot do`));
+      this.fail(new ConnectionError(`server ${server.listen} requires TLS, which this transport cannot do`, { code: ErrorCode.Tls }));
       return;
     }
     // the server waits for our TLS handshake
@@ -105,6 +105,7 @@ export class Handshake {
     this.fail(new ProtocolError(
       `${this.server.listen} answered with HTTP, not NATS: it is a websocket or HTTP port; ` +
         "use wsconnect() for a websocket listener, or the server's client port with connect()",
+      { code: ErrorCode.BadServerData },
     ));
     return false;
   }

@@ -4,7 +4,7 @@
  */
 import type { ConnectionOptions, ReconnectToServerHandler, TlsOptions } from "../types.js";
 import { type Authenticator, buildAuthenticator } from "../auth/authenticator.js";
-import { InvalidArgumentError } from "../errors.js";
+import { argumentTypeError, InvalidArgumentError } from "../errors.js";
 import { DEFAULT_MAX_CONTROL_LINE, utf8Length } from "../protocol/control-line.js";
 import { checkInboxPrefix } from "../protocol/validate.js";
 import type { TransportFactory } from "../transport/transport.js";
@@ -226,7 +226,7 @@ export function parseOptions(
   let reconnectDelayHandler: () => number;
   if (o.reconnectDelayHandler !== undefined) {
     if (typeof o.reconnectDelayHandler !== "function") {
-      throw new TypeError("'reconnectDelayHandler' must be a function");
+      throw argumentTypeError("'reconnectDelayHandler' must be a function");
     }
     reconnectDelayHandler = o.reconnectDelayHandler;
   } else {
@@ -234,7 +234,7 @@ export function parseOptions(
     reconnectDelayHandler = () => reconnectTimeWait + Math.floor(Math.random() * (jitter + 1));
   }
   if (o.reconnectToServer !== undefined && typeof o.reconnectToServer !== "function") {
-    throw new TypeError("'reconnectToServer' must be a function");
+    throw argumentTypeError("'reconnectToServer' must be a function");
   }
   const maxReconnectAttempts = o.maxReconnectAttempts ?? DEFAULT_MAX_RECONNECT_ATTEMPTS;
   if (!Number.isInteger(maxReconnectAttempts) || maxReconnectAttempts < -1) {

@@ -301,7 +301,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
     try {
       this.parser.parse(chunk);
     } catch (err) {
-      const e = err instanceof ProtocolError ? err : new ProtocolError("error processing server data", { cause: err });
+      const e = err instanceof ProtocolError ? err : new ProtocolError("error processing server data", { cause: err, code: ErrorCode.BadServerData });
       this.owner.onStatus({ type: "error", error: e });
       this.fail(e);
     }
@@ -321,10 +321,10 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
     try {
       info = JSON.parse(json);
     } catch (err) {
-      throw new ProtocolError("the server sent an INFO that is not JSON", { cause: err });
+      throw new ProtocolError("the server sent an INFO that is not JSON", { cause: err, code: ErrorCode.BadServerData });
     }
     if (typeof info !== "object" || info === null || Array.isArray(info)) {
-      throw new ProtocolError("the server sent an INFO that is not a JSON object");
+      throw new ProtocolError("the server sent an INFO that is not a JSON object", { code: ErrorCode.BadServerData });
     }
     const first = this.info === undefined;
     this.info = info;
@@ -440,7 +440,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
 
   onStale(): void {
     this.owner.onStatus({ type: "staleConnection" });
-    this.fail(new ConnectionError("stale connection: the server did not answer PINGs"));
+    this.fail(new ConnectionError("stale connection: the server did not answer PINGs", { code: ErrorCode.StaleConnection }));
   }
 
   // ---- subscriptions ----------------------------------------------------------
