@@ -30,7 +30,7 @@ export const ExitCode = {
   NoResponders: 4,
   /** a request (or a bench) got no answer in time */
   Timeout: 5,
-  /** a flag this version of quicknats does not support yet, or a server feature the command needs that the server lacks (headers) */
+  /** the server lacks a feature the command needs (headers) */
   NotSupported: 6,
   /** the server refused the credentials, or a publish/subscribe permission */
   Permission: 7,

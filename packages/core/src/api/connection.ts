@@ -23,7 +23,7 @@ import { Features, parseSemVer, type SemVer } from "./features.js";
 import { ProtocolShim } from "./protocol-shim.js";
 import { QueuedIteratorImpl } from "./queued-iterator.js";
 import { RequestMux, SingleRequest } from "./request.js";
-import { requestMany, requestOnOwnInbox } from "./requests.js";
+import { publishOptions, requestMany, requestOnOwnInbox } from "./requests.js";
 import { SubscriptionImpl, type SubscriptionHost } from "./subscription.js";
 import type {
   ConnectionOptions,
@@ -396,7 +396,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
 
     const req = new SingleRequest(subject, timeout, this.mux);
     try {
-      this.send(subject, payload, { reply: req.reply, headers: opts.headers, traceDestination: opts.traceDestination, traceOnly: opts.traceOnly }, true);
+      this.send(subject, payload, publishOptions(req.reply, opts), true);
     } catch (err) {
       req.fail(err as Error);
     }

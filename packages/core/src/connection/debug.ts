@@ -4,15 +4,14 @@
  * their length.
  */
 
+import { AUTH_FIELDS } from "../auth/authenticator.js";
 import type { MsgArgs } from "../protocol/parser.js";
-
-const SECRET_FIELDS = ["pass", "auth_token", "jwt", "nkey", "sig"];
 
 /** The CONNECT object as it may be shown: credential values replaced. */
 export function redactConnect(connect: Record<string, unknown>): Record<string, unknown> {
   const shown: Record<string, unknown> = { ...connect };
-  for (const f of SECRET_FIELDS) {
-    if (shown[f] !== undefined) shown[f] = "[REDACTED]";
+  for (const f in AUTH_FIELDS) {
+    if (AUTH_FIELDS[f] && shown[f] !== undefined) shown[f] = "[REDACTED]";
   }
   return shown;
 }

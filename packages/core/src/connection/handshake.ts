@@ -68,7 +68,7 @@ export function connectFields(
       throw new ConnectionError(`the authenticator failed: it threw a ${typeof err}, not an Error`, { cause: err, code: ErrorCode.AuthenticatorFailed });
     }
     // only the credential fields: an authenticator cannot change the rest of CONNECT
-    for (const f of AUTH_FIELDS) {
+    for (const f in AUTH_FIELDS) {
       if (auth[f] !== undefined) connect[f] = auth[f];
     }
   }
