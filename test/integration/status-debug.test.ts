@@ -274,4 +274,46 @@ describe("debug output", () => {
     const described = `${error.message} ${error.stack ?? ""} ${String(error.cause ?? "")} ${JSON.stringify(error)}`;
     assert.ok(!described.includes("WRONG-do-not-print-6"), described);
   });
+
+  it("debug: a function receives each line instead of the console, secrets redacted all the same", async () => {
+    const lines: string[] = [];
+    const { all } = await captureConsole(async () => {
+      const nc = await connect({ port: userSrv.port, user: "dbg-user", pass: "PW-do-not-print-1", debug: (l) => void lines.push(l) });
+      try {
+        const got: string[] = [];
+        nc.subscribe("dbg.fn", { callback: (_e, m) => void got.push(m.string()) });
+        nc.publish("dbg.fn", "hello");
+        await nc.flush();
+        await eventually(() => got.length === 1, 2000, "message delivered");
+      } finally {
+        await nc.close();
+      }
+    });
+    assert.deepEqual(all, [], "nothing on the console");
+    assert.ok(lines.some((l) => l.startsWith("< INFO ")), lines.join("\n"));
+    assert.ok(lines.includes("> PUB dbg.fn 5 [5 payload bytes]"), lines.join("\n"));
+    assert.ok(lines.some((l) => /^< MSG dbg\.fn \d+ 5 \[5 payload bytes\]$/.test(l)), lines.join("\n"));
+    const connectLine = lines.find((l) => l.startsWith("> CONNECT "));
+    assert.ok(connectLine?.includes('"pass":"[REDACTED]"'), `CONNECT line: ${connectLine}`);
+    assertNoSecrets(lines, ["PW-do-not-print-1"]);
+  });
+
+  it("debug: a function that throws does not break the connection", async () => {
+    let calls = 0;
+    const nc = await connect({ port: openSrv.port, debug: () => {
+      calls++;
+      throw new Error("sink failed");
+    } });
+    try {
+      const got: string[] = [];
+      nc.subscribe("dbg.throw", { callback: (_e, m) => void got.push(m.string()) });
+      nc.publish("dbg.throw", "still works");
+      await nc.flush();
+      await eventually(() => got.length === 1, 2000, "message delivered");
+      assert.deepEqual(got, ["still works"]);
+      assert.ok(calls >= 5, `the sink was called (${calls})`);
+    } finally {
+      await nc.close();
+    }
+  });
 });

@@ -172,7 +172,8 @@ export function connectionSettings(
   }
 
   const debug = values.debug === true;
-  if (debug) options.debug = true;
+  // the library's protocol trace goes to stderr: stdout is for data
+  if (debug) options.debug = (line) => process.stderr.write(`[quicknats] ${line}\n`);
   return { options, shown: servers.join(", "), timeout, debug };
 }
 

@@ -174,10 +174,6 @@ async function dispatch(argv: string[]): Promise<number> {
     throw new UsageError(`unexpected argument '${positionals[command.args.max]}'`, command.name);
   }
   const conn = connectionSettings(command.name, values);
-  if (conn.debug) {
-    // the library's protocol trace goes to stdout; keep stdout for data
-    console.info = (...a: unknown[]) => console.error(...a);
-  }
   return await command.run({ values, args: positionals, conn });
 }
 

@@ -294,8 +294,12 @@ export interface TlsOptions {
 export interface ConnectionOptions {
   /** credentials: a function, or several whose results are merged */
   authenticator?: Authenticator | Authenticator[];
-  /** print protocol lines (secrets redacted) */
-  debug?: boolean;
+  /**
+   * The protocol trace (secrets redacted): `true` prints it with
+   * `console.info`; a function (a quicknats addition) receives each line
+   * instead, e.g. `> PUB greet.joe 5 [5 payload bytes]` or `< PING`.
+   */
+  debug?: boolean | ((line: string) => void);
   /** unanswered client PINGs before the connection is stale (default 2) */
   maxPingOut?: number;
   maxReconnectAttempts?: number;

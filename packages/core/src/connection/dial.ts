@@ -11,7 +11,7 @@
 import type { ServerInfo, Status } from "../types.js";
 import { ConnectionError, ErrorCode, ProtocolError, TimeoutError } from "../errors.js";
 import type { DialTarget, Transport } from "../transport/transport.js";
-import { debugLine, redactConnect } from "./debug.js";
+import { redactConnect } from "./debug.js";
 import { connectFields, tlsDecision } from "./handshake.js";
 import { isIpLiteral, type ParsedOptions } from "./options.js";
 import type { ServerEntry } from "./servers.js";
@@ -122,8 +122,8 @@ export class Handshake {
       return;
     }
     if (options.debug) {
-      debugLine(">", `CONNECT ${JSON.stringify(redactConnect(connect))}`);
-      debugLine(">", "PING");
+      options.debug(`> CONNECT ${JSON.stringify(redactConnect(connect))}`);
+      options.debug("> PING");
     }
     // straight to the transport: what was buffered while disconnected must follow the handshake
     this.transport.write(new TextEncoder().encode(`CONNECT ${JSON.stringify(connect)}\r\nPING\r\n`));

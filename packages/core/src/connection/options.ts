@@ -7,6 +7,7 @@ import { type Authenticator, buildAuthenticator } from "../auth/authenticator.js
 import { argumentTypeError, InvalidArgumentError } from "../errors.js";
 import { DEFAULT_MAX_CONTROL_LINE, utf8Length } from "../protocol/control-line.js";
 import { checkInboxPrefix } from "../protocol/validate.js";
+import { type DebugSink, debugSink } from "./debug.js";
 import type { TransportFactory } from "../transport/transport.js";
 
 export const DEFAULT_HOST = "127.0.0.1";
@@ -65,7 +66,8 @@ export interface ParsedOptions {
   verbose: boolean;
   timeout: number;
   inboxPrefix: string;
-  debug: boolean;
+  /** the trace's sink, undefined when off */
+  debug: DebugSink | undefined;
   pingInterval: number;
   maxPingOut: number;
   authenticator?: Authenticator;
@@ -258,7 +260,7 @@ export function parseOptions(
     verbose: o.verbose === true,
     timeout,
     inboxPrefix,
-    debug: o.debug === true,
+    debug: debugSink(o.debug),
     pingInterval: nonNegative("pingInterval", o.pingInterval, DEFAULT_PING_INTERVAL),
     maxPingOut: nonNegative("maxPingOut", o.maxPingOut, DEFAULT_MAX_PING_OUT),
     authenticator: buildAuthenticator(o),
