@@ -5,7 +5,7 @@
  */
 
 /** How a key given to `get`, `set`, `append`... is compared with stored keys. */
-export const Match = Object.freeze({
+export const Match = /* @__PURE__ */ Object.freeze({
   /** the key as given, case-sensitive (the default) */
   Exact: "exact",
   /** the key is converted with `canonicalMIMEHeaderKey` first, then compared exactly */

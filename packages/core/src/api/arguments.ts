@@ -17,8 +17,7 @@ function subjectError(subject: string, why: string): InvalidSubjectError {
 /** The error for a control line the server would refuse; it names sizes only, never the (long) text. */
 function lineTooLong(op: string, what: string, bytes: number, max: number): InvalidArgumentError {
   return new InvalidArgumentError(
-    `${what} too long: the ${op} control line would have ${bytes} bytes of arguments, ` +
-      `over the ${max} the server accepts (its max_control_line; the 'maxControlLine' option)`,
+    `${what} too long: the ${op} control line would have ${bytes} bytes of arguments, over the ${max} the server accepts (maxControlLine)`,
     { code: ErrorCode.ControlLineTooLong },
   );
 }

@@ -103,8 +103,7 @@ export class Handshake {
   checkFirstBytes(chunk: Uint8Array): boolean {
     if (this.sawInfo || !startsWithHttp(chunk)) return true;
     this.fail(new ProtocolError(
-      `${this.server.listen} answered with HTTP, not NATS: it is a websocket or HTTP port; ` +
-        "use wsconnect() for a websocket listener, or the server's client port with connect()",
+      `${this.server.listen} answered with HTTP, not NATS: a websocket port needs wsconnect(), connect() the client port`,
       { code: ErrorCode.BadServerData },
     ));
     return false;
@@ -155,8 +154,7 @@ export class Handshake {
     const where = this.server.listen;
     err.message = this.sawInfo
       ? `timeout: ${where} did not complete the handshake within ${ms} ms`
-      : `timeout: no INFO from ${where} within ${ms} ms; is it a NATS client port? ` +
-        "(a websocket port waits for an HTTP upgrade: use wsconnect() for it)";
+      : `timeout: no INFO from ${where} within ${ms} ms: not a NATS client port? (a websocket port needs wsconnect())`;
     return err;
   }
 }
