@@ -1,4 +1,4 @@
-// The seed README's examples (examples/*.ts), each run unchanged in its own
+// The nats-core README's examples (examples/*.ts), each run unchanged in its own
 // node process against a real nats-server, and the `npm run demo` program.
 // test/helpers/redirect-demo.mjs, preloaded into each child, sends the
 // examples' demo.nats.io:4222 / 127.0.0.1:4222 dials to the test's server.
@@ -296,7 +296,7 @@ describe("seed README examples, run unchanged", () => {
         "help.me.* #2 help.me.now c",
         "help.me.* #3 help.me.end end",
       ]);
-      // the padding the seed computes (13 - subject length)
+      // the padding the README's example computes (13 - subject length)
       assert.ok(child.lines.includes("[help.>]        #4 - help.a.b.c  d"), child.describe());
       assert.ok(child.running, "it waits on nc.closed() until killed");
     } finally {

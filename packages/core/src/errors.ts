@@ -7,7 +7,7 @@
  * the classes of another copy (the CommonJS build), and one error can carry
  * two brands, which is how a request timeout satisfies both
  * `err instanceof TimeoutError` (the 3.4 code) and
- * `err instanceof RequestError && err.cause instanceof TimeoutError` (the seed).
+ * `err instanceof RequestError && err.cause instanceof TimeoutError` (the nats-core README).
  */
 
 const BRANDS = Symbol.for("quicknats.error.brands");
@@ -295,7 +295,7 @@ export class PermissionViolationError extends NatsError {
 /**
  * The error a request rejects with when its timer fires: a TimeoutError that
  * is also a RequestError whose cause is a TimeoutError, so code written against
- * either the 3.4 behaviour or the seed's example recognises it.
+ * either the 3.4 behaviour or the nats-core README's example recognises it.
  */
 export function requestTimeoutError(): TimeoutError {
   const err = new TimeoutError({ cause: new TimeoutError() });

@@ -336,7 +336,7 @@ export interface ConnectionOptions {
   /** accepted for compatibility; request errors never cost a stack capture on the happy path here */
   noAsyncTraces?: boolean;
   resolve?: boolean;
-  /** the seed README's name for `resolve: false` */
+  /** the nats-core README's name for `resolve: false` */
   noResolve?: boolean;
   /**
    * The server's `max_control_line` (default 4096, nats-server's default;

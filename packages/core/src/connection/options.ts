@@ -242,7 +242,7 @@ export function parseOptions(
   if (!Number.isInteger(maxReconnectAttempts) || maxReconnectAttempts < -1) {
     throw InvalidArgumentError.format("maxReconnectAttempts", "must be -1 (forever) or an integer >= 0");
   }
-  // `noResolve: true` is the seed README's spelling of `resolve: false`
+  // `noResolve: true` is the nats-core README's spelling of `resolve: false`
   let resolve = factory.resolve !== undefined;
   if (o.resolve !== undefined || o.noResolve !== undefined) {
     const want = o.resolve !== undefined ? o.resolve !== false : o.noResolve !== true;
