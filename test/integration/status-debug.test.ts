@@ -9,6 +9,8 @@ import {
   connect,
   ErrorCode,
   PermissionViolationError,
+  type ConnectionOptions,
+  type NatsConnection,
   type Status,
 } from "@quicknats/node";
 import { NatsServer } from "../helpers/nats-server.js";
@@ -191,16 +193,25 @@ describe("debug output", () => {
   });
   after(() => Promise.all([userSrv.stop(), tokenSrv.stop(), openSrv.stop()]));
 
-  /** Connects with debug on, does a publish/subscribe round trip and closes; returns the printed lines. */
-  async function traced(opts: Parameters<typeof connect>[0]): Promise<{ info: string[]; all: string[] }> {
+  /** A publish/subscribe round trip of "hello" on `subject`; returns what was delivered. */
+  async function roundTrip(nc: NatsConnection, subject: string): Promise<string[]> {
+    const got: string[] = [];
+    nc.subscribe(subject, { callback: (_e, m) => void got.push(m.string()) });
+    nc.publish(subject, "hello");
+    await nc.flush();
+    await eventually(() => got.length === 1, 2000, "message delivered");
+    return got;
+  }
+
+  /** Connects with `debug` (on by default), does a round trip on dbg.x and closes; returns the printed lines. */
+  async function traced(
+    opts: Parameters<typeof connect>[0],
+    debug: ConnectionOptions["debug"] = true,
+  ): Promise<{ info: string[]; all: string[] }> {
     return captureConsole(async () => {
-      const nc = await connect({ ...opts, debug: true });
+      const nc = await connect({ ...opts, debug });
       try {
-        const got: string[] = [];
-        nc.subscribe("dbg.x", { callback: (_e, m) => void got.push(m.string()) });
-        nc.publish("dbg.x", "hello");
-        await nc.flush();
-        await eventually(() => got.length === 1, 2000, "message delivered");
+        await roundTrip(nc, "dbg.x");
       } finally {
         await nc.close();
       }
@@ -277,22 +288,11 @@ describe("debug output", () => {
 
   it("debug: a function receives each line instead of the console, secrets redacted all the same", async () => {
     const lines: string[] = [];
-    const { all } = await captureConsole(async () => {
-      const nc = await connect({ port: userSrv.port, user: "dbg-user", pass: "PW-do-not-print-1", debug: (l) => void lines.push(l) });
-      try {
-        const got: string[] = [];
-        nc.subscribe("dbg.fn", { callback: (_e, m) => void got.push(m.string()) });
-        nc.publish("dbg.fn", "hello");
-        await nc.flush();
-        await eventually(() => got.length === 1, 2000, "message delivered");
-      } finally {
-        await nc.close();
-      }
-    });
+    const { all } = await traced({ port: userSrv.port, user: "dbg-user", pass: "PW-do-not-print-1" }, (l) => void lines.push(l));
     assert.deepEqual(all, [], "nothing on the console");
     assert.ok(lines.some((l) => l.startsWith("< INFO ")), lines.join("\n"));
-    assert.ok(lines.includes("> PUB dbg.fn 5 [5 payload bytes]"), lines.join("\n"));
-    assert.ok(lines.some((l) => /^< MSG dbg\.fn \d+ 5 \[5 payload bytes\]$/.test(l)), lines.join("\n"));
+    assert.ok(lines.includes("> PUB dbg.x 5 [5 payload bytes]"), lines.join("\n"));
+    assert.ok(lines.some((l) => /^< MSG dbg\.x \d+ 5 \[5 payload bytes\]$/.test(l)), lines.join("\n"));
     const connectLine = lines.find((l) => l.startsWith("> CONNECT "));
     assert.ok(connectLine?.includes('"pass":"[REDACTED]"'), `CONNECT line: ${connectLine}`);
     assertNoSecrets(lines, ["PW-do-not-print-1"]);
@@ -305,12 +305,7 @@ describe("debug output", () => {
       throw new Error("sink failed");
     } });
     try {
-      const got: string[] = [];
-      nc.subscribe("dbg.throw", { callback: (_e, m) => void got.push(m.string()) });
-      nc.publish("dbg.throw", "still works");
-      await nc.flush();
-      await eventually(() => got.length === 1, 2000, "message delivered");
-      assert.deepEqual(got, ["still works"]);
+      assert.deepEqual(await roundTrip(nc, "dbg.throw"), ["hello"]);
       assert.ok(calls >= 5, `the sink was called (${calls})`);
     } finally {
       await nc.close();

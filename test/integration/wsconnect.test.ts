@@ -8,21 +8,9 @@
 import { after, before, describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { WebSocket as WsWebSocket } from "ws";
-import {
-  ConnectionError,
-  connect,
-  ErrorCode,
-  headers,
-  InvalidArgumentError,
-  type Msg,
-  type NatsConnection,
-  NoRespondersError,
-  RequestError,
-  TimeoutError,
-  wsconnect,
-  type WsConnectionOptions,
-  type WsSocketFactory,
-} from "@quicknats/node";
+import { ConnectionError, connect, ErrorCode, headers, InvalidArgumentError } from "@quicknats/node";
+import { NoRespondersError, RequestError, TimeoutError, wsconnect } from "@quicknats/node";
+import type { Msg, NatsConnection, WsConnectionOptions, WsSocketFactory } from "@quicknats/node";
 import { NatsServer } from "../helpers/nats-server.js";
 import { StatusLog } from "../helpers/status.js";
 import { eventually, rejection, within } from "../helpers/wait.js";
