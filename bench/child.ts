@@ -9,7 +9,7 @@ import { connectors } from "./clients/index.js";
 import type { BenchConn } from "./clients/types.js";
 import { selfCpuMicros } from "./lib/cpu.js";
 import { memoryAfterGc, type MemoryAfterGc } from "./lib/gc.js";
-import type { ChildResult, Job, ToChild, ToParent } from "./lib/ipc.js";
+import { type ChildResult, type Job, TimedOut, type ToChild, type ToParent } from "./lib/ipc.js";
 import { RssSampler } from "./lib/rss.js";
 import { scenarioById } from "./scenarios/index.js";
 import type { Measure, ScenarioCtx } from "./scenarios/types.js";
@@ -107,7 +107,8 @@ async function measured(rss: RssSampler, measure: Measure, until?: () => Promise
 main().then(
   () => process.exit(0),
   async (err: unknown) => {
-    await send({ type: "error", message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    await send({ type: "error", message, timeout: err instanceof TimedOut });
     process.exit(1);
   },
 );

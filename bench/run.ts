@@ -19,7 +19,8 @@ import { childEntry } from "./lib/build.js";
 import { procCpuMicros } from "./lib/cpu.js";
 import { machineFacts, type MachineFacts } from "./lib/machine.js";
 import { Helpers } from "./lib/helpers.js";
-import { ChildProc, TimeoutError, type ChildEntry } from "./lib/proc.js";
+import { TimedOut } from "./lib/ipc.js";
+import { ChildProc, type ChildEntry } from "./lib/proc.js";
 import { summarizeScenario, type Round, type Row, type RowSummary } from "./lib/report.js";
 import { renderTable, value } from "./lib/table.js";
 import { renderTargets } from "./lib/targets.js";
@@ -77,7 +78,7 @@ async function measureRound(entry: ChildEntry, server: NatsServer, s: Scenario, 
   } catch (err) {
     if (helper) await helpers?.drop(helperClient); // its state is unknown: the next round gets a fresh one
     const message = err instanceof Error ? err.message : String(err);
-    return { round, ok: false, timeout: err instanceof TimeoutError || /timed out/.test(message), error: message };
+    return { round, ok: false, timeout: err instanceof TimedOut, error: message };
   } finally {
     await main.finish(EXIT_GRACE_MS);
   }

@@ -1,5 +1,5 @@
-// The seed README's user/password and token authentication example; only the
-// import line differs. Like the seed, it keeps both connections open.
+// The nats-core README's user/password and token authentication example; only the
+// import line differs. Like the README's, it keeps both connections open.
 // if the connection requires authentication, provide `user` and `pass` or
 // `token` options in the NatsConnectionOptions
 import { connect } from "@quicknats/node";

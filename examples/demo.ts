@@ -1,5 +1,5 @@
 /**
- * `npm run demo`: the seed README's scenarios in one process, against
+ * `npm run demo`: the nats-core README's scenarios in one process, against
  * `$NATS_URL` if it is set, else against a nats-server the demo starts on a
  * free loopback port (and stops at the end). Every scenario checks what came
  * back and the demo exits 1 on the first surprise, so the output below is
@@ -114,7 +114,7 @@ async function wildcards(nc: NatsConnection): Promise<void> {
   for (const sub of subs) sub.unsubscribe();
 }
 
-/** 4. The seed's service: `time` and `admin.uptime|stop`, on its own connection. */
+/** 4. The README's service: `time` and `admin.uptime|stop`, on its own connection. */
 async function service(nc: NatsConnection, servers: string): Promise<void> {
   heading(4, "a service answering time and admin.* requests");
   const svc = await connect({ servers, name: "service" });
@@ -235,7 +235,7 @@ async function withHeaders(nc: NatsConnection): Promise<void> {
   const lines = [...m!.headers!].map(([k, v]) => `${k}=${v}`);
   check(lines.join("|") === "id=demo-42|unix_time=1700000000000", `headers ${lines.join(", ")}`);
   show(`received ${lines.join(", ")}`);
-  // lookups are exact unless asked otherwise (as in nats.js v3, whatever the seed's comment says)
+  // lookups are exact unless asked otherwise (as in nats.js v3, whatever the README's comment says)
   const exact = m!.headers!.get("ID");
   const anyCase = m!.headers!.get("ID", Match.IgnoreCase);
   check(exact === "" && anyCase === "demo-42", `get("ID") is "${exact}", ignoring case "${anyCase}"`);

@@ -1,4 +1,4 @@
-// The seed README's flush example. The seed shows only a fragment (no import,
+// The nats-core README's flush example. The README shows only a fragment (no import,
 // no connection): the first two statements below are added to connect, and
 // the last one closes the connection.
 import { connect } from "@quicknats/node";

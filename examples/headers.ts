@@ -1,4 +1,4 @@
-// The seed README's headers example. Only the imports differ: the seed's two
+// The nats-core README's headers example. Only the imports differ: the README's two
 // import lines (types.ts and nuid.ts) become one.
 import { connect, createInbox, Empty, headers, nuid } from "@quicknats/node";
 

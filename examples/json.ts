@@ -1,4 +1,4 @@
-// The seed README's JSON example. The seed shows only a fragment (no import,
+// The nats-core README's JSON example. The README shows only a fragment (no import,
 // no connection): the first two statements below are added to connect, and
 // the last one drains the connection (which closes it once the message has
 // been seen), as the publish/subscribe example does.

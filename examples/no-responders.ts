@@ -1,4 +1,4 @@
-// The seed README's "no responders" example; only the import lines differ.
+// The nats-core README's "no responders" example; only the import lines differ.
 import { connect } from "@quicknats/node";
 import {
   NoRespondersError,

@@ -1,4 +1,4 @@
-// The seed README's noMux/reply request example. The seed shows only a
+// The nats-core README's noMux/reply request example. The README shows only a
 // fragment (no import, no connection): the first two statements below are
 // added to connect, and the last one closes the connection.
 import { connect, Empty } from "@quicknats/node";

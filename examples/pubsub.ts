@@ -1,4 +1,4 @@
-// The seed README's publish/subscribe example; only the import line differs.
+// The nats-core README's publish/subscribe example; only the import line differs.
 // import the connect function from a transport
 import { connect } from "@quicknats/node";
 

@@ -1,4 +1,4 @@
-// The seed README's queue groups example; only the import lines differ.
+// The nats-core README's queue groups example; only the import lines differ.
 import { connect } from "@quicknats/node";
 import type {
   NatsConnection,

@@ -1,5 +1,5 @@
-// The seed README's request example (a client of service.ts); only the import
-// line differs. The seed imports StringCodec, which v3 dropped; quicknats
+// The nats-core README's request example (a client of service.ts); only the import
+// line differs. The README imports StringCodec, which v3 dropped; quicknats
 // still exports StringCodec() so this runs as written.
 import { connect, Empty, StringCodec } from "@quicknats/node";
 

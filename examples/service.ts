@@ -1,4 +1,4 @@
-// The seed README's service example. Besides the import line, one fix: the
+// The nats-core README's service example. Besides the import line, one fix: the
 // seed uses `sc` without defining it, so `const sc = StringCodec();` is added
 // (StringCodec is imported for it).
 import { connect, StringCodec, Subscription } from "@quicknats/node";

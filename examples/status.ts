@@ -1,4 +1,4 @@
-// The seed README's status example. The seed shows only a fragment (no import,
+// The nats-core README's status example. The README shows only a fragment (no import,
 // and `opts` is not defined): the first two statements below are added to
 // define `opts`, and the last one closes the connection.
 import { connect } from "@quicknats/node";

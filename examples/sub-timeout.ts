@@ -1,5 +1,5 @@
-// The seed README's subscription options example (max, and a timeout on the
-// first message). The seed shows only a fragment (no import, no connection):
+// The nats-core README's subscription options example (max, and a timeout on the
+// first message). The README shows only a fragment (no import, no connection):
 // the first two statements below are added to connect. Nothing is added at
 // the end: the fragment closes the connection itself once the timeout fires.
 import { connect, TimeoutError } from "@quicknats/node";

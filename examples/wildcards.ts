@@ -1,4 +1,4 @@
-// The seed README's wildcard subscriptions example; only the import lines differ.
+// The nats-core README's wildcard subscriptions example; only the import lines differ.
 import { connect } from "@quicknats/node";
 import type { Subscription } from "@quicknats/node";
 const nc = await connect({ servers: "demo.nats.io:4222" });

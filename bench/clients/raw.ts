@@ -12,6 +12,7 @@
 import net from "node:net";
 import { randomBytes } from "node:crypto";
 import { CONNECT, CRLF, FrameScanner, PING, PONG, pubFrame, type FrameSink } from "../lib/raw-proto.js";
+import { TimedOut } from "../lib/ipc.js";
 import type { BenchConn } from "./types.js";
 
 const BATCH_BYTES = 64 * 1024;
@@ -59,7 +60,7 @@ class RawConn implements BenchConn, FrameSink {
 
   handshake(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("raw handshake timed out")), HANDSHAKE_TIMEOUT_MS);
+      const timer = setTimeout(() => reject(new TimedOut("raw handshake timed out")), HANDSHAKE_TIMEOUT_MS);
       this.handshakeFailed = (err) => {
         clearTimeout(timer);
         reject(err);

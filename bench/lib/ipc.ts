@@ -38,7 +38,12 @@ export type ToParent =
   | { type: "ready" }
   | { type: "measured" }
   | { type: "result"; result: ChildResult }
-  | { type: "error"; message: string };
+  | { type: "error"; message: string; timeout: boolean };
+
+/** A bounded wait (in a child or the orchestrator) that ran out: the round is reported as a timeout, not an error. */
+export class TimedOut extends Error {
+  override name = "TimedOut";
+}
 
 /**
  * "go" starts a measurement. A helper outlives rounds: after "go" it measures

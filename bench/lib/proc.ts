@@ -1,6 +1,6 @@
 /** A forked benchmark child seen from the orchestrator: its messages, bounded waits, and a sure end. */
 import { fork, type ChildProcess } from "node:child_process";
-import type { ChildResult, Job, ToChild, ToParent } from "./ipc.js";
+import { type ChildResult, type Job, TimedOut, type ToChild, type ToParent } from "./ipc.js";
 
 const STDERR_TAIL = 4_000;
 
@@ -9,8 +9,6 @@ export interface ChildEntry {
   file: string;
   execArgv: string[];
 }
-
-export class TimeoutError extends Error {}
 
 export class ChildProc {
   private readonly proc: ChildProcess;
@@ -55,12 +53,12 @@ export class ChildProc {
   async expect(type: "ready" | "measured" | "result", deadline = Infinity): Promise<ChildResult | void> {
     for (;;) {
       const m = this.queue.shift();
-      if (m?.type === "error") throw new Error(`${this.label}: ${m.message}`);
+      if (m?.type === "error") throw m.timeout ? new TimedOut(`${this.label}: ${m.message}`) : new Error(`${this.label}: ${m.message}`);
       if (m?.type === type) return m.type === "result" ? m.result : undefined;
       if (m) continue;
       if (this.exitInfo) throw new Error(`${this.label} exited (${this.exitInfo}) before "${type}"\n${this.stderr}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new TimeoutError(`${this.label}: no "${type}" in time`);
+      if (left <= 0) throw new TimedOut(`${this.label}: no "${type}" in time`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 2_147_000_000));
         this.wake = () => {

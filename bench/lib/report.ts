@@ -46,6 +46,8 @@ export interface RowSummary {
   /** rounds run, and the failed ones as "round N: error: message" */
   rounds: number;
   failed: string[];
+  /** how many of the failed rounds timed out */
+  timeouts: number;
 }
 
 function ok(row: Row): ChildResult[] {
@@ -68,6 +70,7 @@ export function summarizeRow(row: Row): Omit<RowSummary, "ratio"> {
     keptAfterGc: median(results.flatMap((r) => (r.keptAfterGc ? [r.keptAfterGc.rss] : []))),
     rounds: row.rounds.length,
     failed: row.rounds.filter((r) => !r.ok).map((r) => `round ${r.round}: ${r.timeout ? "timeout" : "error"}: ${firstLine(r.error)}`),
+    timeouts: row.rounds.filter((r) => !r.ok && r.timeout).length,
   };
 }
 

@@ -45,7 +45,7 @@ function cells(s: RowSummary, first: boolean): string[] {
   return [
     first ? s.title : "",
     s.client,
-    failed ? (s.failed.some((f) => f.includes("timeout")) ? "timeout" : "error") : `${label}${value(s.value.median, unit)}`,
+    failed ? (s.timeouts > 0 ? "timeout" : "error") : `${label}${value(s.value.median, unit)}`,
     failed ? "" : `${num(s.value.min, unit)}–${num(s.value.max, unit)}`,
     s.ratio === undefined ? "—" : `${s.ratio.toFixed(2)}x`,
     pct(s.clientCpu),

@@ -1,6 +1,8 @@
 /** Loops and waits shared by the scenarios: the same code runs for every client. */
 import type { BenchConn } from "../clients/types.js";
+import { TimedOut } from "../lib/ipc.js";
 import type { RssSampler } from "../lib/rss.js";
+import { quantileSorted } from "../lib/stats.js";
 import type { Target } from "./types.js";
 
 export const SAMPLE_EVERY = 8192;
@@ -62,13 +64,42 @@ export function deferred(): Deferred {
 export async function withTimeout<T>(p: Promise<T>, ms: number, what: () => string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what()}`)), ms);
+    timer = setTimeout(() => reject(new TimedOut(`timed out after ${ms} ms: ${what()}`)), ms);
   });
   try {
     return await Promise.race([p, timeout]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Times `n` calls of `op`, one after another, bounded by `timeoutMs`; each
+ * result is checked by `verify` outside the timed span. Returns the run's
+ * duration and the p50/p99 latencies in µs.
+ */
+export async function timeSequential<T>(
+  n: number,
+  timeoutMs: number,
+  what: string,
+  op: () => Promise<T>,
+  verify: (result: T, i: number) => void,
+): Promise<{ ms: number; p50us: number; p99us: number }> {
+  const lat = new Float64Array(n);
+  let i = 0;
+  const run = async (): Promise<void> => {
+    for (; i < n; i++) {
+      const t = performance.now();
+      const r = await op();
+      lat[i] = performance.now() - t;
+      verify(r, i);
+    }
+  };
+  const t0 = performance.now();
+  await withTimeout(run(), timeoutMs, () => `${i} of ${n} ${what}`);
+  const ms = performance.now() - t0;
+  lat.sort();
+  return { ms, p50us: quantileSorted(lat, 0.5) * 1000, p99us: quantileSorted(lat, 0.99) * 1000 };
 }
 
 export function check(ok: boolean, message: string): void {

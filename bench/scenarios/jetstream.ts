@@ -13,8 +13,7 @@ import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager, StorageT
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { BenchConn, ClientName } from "../clients/types.js";
-import { quantileSorted } from "../lib/stats.js";
-import { check, count, deferred, payload, publishAll, rate, withTimeout } from "./common.js";
+import { check, count, deferred, payload, publishAll, rate, timeSequential, withTimeout } from "./common.js";
 import type { Scenario, ScenarioCtx } from "./types.js";
 
 const SIZE = 128;
@@ -43,6 +42,17 @@ async function roundStream(jsm: JetStreamManager, ctx: ScenarioCtx): Promise<{ n
   return { name, subject: `bench.js.${id}.x`, drop: async () => void (await jsm.streams.delete(name)) };
 }
 
+/** A round's publisher: the JetStream context, its stream, the payload, and WARMUP untimed publishes done. */
+async function publisher(ctx: ScenarioCtx) {
+  const nc = natsConnection(await ctx.connect());
+  const jsm = await jetstreamManager(nc);
+  const js = jetstream(nc);
+  const stream = await roundStream(jsm, ctx);
+  const data = payload(SIZE);
+  for (let i = 0; i < WARMUP; i++) await js.publish(stream.subject, data);
+  return { js, jsm, stream, data };
+}
+
 export const jsPublishSequential: Scenario = {
   id: "js-pub",
   title: (n) => `js.publish(), sequential, ${count(n)} × 128 B (memory stream)`,
@@ -56,29 +66,17 @@ export const jsPublishSequential: Scenario = {
   clients: JS_CLIENTS,
   jetstream: true,
   async prepare(ctx) {
-    const nc = natsConnection(await ctx.connect());
-    const jsm = await jetstreamManager(nc);
-    const js = jetstream(nc);
-    const stream = await roundStream(jsm, ctx);
-    const data = payload(SIZE);
-    for (let i = 0; i < WARMUP; i++) await js.publish(stream.subject, data);
+    const { js, stream, data } = await publisher(ctx);
     return async () => {
-      const lat = new Float64Array(ctx.n);
-      let i = 0;
-      const run = async (): Promise<void> => {
-        for (; i < ctx.n; i++) {
-          const t = performance.now();
-          const ack = await js.publish(stream.subject, data);
-          lat[i] = performance.now() - t;
-          check(ack.seq === WARMUP + i + 1, `ack seq ${ack.seq}, want ${WARMUP + i + 1}`);
-        }
-      };
-      const t0 = performance.now();
-      await withTimeout(run(), ctx.timeoutMs, () => `${i} of ${ctx.n} publishes`);
-      const ms = performance.now() - t0;
+      const { ms, p50us, p99us } = await timeSequential(
+        ctx.n,
+        ctx.timeoutMs,
+        "publishes",
+        () => js.publish(stream.subject, data),
+        (ack, i) => check(ack.seq === WARMUP + i + 1, `ack seq ${ack.seq}, want ${WARMUP + i + 1}`),
+      );
       await stream.drop();
-      lat.sort();
-      return { msgsPerSec: rate(ctx.n, ms), p50us: quantileSorted(lat, 0.5) * 1000, p99us: quantileSorted(lat, 0.99) * 1000, ms };
+      return { msgsPerSec: rate(ctx.n, ms), p50us, p99us, ms };
     };
   },
 };
@@ -92,12 +90,7 @@ export const jsPublishInFlight: Scenario = {
   clients: JS_CLIENTS,
   jetstream: true,
   async prepare(ctx) {
-    const nc = natsConnection(await ctx.connect());
-    const jsm = await jetstreamManager(nc);
-    const js = jetstream(nc);
-    const stream = await roundStream(jsm, ctx);
-    const data = payload(SIZE);
-    for (let i = 0; i < WARMUP; i++) await js.publish(stream.subject, data);
+    const { js, jsm, stream, data } = await publisher(ctx);
     return async () => {
       let started = 0;
       let done = 0;
@@ -192,22 +185,15 @@ export const kvGet: Scenario = {
     await kv.put("the.key", value);
     for (let i = 0; i < WARMUP; i++) await kv.get("the.key");
     return async () => {
-      const lat = new Float64Array(ctx.n);
-      let i = 0;
-      const run = async (): Promise<void> => {
-        for (; i < ctx.n; i++) {
-          const t = performance.now();
-          const e = await kv.get("the.key");
-          lat[i] = performance.now() - t;
-          check(e?.value.length === SIZE, `value of ${e?.value.length} bytes, want ${SIZE}`);
-        }
-      };
-      const t0 = performance.now();
-      await withTimeout(run(), ctx.timeoutMs, () => `${i} of ${ctx.n} gets`);
-      const ms = performance.now() - t0;
+      const { ms, p50us, p99us } = await timeSequential(
+        ctx.n,
+        ctx.timeoutMs,
+        "gets",
+        () => kv.get("the.key"),
+        (e) => check(e?.value.length === SIZE, `value of ${e?.value.length} bytes, want ${SIZE}`),
+      );
       await kv.destroy();
-      lat.sort();
-      return { p50us: quantileSorted(lat, 0.5) * 1000, p99us: quantileSorted(lat, 0.99) * 1000, getsPerSec: rate(ctx.n, ms), ms };
+      return { p50us, p99us, getsPerSec: rate(ctx.n, ms), ms };
     };
   },
 };

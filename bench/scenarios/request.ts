@@ -4,8 +4,7 @@
  * not timed.
  */
 import type { BenchConn } from "../clients/types.js";
-import { quantileSorted } from "../lib/stats.js";
-import { check, count, payload, rate, withTimeout } from "./common.js";
+import { check, count, payload, rate, timeSequential, withTimeout } from "./common.js";
 import type { Measure, Scenario, ScenarioCtx } from "./types.js";
 
 /** Per client: responders serve every round of a scenario, so each client's must be its own. */
@@ -24,6 +23,11 @@ const echoResponder = {
     return async () => ({});
   },
 };
+
+/** The requesting connection of a round, its subject and payload. */
+async function requester(ctx: ScenarioCtx): Promise<{ c: BenchConn; subj: string; data: Uint8Array }> {
+  return { c: await ctx.connect(), subj: subject(ctx), data: payload(SIZE) };
+}
 
 /** WARMUP untimed requests (the raw requester has no per-request timeout, so bound them all). */
 async function warmUp(c: BenchConn, subj: string, data: Uint8Array, timeoutMs: number): Promise<void> {
@@ -45,31 +49,17 @@ export const requestSequential: Scenario = {
   count: { full: 10_000, quick: 1_000 },
   helper: echoResponder,
   async prepare(ctx) {
-    const c = await ctx.connect();
-    const data = payload(SIZE);
-    const subj = subject(ctx);
+    const { c, subj, data } = await requester(ctx);
     return async () => {
       await warmUp(c, subj, data, ctx.timeoutMs);
-      const lat = new Float64Array(ctx.n);
-      let i = 0;
-      const run = async (): Promise<void> => {
-        for (; i < ctx.n; i++) {
-          const t = performance.now();
-          const m = await c.request(subj, data, REQUEST_TIMEOUT_MS);
-          lat[i] = performance.now() - t;
-          check(c.sizeOf(m) === SIZE, `reply of ${c.sizeOf(m)} bytes, want ${SIZE}`);
-        }
-      };
-      const t0 = performance.now();
-      await withTimeout(run(), ctx.timeoutMs, () => `${i} of ${ctx.n} requests`);
-      const ms = performance.now() - t0;
-      lat.sort();
-      return {
-        p50us: quantileSorted(lat, 0.5) * 1000,
-        p99us: quantileSorted(lat, 0.99) * 1000,
-        reqPerSec: rate(ctx.n, ms),
-        ms,
-      };
+      const { ms, p50us, p99us } = await timeSequential(
+        ctx.n,
+        ctx.timeoutMs,
+        "requests",
+        () => c.request(subj, data, REQUEST_TIMEOUT_MS),
+        (m) => check(c.sizeOf(m) === SIZE, `reply of ${c.sizeOf(m)} bytes, want ${SIZE}`),
+      );
+      return { p50us, p99us, reqPerSec: rate(ctx.n, ms), ms };
     };
   },
 };
@@ -81,9 +71,7 @@ export const requestInFlight: Scenario = {
   count: { full: 100_000, quick: 8_000 },
   helper: echoResponder,
   async prepare(ctx) {
-    const c = await ctx.connect();
-    const data = payload(SIZE);
-    const subj = subject(ctx);
+    const { c, subj, data } = await requester(ctx);
     return async () => {
       await warmUp(c, subj, data, ctx.timeoutMs);
       let started = 0;

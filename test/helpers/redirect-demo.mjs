@@ -1,6 +1,6 @@
 /**
  * Preloaded with `node --import ./test/helpers/redirect-demo.mjs` when the
- * examples test runs an example in a child process: the seed README's
+ * examples test runs an example in a child process: the nats-core README's
  * examples dial demo.nats.io:4222 or 127.0.0.1:4222, and this sends those
  * connections to the test's nats-server instead, so the examples run unchanged.
  *

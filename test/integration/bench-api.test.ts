@@ -13,6 +13,7 @@ import {
   ErrorCode,
   connect,
   hasWsProtocol,
+  InvalidArgumentError,
   Metric,
   type NatsConnection,
   type NodeConnectionOptions,
@@ -93,11 +94,17 @@ describe("Bench API", () => {
   }
 
   describe("options", () => {
-    it("throws 'no options selected' without a role, and with the default options", async (t) => {
+    it("throws 'no options selected' (an InvalidArgumentError) without a role, and with the default options", async (t) => {
       const nc = await open(t);
-      assert.throws(() => new Bench(nc, {}), (e: Error) => e.constructor === Error && e.message === "no options selected");
-      assert.throws(() => new Bench(nc, { msgs: 10, size: 8, callbacks: true, asyncRequests: true }), /^Error: no options selected$/);
-      assert.throws(() => new Bench(nc), /no options selected/);
+      const noRole = (e: Error): boolean => {
+        assert.ok(e instanceof InvalidArgumentError, String(e));
+        assert.equal(e.code, ErrorCode.InvalidArgument);
+        assert.equal(e.message, "no options selected");
+        return true;
+      };
+      assert.throws(() => new Bench(nc, {}), noRole);
+      assert.throws(() => new Bench(nc, { msgs: 10, size: 8, callbacks: true, asyncRequests: true }), noRole);
+      assert.throws(() => new Bench(nc), noRole);
     });
 
     it("applies the official defaults", async (t) => {

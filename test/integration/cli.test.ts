@@ -9,13 +9,14 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { createUser } from "@nats-io/nkeys";
 import { connect, headers, type Msg, type NatsConnection } from "@quicknats/node";
 import { certs } from "../helpers/certs.js";
 import { JwtEnv } from "../helpers/jwt-mode.js";
 import { NatsServer } from "../helpers/nats-server.js";
 import { freePort } from "../helpers/ports.js";
+import { RogueServer } from "../helpers/rogue-server.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BIN = path.join(ROOT, "packages/cli/bin/quicknats.js");
@@ -648,15 +649,18 @@ describe("quicknats CLI", () => {
     });
   });
 
-  describe("not supported yet", () => {
-    it("the library's 'not supported yet' errors map to exit code 6 in one place", async () => {
-      // no flag is unsupported any more (NOT_SUPPORTED_YET is empty), so the mapping is checked directly
-      const errors = await import(pathToFileURL(path.join(ROOT, "packages/cli/dist/esm/errors.js")).href);
-      const conn = await import(pathToFileURL(path.join(ROOT, "packages/cli/dist/esm/connection.js")).href);
-      assert.deepEqual(conn.NOT_SUPPORTED_YET, {});
-      const e = errors.describeError(new Error("'x' is not supported yet: y is not implemented in this version of quicknats"));
-      assert.equal(e.exitCode, EXIT.notSupported);
-      assert.equal(errors.ExitCode.NotSupported, EXIT.notSupported);
+  describe("not supported", () => {
+    it("pub -H to a server without header support exits 6, and nothing is published", async () => {
+      const rogue = await RogueServer.start({ info: { headers: false } });
+      try {
+        const r = await run(["pub", "cli.nohdr", "x", "-H", "K:v", "-s", rogue.url]);
+        expectExit(r, EXIT.notSupported, "headers to a server without them");
+        assert.match(r.stderr, /headers/);
+        assert.ok(rogue.connections.length >= 1, "the CLI connected");
+        assert.ok(!rogue.connections.some((c) => c.frames.some((f) => f.op === "PUB" || f.op === "HPUB")), "nothing was published");
+      } finally {
+        await rogue.stop();
+      }
     });
   });
 });

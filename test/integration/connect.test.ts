@@ -7,6 +7,7 @@ import {
   AuthorizationError,
   ConnectionError,
   connect,
+  ErrorCode,
   headers,
   InvalidArgumentError,
   type Msg,
@@ -143,6 +144,7 @@ describe("connect: server addresses", () => {
     for (const opts of [{ port: srv.port, tls: {} }, { servers: [`tls://127.0.0.1:${srv.port}`] }]) {
       await assert.rejects(connect({ ...opts, reconnect: false }), (err: Error) => {
         assert.ok(err instanceof ConnectionError, `${err.name}: ${err.message}`);
+        assert.equal(err.code, ErrorCode.Tls);
         assert.match(err.message, /does not support 'tls'/);
         return true;
       });
@@ -244,6 +246,7 @@ describe("connect: handshake failures from fake servers", () => {
     });
     await assert.rejects(within(connect({ port, noEcho: true, timeout: 5000 }), 2000, "connect"), (err: Error) => {
       assert.ok(err instanceof ConnectionError, `expected ConnectionError, got ${err.name}: ${err.message}`);
+      assert.equal(err.code, ErrorCode.NoEchoNotSupported);
       assert.match(err.message, /noEcho/);
       return true;
     });
@@ -269,6 +272,7 @@ describe("connect: handshake failures from fake servers", () => {
     const port = await fakeServer(t, (s) => s.write("HTTP/1.1 400 Bad Request\r\n\r\n"));
     await assert.rejects(within(connect({ port, timeout: 5000 }), 2000, "connect"), (err: Error) => {
       assert.ok(err instanceof ProtocolError, `expected ProtocolError, got ${err.name}: ${err.message}`);
+      assert.equal(err.code, ErrorCode.BadServerData);
       assert.match(err.message, /answered with HTTP, not NATS.*wsconnect\(\)/);
       return true;
     });
@@ -529,6 +533,7 @@ describe("connect: authentication", () => {
       3000,
     );
     assert.ok(err instanceof ConnectionError, `got ${err}`);
+    assert.equal(err.code, ErrorCode.AuthenticatorFailed);
     assert.match(err.message, /the authenticator failed: it threw a string, not an Error/);
     assert.ok(!err.message.includes(thrown));
     assert.equal(err.cause, thrown);

@@ -63,6 +63,12 @@ class RawConn {
     return JSON.parse(line.slice(5)) as Record<string, unknown>;
   }
 
+  /** Sends CONNECT and a PING, and expects the PONG: the server has taken the client. */
+  async handshake(): Promise<void> {
+    this.send(`${CONNECT}PING\r\n`);
+    assert.equal(await this.next(), "PONG");
+  }
+
   send(text: string): void {
     this.#sock.write(text);
   }
@@ -104,8 +110,7 @@ describe("nats-server harness", () => {
     const info = await c.info();
     assert.equal(info.port, srv.port);
     assert.equal(info.host, "127.0.0.1");
-    c.send(`${CONNECT}PING\r\n`);
-    assert.equal(await c.next(), "PONG");
+    await c.handshake();
 
     const varz = await srv.varz();
     assert.equal(varz.port, srv.port);
@@ -153,8 +158,7 @@ describe("nats-server harness", () => {
     const c = await RawConn.open(srv.port);
     t.after(() => c.close());
     await c.info();
-    c.send(`${CONNECT}PING\r\n`);
-    assert.equal(await c.next(), "PONG");
+    await c.handshake();
 
     await srv.pause();
     c.send("PING\r\n");
@@ -178,8 +182,7 @@ describe("nats-server harness", () => {
     const c = await RawConn.open(srv.port);
     t.after(() => c.close());
     await c.info();
-    c.send(`${CONNECT}PING\r\n`);
-    assert.equal(await c.next(), "PONG");
+    await c.handshake();
 
     srv.lameDuck();
     const line = await c.next(2000);

@@ -7,7 +7,9 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import {
   connect,
+  ErrorCode,
   headers,
+  InvalidArgumentError,
   Match,
   MsgHdrsImpl,
   RequestError,
@@ -16,6 +18,7 @@ import {
   type NatsConnection,
 } from "@quicknats/node";
 import { NatsServer } from "../helpers/nats-server.js";
+import { RogueServer } from "../helpers/rogue-server.js";
 import { eventually } from "../helpers/wait.js";
 
 const te = new TextEncoder();
@@ -348,5 +351,30 @@ describe("headers", () => {
     assert.equal(second.headers?.code, 409);
     assert.equal(second.headers?.description, "Conflict");
     assert.equal(second.string(), "p");
+  });
+});
+
+describe("a server without header support", () => {
+  it("publish() with headers throws InvalidArgumentError (NATS_HEADERS_NOT_SUPPORTED) and sends nothing; without headers it publishes", async (t) => {
+    const rogue = await RogueServer.start({ info: { headers: false } });
+    t.after(() => rogue.stop());
+    const nc = await connect({ servers: rogue.url, reconnect: false });
+    t.after(() => nc.close());
+    const h = headers();
+    h.set("K", "v");
+    assert.throws(() => nc.publish("no.hdr", "x", { headers: h }), (err: Error) => {
+      assert.ok(err instanceof InvalidArgumentError, String(err));
+      assert.equal(err.code, ErrorCode.HeadersNotSupported);
+      return true;
+    });
+    await assert.rejects(nc.request("no.hdr", "x", { headers: h, timeout: 1000 }), (err: Error) => {
+      assert.ok(err instanceof InvalidArgumentError, String(err));
+      assert.equal(err.code, ErrorCode.HeadersNotSupported);
+      return true;
+    });
+    nc.publish("no.hdr.after", "y");
+    const c = rogue.connections[0];
+    await c.waitFrame((f) => f.op === "PUB", 3000, "the PUB after the refused HPUB");
+    assert.deepEqual(c.frames.filter((f) => f.op === "PUB" || f.op === "HPUB").map((f) => f.op), ["PUB"]);
   });
 });

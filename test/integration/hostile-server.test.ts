@@ -11,6 +11,7 @@ import {
   AuthorizationError,
   ConnectionError,
   connect,
+  ErrorCode,
   headers,
   type Msg,
   type MsgHdrsImpl,
@@ -111,10 +112,11 @@ function dial(rogue: RogueServer, extra: Record<string, unknown> = {}): Promise<
   return connect({ servers: rogue.url, timeout: 3000, reconnect: false, ...extra });
 }
 
-/** A validator for assert.rejects / closed(): an error of class `cls` whose message matches `re`. */
-function isA(cls: abstract new (...args: never[]) => Error, re?: RegExp) {
+/** A validator for assert.rejects / closed(): an error of class `cls` with `code` (if given) whose message matches `re`. */
+function isA(cls: abstract new (...args: never[]) => Error, re?: RegExp, code?: ErrorCode) {
   return (err: unknown): boolean => {
     assert.ok(err instanceof cls, `expected ${cls.name}, got ${(err as Error)?.name}: ${(err as Error)?.message}`);
+    if (code) assert.equal((err as { code?: unknown }).code, code);
     if (re) assert.match((err as Error).message, re);
     return true;
   };
@@ -226,7 +228,7 @@ if (TESTS) describe("hostile server", () => {
   describe("broken handshakes: connect() rejects with a ProtocolError", () => {
     it("garbage right after INFO", async () => {
       await scenario(scenarios.garbageAfterInfo(), async (rogue) => {
-        await assert.rejects(within(dial(rogue), 5000, "connect"), isA(ProtocolError, /unknown protocol operation/));
+        await assert.rejects(within(dial(rogue), 5000, "connect"), isA(ProtocolError, /unknown protocol operation/, ErrorCode.BadServerData));
       });
     });
 
@@ -242,7 +244,7 @@ if (TESTS) describe("hostile server", () => {
     ] as const) {
       it(`a malformed INFO: ${what}`, async () => {
         await scenario(scenarios.malformedInfo(line), async (rogue) => {
-          await assert.rejects(within(dial(rogue), 5000, "connect"), isA(ProtocolError, re));
+          await assert.rejects(within(dial(rogue), 5000, "connect"), isA(ProtocolError, re, ErrorCode.BadServerData));
         });
       });
     }
@@ -286,6 +288,7 @@ if (TESTS) describe("hostile server", () => {
         goAhead(nc);
         const err = await within(nc.closed(), 5000, "closed()");
         assert.ok(err instanceof ProtocolError, `closed with ${String(err)}`);
+        assert.equal(err.code, ErrorCode.BadServerData);
         assert.match(err.message, /unknown protocol operation/);
         await status.done;
         assert.deepStrictEqual(status.events.map((s) => s.type), ["error", "disconnect", "close"], describeStatus(status.events));
@@ -301,6 +304,7 @@ if (TESTS) describe("hostile server", () => {
         nc.subscribe("big", { callback: () => got++ });
         const err = await within(nc.closed(), 5000, "closed()");
         assert.ok(err instanceof ProtocolError, `closed with ${String(err)}`);
+        assert.equal(err.code, ErrorCode.BadServerData);
         assert.match(err.message, /size exceeds maxPayload/);
         assert.equal(got, 0);
       });
@@ -343,6 +347,7 @@ if (TESTS) describe("hostile server", () => {
           nc.subscribe("big", { callback: () => {} });
           const err = await within(nc.closed(), 5000, "closed()");
           assert.ok(err instanceof ProtocolError, `closed with ${String(err)}`);
+          assert.equal(err.code, ErrorCode.BadServerData);
           assert.match(err.message, re);
         });
       });
@@ -493,7 +498,8 @@ if (TESTS) describe("hostile server", () => {
         const status = new StatusLog(nc);
         const t0 = Date.now();
         const err = await within(nc.closed(), 5000, "closed()");
-        assert.ok(err instanceof Error, `closed with ${String(err)}`);
+        assert.ok(err instanceof ConnectionError, `closed with ${String(err)}`);
+        assert.equal(err.code, ErrorCode.StaleConnection);
         assert.match(err.message, /stale/i);
         assert.ok(Date.now() - t0 >= 150, "declared stale only after unanswered pings");
         await status.done;
@@ -627,6 +633,7 @@ if (TESTS) describe("hostile server", () => {
         goAhead(nc);
         const why = await within(nc.closed(), 5000, "closed()");
         assert.ok(why instanceof ProtocolError, `closed with ${why}`);
+        assert.equal(why.code, ErrorCode.BadServerData);
         assert.match(why.message, /INFO line exceeds 1048576 bytes/);
       });
     });

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import {
   connect,
   Empty,
+  ErrorCode,
   headers,
   InvalidArgumentError,
   InvalidOperationError,
@@ -216,17 +217,22 @@ describe("publish and subscribe", () => {
         const { msgs } = recorder(sub, ">");
         await sub.flush();
         const before = (await small.varz()).in_msgs as number;
+        const tooBig = (err: unknown): boolean => {
+          assert.ok(err instanceof InvalidArgumentError, String(err));
+          assert.equal(err.code, ErrorCode.MaxPayloadExceeded);
+          return true;
+        };
 
-        assert.throws(() => pub.publish("big", new Uint8Array(1025)), InvalidArgumentError);
-        assert.throws(() => pub.publish("big", "x".repeat(1025)), InvalidArgumentError);
+        assert.throws(() => pub.publish("big", new Uint8Array(1025)), tooBig);
+        assert.throws(() => pub.publish("big", "x".repeat(1025)), tooBig);
         // UTF-8 length counts, not UTF-16 length: 513 * 2 bytes = 1026
-        assert.throws(() => pub.publish("big", "é".repeat(513)), InvalidArgumentError);
+        assert.throws(() => pub.publish("big", "é".repeat(513)), tooBig);
         // headers count toward max_payload
         const h = headers();
         h.set("X-Pad", "p".repeat(600));
-        assert.throws(() => pub.publish("big", new Uint8Array(600), { headers: h }), InvalidArgumentError);
-        assert.throws(() => pub.publish("big", new Uint8Array(1025), { reply: "r" }), InvalidArgumentError);
-        await assert.rejects(pub.request("big", new Uint8Array(4096), { timeout: 1000 }), InvalidArgumentError);
+        assert.throws(() => pub.publish("big", new Uint8Array(600), { headers: h }), tooBig);
+        assert.throws(() => pub.publish("big", new Uint8Array(1025), { reply: "r" }), tooBig);
+        await assert.rejects(pub.request("big", new Uint8Array(4096), { timeout: 1000 }), tooBig);
 
         await pub.flush();
         assert.equal(pub.isClosed(), false);

@@ -9,6 +9,7 @@ import {
   AuthorizationError,
   ConnectionError,
   connect,
+  ErrorCode,
   type Msg,
   type NodeConnectionOptions,
   type Server,
@@ -609,7 +610,7 @@ describe("stale connections", () => {
     // the control: once nothing comes back, the same heartbeat declares it stale
     answering = false;
     const why = await within(nc.closed(), 5000, "closed() after the traffic stopped");
-    assert.ok(why instanceof ConnectionError && /stale/.test(why.message), `closed with ${why}`);
+    assert.ok(why instanceof ConnectionError && why.code === ErrorCode.StaleConnection, `closed with ${why}`);
     assert.equal(log.count("staleConnection"), 1);
   });
 });

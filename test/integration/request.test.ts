@@ -165,7 +165,7 @@ describe("request", () => {
       // 3.4 code
       assert.ok(err instanceof TimeoutError, `noMux=${noMux}: not a TimeoutError`);
       assert.ok(err instanceof Error);
-      // the seed README's pattern
+      // the nats-core README's pattern
       assert.ok(err instanceof RequestError, `noMux=${noMux}: not a RequestError`);
       assert.ok(err.cause instanceof TimeoutError, `noMux=${noMux}: cause is ${err.cause}`);
       assert.equal(typeof err.isNoResponders, "function");

@@ -7,7 +7,10 @@ import {
   AuthorizationError,
   ConnectionError,
   connect,
+  ErrorCode,
   PermissionViolationError,
+  type ConnectionOptions,
+  type NatsConnection,
   type Status,
 } from "@quicknats/node";
 import { NatsServer } from "../helpers/nats-server.js";
@@ -110,6 +113,7 @@ describe("status()", () => {
     const elapsed = Date.now() - t0;
     assert.ok(reason instanceof Error, `closed() value: ${String(reason)}`);
     assert.ok(reason instanceof ConnectionError, `closed() value: ${reason.name}: ${reason.message}`);
+    assert.equal(reason.code, ErrorCode.StaleConnection);
     assert.match(reason.message, /stale/i);
     assert.ok(elapsed >= 150, `declared stale after ${elapsed} ms: needs 2 unanswered pings at 100 ms`);
 
@@ -189,16 +193,25 @@ describe("debug output", () => {
   });
   after(() => Promise.all([userSrv.stop(), tokenSrv.stop(), openSrv.stop()]));
 
-  /** Connects with debug on, does a publish/subscribe round trip and closes; returns the printed lines. */
-  async function traced(opts: Parameters<typeof connect>[0]): Promise<{ info: string[]; all: string[] }> {
+  /** A publish/subscribe round trip of "hello" on `subject`; returns what was delivered. */
+  async function roundTrip(nc: NatsConnection, subject: string): Promise<string[]> {
+    const got: string[] = [];
+    nc.subscribe(subject, { callback: (_e, m) => void got.push(m.string()) });
+    nc.publish(subject, "hello");
+    await nc.flush();
+    await eventually(() => got.length === 1, 2000, "message delivered");
+    return got;
+  }
+
+  /** Connects with `debug` (on by default), does a round trip on dbg.x and closes; returns the printed lines. */
+  async function traced(
+    opts: Parameters<typeof connect>[0],
+    debug: ConnectionOptions["debug"] = true,
+  ): Promise<{ info: string[]; all: string[] }> {
     return captureConsole(async () => {
-      const nc = await connect({ ...opts, debug: true });
+      const nc = await connect({ ...opts, debug });
       try {
-        const got: string[] = [];
-        nc.subscribe("dbg.x", { callback: (_e, m) => void got.push(m.string()) });
-        nc.publish("dbg.x", "hello");
-        await nc.flush();
-        await eventually(() => got.length === 1, 2000, "message delivered");
+        await roundTrip(nc, "dbg.x");
       } finally {
         await nc.close();
       }
@@ -271,5 +284,31 @@ describe("debug output", () => {
     assertNoSecrets(all, ["WRONG-do-not-print-6"]);
     const described = `${error.message} ${error.stack ?? ""} ${String(error.cause ?? "")} ${JSON.stringify(error)}`;
     assert.ok(!described.includes("WRONG-do-not-print-6"), described);
+  });
+
+  it("debug: a function receives each line instead of the console, secrets redacted all the same", async () => {
+    const lines: string[] = [];
+    const { all } = await traced({ port: userSrv.port, user: "dbg-user", pass: "PW-do-not-print-1" }, (l) => void lines.push(l));
+    assert.deepEqual(all, [], "nothing on the console");
+    assert.ok(lines.some((l) => l.startsWith("< INFO ")), lines.join("\n"));
+    assert.ok(lines.includes("> PUB dbg.x 5 [5 payload bytes]"), lines.join("\n"));
+    assert.ok(lines.some((l) => /^< MSG dbg\.x \d+ 5 \[5 payload bytes\]$/.test(l)), lines.join("\n"));
+    const connectLine = lines.find((l) => l.startsWith("> CONNECT "));
+    assert.ok(connectLine?.includes('"pass":"[REDACTED]"'), `CONNECT line: ${connectLine}`);
+    assertNoSecrets(lines, ["PW-do-not-print-1"]);
+  });
+
+  it("debug: a function that throws does not break the connection", async () => {
+    let calls = 0;
+    const nc = await connect({ port: openSrv.port, debug: () => {
+      calls++;
+      throw new Error("sink failed");
+    } });
+    try {
+      assert.deepEqual(await roundTrip(nc, "dbg.throw"), ["hello"]);
+      assert.ok(calls >= 5, `the sink was called (${calls})`);
+    } finally {
+      await nc.close();
+    }
   });
 });

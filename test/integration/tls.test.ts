@@ -11,7 +11,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
-import { ConnectionError, TimeoutError } from "@quicknats/node";
+import { ConnectionError, ErrorCode, TimeoutError } from "@quicknats/node";
 import { NatsServer, type ServerConfig, startCluster } from "../helpers/nats-server.js";
 import { certs, type TestCerts } from "../helpers/certs.js";
 import { TlsProxy } from "../helpers/tls-proxy.js";
@@ -53,10 +53,11 @@ async function assertConnects(srv: NatsServer, opts: Record<string, unknown>, en
   }
 }
 
-/** ConnectionError whose message (not just its cause) names `reason`. */
+/** A TLS ConnectionError (code NATS_TLS) whose message (not just its cause) names `reason`. */
 function assertConnError(err: unknown, reason: RegExp): void {
   assert.ok(err instanceof ConnectionError, `not a ConnectionError: ${inspect(err)}`);
-  assert.match((err as Error).message, reason);
+  assert.equal(err.code, ErrorCode.Tls, inspect(err));
+  assert.match(err.message, reason);
 }
 
 const UNTRUSTED = /not trusted|unable to verify|self[- ]signed|unknown ca/i;

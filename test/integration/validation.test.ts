@@ -10,6 +10,7 @@ import {
   canonicalMIMEHeaderKey,
   connect,
   createInbox,
+  ErrorCode,
   headers,
   InvalidArgumentError,
   InvalidSubjectError,
@@ -20,6 +21,14 @@ import {
 import { NatsConnectionImpl } from "@quicknats/core/internal";
 import { NatsServer } from "../helpers/nats-server.js";
 import { eventually } from "../helpers/wait.js";
+
+/** A wrong-type argument: a TypeError, as 3.4 throws, that is also an InvalidArgumentError with its code. */
+function isArgumentTypeError(err: unknown): boolean {
+  assert.ok(err instanceof TypeError, `not a TypeError: ${err}`);
+  assert.ok(err instanceof InvalidArgumentError, `not an InvalidArgumentError: ${err}`);
+  assert.equal((err as InvalidArgumentError).code, ErrorCode.InvalidArgument);
+  return true;
+}
 
 /** Bad for every subject kind and for queue names (whitespace, control characters, injection). */
 const WHITESPACE = [" ", "a b", "a\tb", "a\r\nPUB x 1\r\n", "a\nb", "a\rb", "\r\n", "a\u0000b", "a\u007fb", " a", "a "];
@@ -250,10 +259,10 @@ describe("input validation", () => {
       });
     });
 
-    it("payload that is neither a string nor a Uint8Array: TypeError", async () => {
+    it("payload that is neither a string nor a Uint8Array: a TypeError (as in 3.4) that is an InvalidArgumentError", async () => {
       await assertNothingSent(() => {
         for (const p of [42, {}, [1, 2], new ArrayBuffer(4), true] as unknown as string[]) {
-          assert.throws(() => nc.publish("ok.payload", p), TypeError, `payload ${Object.prototype.toString.call(p)}`);
+          assert.throws(() => nc.publish("ok.payload", p), isArgumentTypeError, `payload ${Object.prototype.toString.call(p)}`);
         }
       });
     });
@@ -479,6 +488,7 @@ describe("input validation", () => {
         for (const [what, fn] of tooLong) {
           assert.throws(fn, (err: Error) => {
             assert.ok(err instanceof InvalidArgumentError, `${what}: ${err}`);
+            assert.equal(err.code, ErrorCode.ControlLineTooLong, what);
             assert.match(err.message, /too long: the (H?PUB|SUB) control line would have \d+ bytes of arguments, over the 4096 the server accepts/, what);
             assert.ok(err.message.length < 300, `${what}: the message quotes the subject`);
             return true;
@@ -544,7 +554,11 @@ describe("input validation", () => {
       for (const v of [0, -1, 1.5, "4096"]) {
         await assert.rejects(connect({ servers: srv.url, maxControlLine: v as number }), InvalidArgumentError, `maxControlLine ${v}`);
       }
-      await assert.rejects(connect({ servers: srv.url, inboxPrefix: subjectOf(4060) }), /'inboxPrefix' is too long/);
+      await assert.rejects(connect({ servers: srv.url, inboxPrefix: subjectOf(4060) }), (err: Error) => {
+        assert.ok(err instanceof InvalidArgumentError, String(err));
+        assert.match(err.message, /'inboxPrefix' is too long/);
+        return true;
+      });
     });
   });
 
@@ -553,7 +567,7 @@ describe("input validation", () => {
       for (const p of ["a b", "a.*", "a.>", "*", ">", "a\r\nPUB x 1\r\n", "a\tb", "a..b", ".a", "a."]) {
         assert.throws(() => createInbox(p), InvalidArgumentError, `createInbox(${show(p)})`);
       }
-      assert.throws(() => createInbox(42 as unknown as string), TypeError);
+      assert.throws(() => createInbox(42 as unknown as string), isArgumentTypeError);
     });
 
     it("createInbox() with a good prefix", () => {

@@ -4,7 +4,7 @@
 // request subject (`$JS.API.CONSUMER.CREATE.KV_b.<name>.$KV.b.>`).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { JetStreamApiError } from "@nats-io/jetstream";
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { type KV, type KvWatchEntry, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { NatsServer } from "../helpers/nats-server.js";
@@ -119,7 +119,7 @@ for (const client of CLIENTS) {
       assert.equal(r2, r1 + 1);
       const err = await failure(() => kv.update("cas.key", "3", r1));
       assert.ok(err instanceof JetStreamApiError, `${err}`);
-      assert.match(err.message, /wrong last sequence/);
+      assert.equal(err.code, JetStreamApiCodes.StreamWrongLastSequence, `${err}`);
       assert.equal((await kv.get("cas.key"))?.string(), "2");
     });
 
@@ -127,7 +127,7 @@ for (const client of CLIENTS) {
       await kv.create("once", "first");
       const err = await failure(() => kv.create("once", "second"));
       assert.ok(err instanceof JetStreamApiError, `${err}`);
-      assert.match(err.message, /wrong last sequence/);
+      assert.equal(err.code, JetStreamApiCodes.StreamWrongLastSequence, `${err}`);
       assert.equal((await kv.get("once"))?.string(), "first");
       await kv.delete("once");
       await kv.create("once", "again");

@@ -3,7 +3,7 @@
 // (respondError, a throwing handler), and discovery (ping, info, stats).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { NatsConnection } from "@nats-io/nats-core";
+import { errors, type NatsConnection } from "@nats-io/nats-core";
 import { type Service, type ServiceClient, ServiceError, Svcm } from "@nats-io/services";
 import { NatsServer } from "../helpers/nats-server.js";
 import { within } from "../helpers/wait.js";
@@ -114,7 +114,7 @@ for (const client of CLIENTS) {
       s2.addEndpoint("temp", (_e, m) => void m.respond("here"));
       assert.equal((await nc.request("temp", "", { timeout: 2000 })).string(), "here");
       await s2.stop();
-      await assert.rejects(nc.request("temp", "", { timeout: 2000 }), (err: Error) => /no responders/.test(err.message));
+      await assert.rejects(nc.request("temp", "", { timeout: 2000 }), (err: Error) => err instanceof errors.RequestError && err.isNoResponders());
     });
   });
 }

@@ -16,8 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
-import { build } from "esbuild";
+import { browserBundle } from "../helpers/browser-bundle.js";
 import { NatsServer } from "../helpers/nats-server.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -288,23 +287,8 @@ console.log((await nc.request("svc.time", "now?", { timeout: 1000 })).string());
         const dir = path.join(appDir(), "bundle", pkg.replace(/\W/g, "_"));
         mkdirSync(dir, { recursive: true });
         writeFileSync(path.join(dir, "entry.mjs"), entry(pkg));
-        const outfile = path.join(dir, "out.js");
-        const r = await build({
-          entryPoints: [path.join(dir, "entry.mjs")],
-          outfile,
-          bundle: true,
-          minify: true,
-          format: "esm",
-          platform: "browser",
-          target: ["es2022"],
-          metafile: true,
-          logLevel: "silent",
-          nodePaths,
-        });
-        const inputs = Object.keys(r.metafile.inputs);
-        const externals = Object.values(r.metafile.outputs).flatMap((o) => o.imports.map((i) => i.path));
-        const code = readFileSync(outfile);
-        return { inputs, externals, min: code.length, gz: gzipSync(code, { level: 9 }).length };
+        const { inputs, externals, code, gz } = await browserBundle(path.join(dir, "entry.mjs"), nodePaths);
+        return { inputs, externals, min: code.length, gz };
       })();
       bundles.set(pkg, b);
     }

@@ -61,10 +61,18 @@ export function parseArgsOptions(...tables: Flags[]): Record<string, { type: "st
   return out;
 }
 
-/** `--name` as the user would type it, with its short form if it has one. */
+/** `--name` as the user would type it, with its short form if it has one (parseArgs names it only in its message). */
 function flagName(message: string): string {
   const m = /'(-{1,2}[^' ]+)/.exec(message);
   return m ? m[1] : "";
+}
+
+/** The declared type of the flag named in a parseArgs message (`'-s, --server <value>'`, `'--help'`). */
+function flagType(message: string, tables: Flags[]): Flag["type"] | undefined {
+  const long = /--([^'\s,<]+)/.exec(message)?.[1];
+  if (long === undefined) return undefined;
+  for (const t of tables) if (t[long]) return t[long].type;
+  return undefined;
 }
 
 /**
@@ -87,7 +95,7 @@ export function parseStrict(command: string, args: string[], ...tables: Flags[])
       case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
         throw new UsageError(`unknown flag ${flag}`, command);
       case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
-        if (/does not take an argument/.test(e.message)) {
+        if (flagType(e.message, tables) === "boolean") {
           throw new UsageError(`flag ${flag} does not take a value`, command);
         }
         throw new UsageError(`flag ${flag} needs a value`, command);

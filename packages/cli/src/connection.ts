@@ -13,7 +13,8 @@ import {
   type PublishOptions,
 } from "@quicknats/node";
 import { duration, type Flags, str, type Values } from "./args.js";
-import { CliError, describeError, ExitCode, UsageError } from "./errors.js";
+import { type CliError, describeError, UsageError } from "./errors.js";
+import { onInterrupt } from "./io.js";
 import { VERSION } from "./version.js";
 
 export const DEFAULT_SERVER = "127.0.0.1:4222";
@@ -43,16 +44,6 @@ export const CONNECTION_FLAGS: Flags = {
   },
   name: { type: "string", arg: "NAME", help: "Connection name shown by the server's monitoring" },
 };
-
-/**
- * Flags whose feature the library does not have yet: flag -> what to tell
- * the user. Using one exits with ExitCode.NotSupported (6), before anything
- * connects. When the library gains a feature, delete its entry here and set
- * the option in `connectionSettings()`. Empty now: @quicknats/node has had
- * TLS, creds files and nkeys since its auth/TLS work; the library's own "not
- * supported yet" errors still map to exit code 6 in errors.ts.
- */
-export const NOT_SUPPORTED_YET: Record<string, string> = {};
 
 /** The connection settings of one command line. */
 export interface ConnectionSettings {
@@ -120,14 +111,6 @@ export function connectionSettings(
   values: Values,
   env: NodeJS.ProcessEnv = process.env,
 ): ConnectionSettings {
-  for (const [flag, feature] of Object.entries(NOT_SUPPORTED_YET)) {
-    if (values[flag] !== undefined) {
-      throw new CliError(
-        `--${flag} is not supported yet: this version of quicknats does not implement ${feature}`,
-        ExitCode.NotSupported,
-      );
-    }
-  }
   const timeout = duration(command, values, "timeout", DEFAULT_TIMEOUT_MS);
   if (timeout <= 0) throw new UsageError("--timeout must be more than 0", command);
 
@@ -189,7 +172,8 @@ export function connectionSettings(
   }
 
   const debug = values.debug === true;
-  if (debug) options.debug = true;
+  // the library's protocol trace goes to stderr: stdout is for data
+  if (debug) options.debug = (line) => process.stderr.write(`[quicknats] ${line}\n`);
   return { options, shown: servers.join(", "), timeout, debug };
 }
 
@@ -254,12 +238,42 @@ async function reportReconnects(nc: NatsConnection): Promise<void> {
 
 /**
  * Why the connection ended, as a CliError, or undefined when it was closed
- * on purpose. For commands that run until interrupted.
+ * on purpose.
  */
-export async function closeReason(nc: NatsConnection, settings: ConnectionSettings): Promise<CliError | undefined> {
+async function closeReason(nc: NatsConnection, settings: ConnectionSettings): Promise<CliError | undefined> {
   if (!nc.isClosed()) return undefined;
   const err = await nc.closed();
   return err ? describeError(err, { phase: "run", servers: settings.shown }) : undefined;
+}
+
+/**
+ * Runs a command that serves until it is done (`sub`, `reply`): `body` reads
+ * its subscription to the end, which comes with --count, with Ctrl-C or
+ * SIGTERM (they drain the connection; `draining()` then says so), or when
+ * the connection is lost. Resolves to exit code 0 once drained; a failure or
+ * a lost connection is thrown as a CliError.
+ */
+export async function serve(
+  nc: NatsConnection,
+  settings: ConnectionSettings,
+  subject: string,
+  body: (draining: () => boolean) => Promise<void>,
+): Promise<number> {
+  let draining: Promise<void> | undefined;
+  const drain = (): Promise<void> => (draining ??= nc.isClosed() ? Promise.resolve() : nc.drain().catch(() => {}));
+  const removeHandlers = onInterrupt(() => void drain());
+  try {
+    await body(() => draining !== undefined);
+  } catch (err) {
+    if (!nc.isClosed()) await nc.close();
+    throw describeError(err, { phase: "run", servers: settings.shown, subject });
+  } finally {
+    removeHandlers();
+  }
+  const lost = draining === undefined ? await closeReason(nc, settings) : undefined;
+  if (lost) throw lost;
+  await drain();
+  return 0;
 }
 
 /**

@@ -6,6 +6,7 @@
 import {
   AuthorizationError,
   ConnectionError,
+  ErrorCode,
   InvalidArgumentError,
   InvalidSubjectError,
   NoRespondersError,
@@ -29,7 +30,7 @@ export const ExitCode = {
   NoResponders: 4,
   /** a request (or a bench) got no answer in time */
   Timeout: 5,
-  /** a flag or server feature that this version of quicknats does not support yet */
+  /** the server lacks a feature the command needs (headers) */
   NotSupported: 6,
   /** the server refused the credentials, or a publish/subscribe permission */
   Permission: 7,
@@ -64,7 +65,8 @@ export interface ErrorContext {
   phase?: "connect" | "request" | "run";
 }
 
-const NOT_SUPPORTED_RE = /not supported yet|not implemented in this version/i;
+/** The server lacks a feature the command needs. */
+const NOT_SUPPORTED: ReadonlySet<unknown> = new Set([ErrorCode.HeadersNotSupported, ErrorCode.NoEchoNotSupported]);
 
 function isNoResponders(err: unknown): boolean {
   return err instanceof NoRespondersError ||
@@ -93,14 +95,15 @@ function connectProblem(err: Error): { reason: string; hint: string } {
     case "ETIMEDOUT":
       return { reason: "timed out", hint: server };
   }
-  // the transport's message may repeat the address we print anyway
-  const reason = err.message.replace(/^cannot connect to \S+: /, "");
-  if (/authenticator/i.test(reason)) {
-    return { reason: cause ? `${reason}: ${cause.message}` : reason, hint: "check the --creds or --nkey file" };
+  const code = (err as { code?: unknown }).code;
+  if (code === ErrorCode.AuthenticatorFailed) {
+    return { reason: cause ? `${err.message}: ${cause.message}` : err.message, hint: "check the --creds or --nkey file" };
   }
-  if (/\btls\b/i.test(reason)) {
-    return { reason, hint: "check --tlsca, --tlscert and --tlskey, and tls:// in --server" };
+  if (code === ErrorCode.Tls) {
+    return { reason: err.message, hint: "check --tlsca, --tlscert and --tlskey, and tls:// in --server" };
   }
+  // a system error's own words: the library's message around them repeats the address we print anyway
+  const reason = typeof cause?.syscall === "string" ? cause.message : err.message;
   return { reason, hint: server };
 }
 
@@ -111,7 +114,7 @@ export function describeError(err: unknown, ctx: ErrorContext = {}): CliError {
   const subject = ctx.subject !== undefined ? ` on "${ctx.subject}"` : "";
   const e = err instanceof Error ? err : new Error(String(err));
 
-  if (NOT_SUPPORTED_RE.test(e.message)) {
+  if (NOT_SUPPORTED.has((e as { code?: unknown }).code)) {
     const prefix = ctx.phase === "connect" ? `cannot connect to ${where}: ` : "";
     return new CliError(`${prefix}${e.message}`, ExitCode.NotSupported, { cause: e });
   }
@@ -157,7 +160,7 @@ export function describeError(err: unknown, ctx: ErrorContext = {}): CliError {
   if (e instanceof ConnectionError) {
     const { reason, hint } = connectProblem(e);
     if (ctx.phase === "connect") {
-      const code = /authenticator/i.test(reason) ? ExitCode.Permission : ExitCode.Connection;
+      const code = e.code === ErrorCode.AuthenticatorFailed ? ExitCode.Permission : ExitCode.Connection;
       return new CliError(`cannot connect to ${where}: ${reason} — ${hint}`, code, { cause: e });
     }
     return new CliError(`connection to ${where} lost: ${reason}`, ExitCode.Connection, { cause: e });

@@ -47,7 +47,7 @@ function mainHelp(): string {
     "Exit codes:",
     "  0 success                 4 no responders",
     "  1 other error             5 timeout",
-    "  2 bad command line        6 not supported yet",
+    "  2 bad command line        6 not supported",
     "  3 connection failed       7 authorization or permission denied",
     "",
     "Run 'quicknats COMMAND --help' for a command's flags and examples.",
@@ -174,10 +174,6 @@ async function dispatch(argv: string[]): Promise<number> {
     throw new UsageError(`unexpected argument '${positionals[command.args.max]}'`, command.name);
   }
   const conn = connectionSettings(command.name, values);
-  if (conn.debug) {
-    // the library's protocol trace goes to stdout; keep stdout for data
-    console.info = (...a: unknown[]) => console.error(...a);
-  }
   return await command.run({ values, args: positionals, conn });
 }
 

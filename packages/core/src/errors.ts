@@ -7,7 +7,7 @@
  * the classes of another copy (the CommonJS build), and one error can carry
  * two brands, which is how a request timeout satisfies both
  * `err instanceof TimeoutError` (the 3.4 code) and
- * `err instanceof RequestError && err.cause instanceof TimeoutError` (the seed).
+ * `err instanceof RequestError && err.cause instanceof TimeoutError` (the nats-core README).
  */
 
 const BRANDS = Symbol.for("quicknats.error.brands");
@@ -31,43 +31,88 @@ function hasBrand(value: unknown, brand: string): boolean {
 }
 
 /**
- * Stable, documented error codes: one per class, and distinct codes for the
- * distinct failures that share a class.
+ * Stable error codes, in every error's `code`: decide on them, never on a
+ * message's text (messages may be reworded). Each class has one code of its
+ * own; distinct failures that share a class have distinct codes, listed under
+ * it. README "Errors" has the same table.
  */
 export const ErrorCode = {
+  /** InvalidSubjectError: a subject, reply subject or queue name that cannot be sent */
   InvalidSubject: "NATS_INVALID_SUBJECT",
+  /**
+   * InvalidArgumentError: an option or argument with a bad value. A wrong-type
+   * argument where the official client throws a `TypeError` (payload, inbox
+   * prefix, reconnect handlers) is a `TypeError` with this code that is also
+   * an `InvalidArgumentError`, as Node's `ERR_INVALID_ARG_TYPE` is a TypeError.
+   */
   InvalidArgument: "NATS_INVALID_ARGUMENT",
+  /** InvalidArgumentError: a message with headers, and the server does not support headers */
+  HeadersNotSupported: "NATS_HEADERS_NOT_SUPPORTED",
+  /** InvalidArgumentError: headers and payload exceed the server's `max_payload` */
+  MaxPayloadExceeded: "NATS_MAX_PAYLOAD_EXCEEDED",
+  /** InvalidArgumentError: a PUB/HPUB/SUB line longer than the server's `max_control_line` (`maxControlLine`) */
+  ControlLineTooLong: "NATS_CONTROL_LINE_TOO_LONG",
+  /** InvalidOperationError: an operation the object's state does not allow */
   InvalidOperation: "NATS_INVALID_OPERATION",
+  /** UserAuthenticationExpiredError: the server says the user's JWT expired */
   UserAuthenticationExpired: "NATS_USER_AUTH_EXPIRED",
+  /** AuthorizationError: the server refused the credentials */
   Authorization: "NATS_AUTHORIZATION",
+  /** ClosedConnectionError */
   ClosedConnection: "NATS_CLOSED_CONNECTION",
+  /** DrainingConnectionError */
   DrainingConnection: "NATS_DRAINING_CONNECTION",
+  /** ConnectionError: dialing failed or the connection was lost (refused, reset, no servers, websocket closed...) */
   Connection: "NATS_CONNECTION",
-  /** a ConnectionError: more than the `maxOutboundBytes` the user set wait to be written */
+  /** ConnectionError: TLS failed (handshake, certificate, TLS files), or the server and the `tls` option disagree */
+  Tls: "NATS_TLS",
+  /** ConnectionError: `noEcho` asked of a server that cannot do it */
+  NoEchoNotSupported: "NATS_NO_ECHO_NOT_SUPPORTED",
+  /** ConnectionError: the authenticator threw something that is not an Error (an Error it throws is passed on as it is) */
+  AuthenticatorFailed: "NATS_AUTHENTICATOR_FAILED",
+  /** ConnectionError: the server did not answer `maxPingOut` client PINGs */
+  StaleConnection: "NATS_STALE_CONNECTION",
+  /** ConnectionError: more than the `maxOutboundBytes` the user set wait to be written */
   OutboundFull: "NATS_OUTBOUND_FULL",
-  /** a ConnectionError: the server has stopped taking bytes while more are published */
+  /** ConnectionError: the server has stopped taking bytes while more are published (or at close) */
   OutboundStalled: "NATS_OUTBOUND_STALLED",
-  /** a ConnectionError: disconnected, and the message does not fit in the reconnect buffer */
+  /** ConnectionError: disconnected, and the message does not fit in the reconnect buffer */
   ReconnectBufferFull: "NATS_RECONNECT_BUFFER_FULL",
+  /** ProtocolError: a server `-ERR` that is not one of the classes here (the message is the server's text) */
   Protocol: "NATS_PROTOCOL",
+  /** ProtocolError: bytes from the server that are not the NATS protocol (the parser refused them, an INFO that is not JSON, an HTTP answer) */
+  BadServerData: "NATS_BAD_SERVER_DATA",
+  /** RequestError: a request failed; `cause` says why */
   Request: "NATS_REQUEST",
+  /** TimeoutError */
   Timeout: "NATS_TIMEOUT",
+  /** NoRespondersError: nobody is subscribed to the request's subject */
   NoResponders: "NATS_NO_RESPONDERS",
+  /** PermissionViolationError: the server refused a publish or a subscription */
   PermissionViolation: "NATS_PERMISSION_VIOLATION",
 } as const;
 export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode];
 
+/** `ErrorOptions` with the code of a failure that shares its class with others. */
+export interface NatsErrorOptions extends ErrorOptions {
+  code?: ErrorCode;
+}
+
 /**
  * The base of every error here: `name` and the `instanceof` brand come from
- * the class's `brand` (not its JavaScript name, which a minifier may change).
+ * the class's `brand` (not its JavaScript name, which a minifier may change),
+ * `code` from the options or the class's `code`.
  */
 class NatsError extends Error {
   static brand = "NatsError";
-  constructor(message: string, options?: ErrorOptions) {
+  static code: ErrorCode;
+  readonly code: ErrorCode;
+  constructor(message: string, options?: NatsErrorOptions) {
     super(message, options);
-    const brand = (new.target as typeof NatsError).brand;
-    this.name = brand;
-    addBrand(this, brand);
+    const cls = new.target as typeof NatsError;
+    this.name = cls.brand;
+    this.code = options?.code ?? cls.code;
+    addBrand(this, cls.brand);
   }
   static override [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, this.brand);
@@ -77,7 +122,7 @@ class NatsError extends Error {
 /** A subject, reply subject or queue name that cannot be sent. */
 export class InvalidSubjectError extends NatsError {
   static override brand = "InvalidSubjectError";
-  readonly code: ErrorCode = ErrorCode.InvalidSubject;
+  static override code: ErrorCode = ErrorCode.InvalidSubject;
   constructor(subject: string, options?: ErrorOptions) {
     super(`illegal subject: '${subject}'`, options);
   }
@@ -86,15 +131,12 @@ export class InvalidSubjectError extends NatsError {
 /** An option or argument with a bad value. */
 export class InvalidArgumentError extends NatsError {
   static override brand = "InvalidArgumentError";
-  readonly code: ErrorCode = ErrorCode.InvalidArgument;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
+  static override code: ErrorCode = ErrorCode.InvalidArgument;
   /** `format("timeout", "must be > 0")` gives `'timeout' must be > 0`. */
   static format(
     property: string | string[],
     message: string,
-    options?: ErrorOptions,
+    options?: NatsErrorOptions,
   ): InvalidArgumentError {
     const props = Array.isArray(property)
       ? property.map((p) => `'${p}'`).join(",")
@@ -103,22 +145,28 @@ export class InvalidArgumentError extends NatsError {
   }
 }
 
+/**
+ * A wrong-type argument where 3.4 throws a `TypeError` (same message): still
+ * a TypeError, and also an InvalidArgumentError with its code, as Node's
+ * `ERR_INVALID_ARG_TYPE` is a TypeError with a code.
+ */
+export function argumentTypeError(message: string): TypeError & { code: ErrorCode } {
+  const err = new TypeError(message) as TypeError & { code: ErrorCode };
+  err.code = ErrorCode.InvalidArgument;
+  addBrand(err, InvalidArgumentError.brand);
+  return err;
+}
+
 /** An operation that the object's state does not allow (e.g. iterating a callback subscription). */
 export class InvalidOperationError extends NatsError {
   static override brand = "InvalidOperationError";
-  readonly code: ErrorCode = ErrorCode.InvalidOperation;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
+  static override code: ErrorCode = ErrorCode.InvalidOperation;
 }
 
 /** The server reported that the user's JWT expired. */
 export class UserAuthenticationExpiredError extends NatsError {
   static override brand = "UserAuthenticationExpiredError";
-  readonly code: ErrorCode = ErrorCode.UserAuthenticationExpired;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
+  static override code: ErrorCode = ErrorCode.UserAuthenticationExpired;
   static parse(s: string): UserAuthenticationExpiredError | null {
     return s.toLowerCase().includes("user authentication expired")
       ? new UserAuthenticationExpiredError(s)
@@ -135,10 +183,7 @@ const AUTH_ERRORS = [
 /** The server refused the credentials (authorization violation, auth timeout, expired account). */
 export class AuthorizationError extends NatsError {
   static override brand = "AuthorizationError";
-  readonly code: ErrorCode = ErrorCode.Authorization;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
+  static override code: ErrorCode = ErrorCode.Authorization;
   static parse(s: string): AuthorizationError | null {
     const lower = s.toLowerCase();
     return AUTH_ERRORS.some((m) => lower.includes(m))
@@ -150,7 +195,7 @@ export class AuthorizationError extends NatsError {
 /** The connection is closed. */
 export class ClosedConnectionError extends NatsError {
   static override brand = "ClosedConnectionError";
-  readonly code: ErrorCode = ErrorCode.ClosedConnection;
+  static override code: ErrorCode = ErrorCode.ClosedConnection;
   constructor(options?: ErrorOptions) {
     super("closed connection", options);
   }
@@ -159,7 +204,7 @@ export class ClosedConnectionError extends NatsError {
 /** The connection is draining and no longer takes this operation. */
 export class DrainingConnectionError extends NatsError {
   static override brand = "DrainingConnectionError";
-  readonly code: ErrorCode = ErrorCode.DrainingConnection;
+  static override code: ErrorCode = ErrorCode.DrainingConnection;
   constructor(options?: ErrorOptions) {
     super("connection draining", options);
   }
@@ -168,26 +213,19 @@ export class DrainingConnectionError extends NatsError {
 /** Dialing or establishing a connection failed, or the connection cannot take a message (see `code`). */
 export class ConnectionError extends NatsError {
   static override brand = "ConnectionError";
-  readonly code: ErrorCode;
-  constructor(message: string, options?: ErrorOptions & { code?: ErrorCode }) {
-    super(message, options);
-    this.code = options?.code ?? ErrorCode.Connection;
-  }
+  static override code: ErrorCode = ErrorCode.Connection;
 }
 
 /** A server `-ERR`, or bytes from the server that break the protocol. */
 export class ProtocolError extends NatsError {
   static override brand = "ProtocolError";
-  readonly code: ErrorCode = ErrorCode.Protocol;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
+  static override code: ErrorCode = ErrorCode.Protocol;
 }
 
 /** A request failed; `cause` says why (NoRespondersError, PermissionViolationError, TimeoutError...). */
 export class RequestError extends NatsError {
   static override brand = "RequestError";
-  readonly code: ErrorCode = ErrorCode.Request;
+  static override code: ErrorCode = ErrorCode.Request;
   constructor(message = "", options?: ErrorOptions) {
     super(message, options);
   }
@@ -199,7 +237,7 @@ export class RequestError extends NatsError {
 /** An operation did not complete in time. */
 export class TimeoutError extends NatsError {
   static override brand = "TimeoutError";
-  readonly code: ErrorCode = ErrorCode.Timeout;
+  static override code: ErrorCode = ErrorCode.Timeout;
   constructor(options?: ErrorOptions) {
     super("timeout", options);
   }
@@ -208,7 +246,7 @@ export class TimeoutError extends NatsError {
 /** Nobody is subscribed to the request's subject (a 503 status reply). */
 export class NoRespondersError extends NatsError {
   static override brand = "NoRespondersError";
-  readonly code: ErrorCode = ErrorCode.NoResponders;
+  static override code: ErrorCode = ErrorCode.NoResponders;
   readonly subject: string;
   constructor(subject: string, options?: ErrorOptions) {
     super(`no responders: '${subject}'`, options);
@@ -221,7 +259,7 @@ export class NoRespondersError extends NatsError {
 /** The server refused a publish or a subscription to a subject. */
 export class PermissionViolationError extends NatsError {
   static override brand = "PermissionViolationError";
-  readonly code: ErrorCode = ErrorCode.PermissionViolation;
+  static override code: ErrorCode = ErrorCode.PermissionViolation;
   operation: "publish" | "subscription";
   subject: string;
   queue?: string;
@@ -257,7 +295,7 @@ export class PermissionViolationError extends NatsError {
 /**
  * The error a request rejects with when its timer fires: a TimeoutError that
  * is also a RequestError whose cause is a TimeoutError, so code written against
- * either the 3.4 behaviour or the seed's example recognises it.
+ * either the 3.4 behaviour or the nats-core README's example recognises it.
  */
 export function requestTimeoutError(): TimeoutError {
   const err = new TimeoutError({ cause: new TimeoutError() });

@@ -21,6 +21,17 @@ export { OutboundBuffer } from "./protocol/encoder.js";
 export { validateQueue, validateSubject } from "./protocol/validate.js";
 export { requestTimeoutError } from "./errors.js";
 export { WsTransport, wsTransportFactory, wsUrlParseFn } from "./transport/websocket.js";
+export {
+  checkTcpUrl,
+  closedBeforeTls,
+  dialError,
+  lostError,
+  type TlsFailure,
+  tlsError,
+  tlsFileError,
+  tlsProblem,
+  where,
+} from "./transport/errors.js";
 export { serverParser } from "./connection/options.js";
 export type {
   DialTarget,

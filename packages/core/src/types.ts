@@ -5,7 +5,7 @@
  */
 
 /** How a key given to `get`, `set`, `append`... is compared with stored keys. */
-export const Match = Object.freeze({
+export const Match = /* @__PURE__ */ Object.freeze({
   /** the key as given, case-sensitive (the default) */
   Exact: "exact",
   /** the key is converted with `canonicalMIMEHeaderKey` first, then compared exactly */
@@ -294,8 +294,12 @@ export interface TlsOptions {
 export interface ConnectionOptions {
   /** credentials: a function, or several whose results are merged */
   authenticator?: Authenticator | Authenticator[];
-  /** print protocol lines (secrets redacted) */
-  debug?: boolean;
+  /**
+   * The protocol trace (secrets redacted): `true` prints it with
+   * `console.info`; a function (a quicknats addition) receives each line
+   * instead, e.g. `> PUB greet.joe 5 [5 payload bytes]` or `< PING`.
+   */
+  debug?: boolean | ((line: string) => void);
   /** unanswered client PINGs before the connection is stale (default 2) */
   maxPingOut?: number;
   maxReconnectAttempts?: number;
@@ -332,7 +336,7 @@ export interface ConnectionOptions {
   /** accepted for compatibility; request errors never cost a stack capture on the happy path here */
   noAsyncTraces?: boolean;
   resolve?: boolean;
-  /** the seed README's name for `resolve: false` */
+  /** the nats-core README's name for `resolve: false` */
   noResolve?: boolean;
   /**
    * The server's `max_control_line` (default 4096, nats-server's default;

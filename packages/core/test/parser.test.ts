@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Parser } from "../src/protocol/parser.js";
 import type { MsgArgs, ParserHandler, ParserOptions } from "../src/protocol/parser.js";
-import { ProtocolError } from "../src/errors.js";
+import { ErrorCode, ProtocolError } from "../src/errors.js";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -136,6 +136,7 @@ function checkError(data: Uint8Array, message: RegExp, opts?: ParserOptions, sec
       thrown = err;
     }
     assert.ok(thrown instanceof ProtocolError, `${how}: expected ProtocolError, got ${String(thrown)}`);
+    assert.equal(thrown.code, ErrorCode.BadServerData, how);
     assert.match(thrown.message, message, how);
     assert.match(thrown.message, /^parse error: /, how);
     if (secret) assert.ok(!thrown.message.includes(secret), `${how}: message leaks input`);
@@ -473,7 +474,8 @@ describe("parser: buffers", () => {
         }
       },
       (err: unknown) =>
-        err instanceof ProtocolError && err.message === "parse error: control line exceeds 65536 bytes",
+        err instanceof ProtocolError && err.code === ErrorCode.BadServerData &&
+        err.message === "parse error: control line exceeds 65536 bytes",
     );
     assert.ok(fed <= 65536);
     assert.equal(p.bufferedBytes, 0);

@@ -8,8 +8,9 @@
  * connection and keeps its own write queue, which is what `pendingBytes`
  * and the high-water mark refer to.
  */
-import { ConnectionError, InvalidArgumentError, type TlsOptions, VERSION } from "@quicknats/core";
-import type { DialTarget, Transport, TransportFactory, TransportListener } from "@quicknats/core/internal";
+import { ConnectionError, type TlsOptions, VERSION } from "@quicknats/core";
+import { checkTcpUrl, closedBeforeTls, dialError, lostError, tlsError, tlsFileError, tlsProblem, where } from "@quicknats/core/internal";
+import type { DialTarget, TlsFailure, Transport, TransportFactory, TransportListener } from "@quicknats/core/internal";
 import { type DenoConn, denoNet, type DenoTcpConn, type DenoTlsConn } from "./deno-api.ts";
 
 export const LANG = "quicknats.deno";
@@ -23,10 +24,6 @@ const HIGH_WATER = 64 * 1024;
 /** Queued writes are joined up to this size, so small frames do not cost one write op each. */
 const COALESCE = 64 * 1024;
 
-function where(t: DialTarget): string {
-  return `${t.hostname}:${t.port}`;
-}
-
 function nameOf(err: unknown): string {
   return err instanceof Error ? err.name : "";
 }
@@ -35,36 +32,34 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** A dial failure in the words the Node transport uses (Deno's error classes carry the errno in `name`). */
-function connectionError(err: unknown, target: DialTarget): ConnectionError {
+/** Deno's error classes name the failure (`Deno.errors.ConnectionRefused`): the errno it stands for. */
+const ERRNO: Record<string, string> = { ConnectionRefused: "ECONNREFUSED", NotFound: "ENOTFOUND" };
+
+/** A dial failure, worded as on every runtime (transport/errors.ts in the core). */
+function connectionError(err: unknown, target: DialTarget): Error {
   if (err instanceof ConnectionError) return err;
-  switch (nameOf(err)) {
-    case "ConnectionRefused":
-      return new ConnectionError("connection refused", { cause: err });
-    case "NotFound":
-      return new ConnectionError(`cannot resolve host '${target.hostname}'`, { cause: err });
-    case "NotCapable":
-    case "PermissionDenied":
-      return new ConnectionError(
-        `cannot connect to ${where(target)}: Deno denied network access (run with --allow-net): ${messageOf(err)}`,
-        { cause: err },
-      );
-    default:
-      return new ConnectionError(`cannot connect to ${where(target)}: ${messageOf(err)}`, { cause: err });
-  }
+  const name = nameOf(err);
+  const denied = name === "NotCapable" || name === "PermissionDenied";
+  const message = denied ? `Deno denied network access (run with --allow-net): ${messageOf(err)}` : messageOf(err);
+  return dialError(target, ERRNO[name], message, err);
 }
 
-/** A TLS failure, with the reason in words (untrusted certificate, name mismatch...). */
-function tlsError(err: unknown, target: DialTarget): ConnectionError {
+/**
+ * Which check failed. Deno reports rustls's verdict only in the message
+ * (`invalid peer certificate: UnknownIssuer`), with no code: the one place
+ * a message is read, and it only picks the wording.
+ */
+function tlsFailure(message: string): TlsFailure {
+  if (/NotValidForName|not valid for|CertNotValidForName/i.test(message)) return "name";
+  if (/UnknownIssuer|invalid peer certificate|BadSignature|Expired|certificate/i.test(message)) return "untrusted";
+  return undefined;
+}
+
+/** A failed handshake, from Deno's error. */
+function handshakeError(err: unknown, target: DialTarget): Error {
   if (err instanceof ConnectionError) return err;
-  const msg = messageOf(err);
-  let why = msg;
-  if (/NotValidForName|not valid for|CertNotValidForName/i.test(msg)) {
-    why = `the server certificate is not valid for '${target.tlsName}': ${msg}`;
-  } else if (/UnknownIssuer|invalid peer certificate|BadSignature|Expired|certificate/i.test(msg)) {
-    why = `the server certificate is not trusted: ${msg}`;
-  }
-  return new ConnectionError(`TLS handshake with ${where(target)} failed: ${why}`, { cause: err });
+  const message = messageOf(err);
+  return tlsError(target, tlsFailure(message), message, err);
 }
 
 interface DenoTls {
@@ -76,11 +71,11 @@ interface DenoTls {
 /** Reads the `*File` options (Deno needs --allow-read for them) and returns PEM strings. */
 async function tlsOptions(target: DialTarget): Promise<DenoTls> {
   const tls: TlsOptions = target.tls ?? {};
-  const read = async (file: string, what: string): Promise<string> => {
+  const read = async (file: string, what: "CA" | "certificate" | "key"): Promise<string> => {
     try {
       return await denoNet().readTextFile(file);
     } catch (err) {
-      throw new ConnectionError(`cannot read the TLS ${what} file '${file}': ${messageOf(err)}`, { cause: err });
+      throw tlsFileError(what, file, messageOf(err), err);
     }
   };
   const out: DenoTls = {};
@@ -91,7 +86,7 @@ async function tlsOptions(target: DialTarget): Promise<DenoTls> {
   if (cert !== undefined) out.cert = cert;
   if (key !== undefined) out.key = key;
   if ((out.cert === undefined) !== (out.key === undefined)) {
-    throw new ConnectionError("TLS client authentication needs both a certificate and a key ('cert'/'certFile' and 'key'/'keyFile')");
+    throw tlsProblem("TLS client authentication needs both a certificate and a key ('cert'/'certFile' and 'key'/'keyFile')");
   }
   return out;
 }
@@ -143,7 +138,7 @@ export class DenoTransport implements Transport {
       } catch (err) {
         closeQuietly(tls);
         closeQuietly(tcp);
-        throw nameOf(err) === "ConnectionRefused" ? connectionError(err, target) : tlsError(err, target);
+        throw nameOf(err) === "ConnectionRefused" ? connectionError(err, target) : handshakeError(err, target);
       }
       conn = tls;
       this.encrypted = true;
@@ -173,15 +168,15 @@ export class DenoTransport implements Transport {
 
   async upgrade(target: DialTarget): Promise<void> {
     const plain = this.conn as DenoTcpConn | undefined;
-    if (!plain || this.done) throw new ConnectionError(`connection to ${where(target)} closed before TLS`);
+    if (!plain || this.done) throw closedBeforeTls(target);
     // Deno.startTls fails while a read is pending on the connection. The engine
     // calls upgrade() from inside onData (on the server's INFO), where no read
     // is pending; the flag stops the loop from starting the next one.
-    if (this.readPending) throw new ConnectionError("TLS upgrade requested while a read is pending");
+    if (this.readPending) throw tlsProblem("TLS upgrade requested while a read is pending");
     this.upgrading = true;
     const opts = await tlsOptions(target);
     if (opts.cert !== undefined) {
-      throw new ConnectionError(
+      throw tlsProblem(
         "Deno.startTls cannot present a client certificate: use tls.handshakeFirst (Deno.connectTls) with a server configured for handshake_first",
       );
     }
@@ -192,7 +187,7 @@ export class DenoTransport implements Transport {
       await tls.handshake();
     } catch (err) {
       closeQuietly(tls);
-      throw tlsError(err, target);
+      throw handshakeError(err, target);
     }
     if (this.done) {
       closeQuietly(tls);
@@ -229,7 +224,7 @@ export class DenoTransport implements Transport {
       this.readPending = false;
       // a read interrupted by our own close() is no error
       if (this.done || this.conn !== conn) return;
-      if (!this.closing && !this.error) this.error = new ConnectionError(`connection error: ${messageOf(err)}`, { cause: err });
+      if (!this.closing && !this.error) this.error = lostError(messageOf(err), err);
     }
     this.finish();
   }
@@ -266,7 +261,7 @@ export class DenoTransport implements Transport {
       }
     } catch (err) {
       if (!this.done) {
-        if (!this.error) this.error = new ConnectionError(`connection error: ${messageOf(err)}`, { cause: err });
+        if (!this.error) this.error = lostError(messageOf(err), err);
         this.destroy();
       }
       return;
@@ -354,12 +349,5 @@ export class DenoTransport implements Transport {
 export const denoTransportFactory: TransportFactory = {
   create: () => new DenoTransport(),
   defaultPort: 4222,
-  checkUrl(url: string): void {
-    if (/^wss?:\/\//i.test(url.trim())) {
-      throw InvalidArgumentError.format(
-        "servers",
-        `'${url}' is a websocket URL: this transport speaks TCP; use wsconnect() for websockets`,
-      );
-    }
-  },
+  checkUrl: checkTcpUrl,
 };

@@ -6,63 +6,37 @@ import * as dns from "node:dns";
 import { readFile } from "node:fs/promises";
 import { createConnection, isIP, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectOptions, type TLSSocket } from "node:tls";
-import {
-  ConnectionError,
-  InvalidArgumentError,
-  type TlsOptions,
-  VERSION,
-} from "@quicknats/core";
-import type {
-  DialTarget,
-  Transport,
-  TransportFactory,
-  TransportListener,
-} from "@quicknats/core/internal";
+import { type TlsOptions, VERSION } from "@quicknats/core";
+import { checkTcpUrl, closedBeforeTls, dialError, lostError, tlsError, tlsFileError } from "@quicknats/core/internal";
+import type { DialTarget, TlsFailure, Transport, TransportFactory, TransportListener } from "@quicknats/core/internal";
 
 export const LANG = "quicknats";
 
 /** The Node transport's `tls` option: the core fields plus any `tls.connect()` option. */
 export type NodeTlsOptions = TlsOptions & TlsConnectOptions;
 
-function where(t: DialTarget): string {
-  return `${t.hostname}:${t.port}`;
+/** Which check failed, from OpenSSL's and Node's error codes. */
+function tlsFailure(code = ""): TlsFailure {
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") return "name";
+  if (/ALERT_BAD_CERTIFICATE|ALERT_CERTIFICATE_REQUIRED|ALERT_UNKNOWN_CA/.test(code)) return "client-certificate";
+  if (/CERT|SIGNATURE|ISSUER/.test(code)) return "untrusted";
+  return undefined;
 }
 
-function connectionError(err: NodeJS.ErrnoException, target: DialTarget): ConnectionError {
-  switch (err.code) {
-    case "ECONNREFUSED":
-      return new ConnectionError("connection refused", { cause: err });
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return new ConnectionError(`cannot resolve host '${target.hostname}'`, { cause: err });
-    default:
-      return new ConnectionError(`cannot connect to ${where(target)}: ${err.message}`, { cause: err });
-  }
-}
-
-/** A TLS failure, with the reason in words (untrusted certificate, name mismatch, missing client certificate...). */
-function tlsError(err: NodeJS.ErrnoException, target: DialTarget): ConnectionError {
-  const code = err.code ? ` (${err.code})` : "";
-  let why = err.message;
-  if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
-    why = `the server certificate is not valid for '${target.tlsName}': ${err.message}`;
-  } else if (/ALERT_BAD_CERTIFICATE|ALERT_CERTIFICATE_REQUIRED|ALERT_UNKNOWN_CA/.test(err.code ?? "")) {
-    why = "the server refused our client certificate (set tls.certFile/keyFile, or check that the server trusts its CA)";
-  } else if (/CERT|SIGNATURE|ISSUER/.test(err.code ?? "")) {
-    why = `the server certificate is not trusted: ${err.message}`;
-  }
-  return new ConnectionError(`TLS handshake with ${where(target)} failed: ${why}${code}`, { cause: err });
+/** A failed handshake, from Node's error. */
+function handshakeError(err: NodeJS.ErrnoException, target: DialTarget): Error {
+  return tlsError(target, tlsFailure(err.code), err.message, err, err.code);
 }
 
 /** Reads the `*File` options and builds the options for `tls.connect()`. */
 async function tlsOptions(target: DialTarget): Promise<TlsConnectOptions> {
   const { handshakeFirst: _hf, caFile, certFile, keyFile, ...rest } = (target.tls ?? {}) as NodeTlsOptions;
   const opts: TlsConnectOptions = { rejectUnauthorized: true, ...rest };
-  const read = async (file: string, what: string): Promise<Buffer> => {
+  const read = async (file: string, what: "CA" | "certificate" | "key"): Promise<Buffer> => {
     try {
       return await readFile(file);
     } catch (err) {
-      throw new ConnectionError(`cannot read the TLS ${what} file '${file}': ${(err as Error).message}`, { cause: err });
+      throw tlsFileError(what, file, (err as Error).message, err);
     }
   };
   if (caFile) opts.ca = [await read(caFile, "CA")];
@@ -88,8 +62,8 @@ export class NodeTransport implements Transport {
     if (this.error) return;
     // TLS 1.3 reports a refused client certificate after the handshake, as an alert on the first read
     this.error = this.encrypted && this.target && /^ERR_SSL_/.test(err.code ?? "")
-      ? tlsError(err, this.target)
-      : new ConnectionError(`connection error: ${err.message}`, { cause: err });
+      ? handshakeError(err, this.target)
+      : lostError(err.message, err);
   };
   private readonly onClose = () => {
     const l = this.listener;
@@ -109,7 +83,7 @@ export class NodeTransport implements Transport {
       const fail = (err: NodeJS.ErrnoException) => {
         socket.off(ready, ok);
         socket.destroy();
-        reject(first && err.code !== "ECONNREFUSED" ? tlsError(err, target) : connectionError(err, target));
+        reject(first && err.code !== "ECONNREFUSED" ? handshakeError(err, target) : dialError(target, err.code, err.message, err));
       };
       const ok = () => {
         socket.off("error", fail);
@@ -126,7 +100,7 @@ export class NodeTransport implements Transport {
 
   async upgrade(target: DialTarget): Promise<void> {
     const plain = this.socket;
-    if (!plain || plain.destroyed) throw new ConnectionError(`connection to ${where(target)} closed before TLS`);
+    if (!plain || plain.destroyed) throw closedBeforeTls(target);
     const opts = await tlsOptions(target);
     // the TLS socket owns the plain one from here; our listeners move over
     this.detach(plain);
@@ -136,7 +110,7 @@ export class NodeTransport implements Transport {
       const fail = (err: NodeJS.ErrnoException) => {
         secure.off("secureConnect", ok);
         secure.destroy();
-        reject(tlsError(err, target));
+        reject(handshakeError(err, target));
       };
       const ok = () => {
         secure.off("error", fail);
@@ -226,12 +200,5 @@ export const nodeTransportFactory: TransportFactory = {
     const addrs = await dns.promises.lookup(hostname, { all: true });
     return addrs.map((a: { address: string }) => a.address);
   },
-  checkUrl(url: string): void {
-    if (/^wss?:\/\//i.test(url.trim())) {
-      throw InvalidArgumentError.format(
-        "servers",
-        `'${url}' is a websocket URL: this transport speaks TCP; use wsconnect() for websockets`,
-      );
-    }
-  },
+  checkUrl: checkTcpUrl,
 };

@@ -2,11 +2,11 @@
 import { spawn } from "node:child_process";
 import { headers as makeHeaders, type Msg, type MsgHdrs } from "@quicknats/node";
 import { bool, headerPairs, int, str } from "../args.js";
-import { closeReason, openConnection } from "../connection.js";
-import { describeError, UsageError } from "../errors.js";
+import { openConnection, serve } from "../connection.js";
+import { UsageError } from "../errors.js";
 import { plural, renderMsg, renderTemplate, utf8 } from "../format.js";
 import { type Command, type Invocation } from "../command.js";
-import { log, onInterrupt, out } from "../io.js";
+import { log, out } from "../io.js";
 
 export const reply: Command = {
   name: "reply",
@@ -115,11 +115,8 @@ async function run(inv: Invocation): Promise<number> {
   };
 
   const nc = await openConnection(conn, { reconnect: true });
-  let draining: Promise<void> | undefined;
-  const drain = (): Promise<void> => (draining ??= nc.isClosed() ? Promise.resolve() : nc.drain().catch(() => {}));
-  const removeHandlers = onInterrupt(() => void drain());
   let n = 0;
-  try {
+  return serve(nc, conn, subject, async (draining) => {
     const s = nc.subscribe(subject, count > 0 ? { queue, max: count } : { queue });
     await nc.flush();
     log(`Listening on "${subject}"${queue ? ` in group "${queue}"` : ""}${count > 0 ? ` (exiting after ${plural(count, "request")})` : ""}`);
@@ -138,15 +135,6 @@ async function run(inv: Invocation): Promise<number> {
       }
     }
     // make sure the last replies reached the server before closing
-    if (!nc.isClosed() && draining === undefined) await nc.flush();
-  } catch (err) {
-    if (!nc.isClosed()) await nc.close();
-    throw describeError(err, { phase: "run", servers: conn.shown, subject });
-  } finally {
-    removeHandlers();
-  }
-  const lost = draining === undefined ? await closeReason(nc, conn) : undefined;
-  if (lost) throw lost;
-  await drain();
-  return 0;
+    if (!nc.isClosed() && !draining()) await nc.flush();
+  });
 }

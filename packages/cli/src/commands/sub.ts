@@ -1,10 +1,9 @@
 /** `quicknats sub SUBJECT`: prints the messages published to a subject. */
 import { bool, int, str } from "../args.js";
-import { closeReason, openConnection } from "../connection.js";
-import { describeError } from "../errors.js";
+import { openConnection, serve } from "../connection.js";
 import { plural, renderMsg } from "../format.js";
 import { type Command, type Invocation } from "../command.js";
-import { log, onInterrupt, out } from "../io.js";
+import { log, out } from "../io.js";
 
 export const sub: Command = {
   name: "sub",
@@ -46,10 +45,8 @@ async function run(inv: Invocation): Promise<number> {
 
   const nc = await openConnection(conn, { reconnect: true });
   let n = 0;
-  let draining: Promise<void> | undefined;
-  const drain = (): Promise<void> => (draining ??= nc.isClosed() ? Promise.resolve() : nc.drain().catch(() => {}));
-  const removeHandlers = onInterrupt(() => void drain());
-  try {
+  // ends on --count, on Ctrl-C (drain), or when the connection is lost
+  return serve(nc, conn, subject, async () => {
     const s = nc.subscribe(subject, count > 0 ? { queue, max: count } : { queue });
     // the server has the subscription once it answers the PING behind the SUB
     await nc.flush();
@@ -58,15 +55,5 @@ async function run(inv: Invocation): Promise<number> {
       n++;
       out(renderMsg(m, n, render));
     }
-  } catch (err) {
-    if (!nc.isClosed()) await nc.close();
-    throw describeError(err, { phase: "run", servers: conn.shown, subject });
-  } finally {
-    removeHandlers();
-  }
-  // the loop ends on --count, on Ctrl-C (drain), or when the connection is lost
-  const lost = draining === undefined ? await closeReason(nc, conn) : undefined;
-  if (lost) throw lost;
-  await drain();
-  return 0;
+  });
 }

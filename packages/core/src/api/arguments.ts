@@ -5,7 +5,7 @@
  * error class with a message that says what is wrong and never quotes
  * secrets or long text.
  */
-import { InvalidArgumentError, InvalidSubjectError } from "../errors.js";
+import { ErrorCode, InvalidArgumentError, InvalidSubjectError } from "../errors.js";
 import { pubArgsLength, subArgsLength, utf8Length } from "../protocol/control-line.js";
 import { validateMaxMessages, validateQueue, validateSubject } from "../protocol/validate.js";
 import type { Payload, SubscriptionOptions } from "../types.js";
@@ -17,8 +17,8 @@ function subjectError(subject: string, why: string): InvalidSubjectError {
 /** The error for a control line the server would refuse; it names sizes only, never the (long) text. */
 function lineTooLong(op: string, what: string, bytes: number, max: number): InvalidArgumentError {
   return new InvalidArgumentError(
-    `${what} too long: the ${op} control line would have ${bytes} bytes of arguments, ` +
-      `over the ${max} the server accepts (its max_control_line; the 'maxControlLine' option)`,
+    `${what} too long: the ${op} control line would have ${bytes} bytes of arguments, over the ${max} the server accepts (maxControlLine)`,
+    { code: ErrorCode.ControlLineTooLong },
   );
 }
 
@@ -100,6 +100,7 @@ export function checkPayloadSize(payload: Payload, hlen: number, max: number | u
     throw InvalidArgumentError.format(
       "payload",
       `max_payload size exceeded: ${hlen + size} bytes, the server accepts ${max}`,
+      { code: ErrorCode.MaxPayloadExceeded },
     );
   }
 }

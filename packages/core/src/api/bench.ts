@@ -8,7 +8,7 @@
  * Also here: the small public helpers the official `mod.ts` exports next to
  * it (`hasWsProtocol`, `Timeout`, `WithRequired`).
  */
-import { ClosedConnectionError, ConnectionError, ErrorCode } from "../errors.js";
+import { ClosedConnectionError, ConnectionError, ErrorCode, InvalidArgumentError } from "../errors.js";
 import { nuid } from "../nuid.js";
 import { VERSION } from "../version.js";
 import { Empty } from "./connection.js";
@@ -27,9 +27,9 @@ export class Perf {
   /** Stores the time from mark `startKey` to mark `endKey` as `key`; throws if either is missing. */
   measure(key: string, startKey: string, endKey: string): void {
     const start = this.timers.get(startKey);
-    if (start === undefined) throw new Error(`${startKey} is not defined`);
+    if (start === undefined) throw new InvalidArgumentError(`${startKey} is not defined`);
     const end = this.timers.get(endKey);
-    if (end === undefined) throw new Error(`${endKey} is not defined`);
+    if (end === undefined) throw new InvalidArgumentError(`${endKey} is not defined`);
     this.measures.set(key, end - start);
   }
 
@@ -172,7 +172,7 @@ export class Bench {
     this.perf = new Perf();
     this.payload = this.size ? new Uint8Array(this.size) : Empty;
     if (!this.pub && !this.sub && !this.req && !this.rep) {
-      throw new Error("no options selected");
+      throw new InvalidArgumentError("no options selected");
     }
   }
 
@@ -231,18 +231,18 @@ export class Bench {
   }
 
   async runCallbacks(): Promise<void> {
-    const jobs: Promise<void>[] = [];
-    if (this.sub) jobs.push(this.subCallbacks());
-    if (this.rep) jobs.push(this.repCallbacks());
-    if (this.pub) jobs.push(this.publishAll());
-    if (this.req) jobs.push(this.requestAll());
-    await Promise.all(jobs);
+    const sub = this.sub ? this.subCallbacks() : undefined;
+    return this.runRoles(sub, this.rep ? this.repCallbacks() : undefined);
   }
 
   async runAsync(): Promise<void> {
-    const jobs: Promise<void>[] = [];
-    if (this.rep) jobs.push(this.repIterator());
-    if (this.sub) jobs.push(this.subIterator());
+    const rep = this.rep ? this.repIterator() : undefined;
+    return this.runRoles(rep, this.sub ? this.subIterator() : undefined);
+  }
+
+  /** Starts the senders after the receivers (started by the caller, so subscribed in its order) and waits for all. */
+  private async runRoles(...receivers: (Promise<void> | undefined)[]): Promise<void> {
+    const jobs = receivers.filter((p): p is Promise<void> => p !== undefined);
     if (this.pub) jobs.push(this.publishAll());
     if (this.req) jobs.push(this.requestAll());
     await Promise.all(jobs);
@@ -253,8 +253,7 @@ export class Bench {
   /** Nothing to receive: an empty span, so the metric still exists. */
   private emptySpan(role: "sub" | "rep"): Promise<void> {
     this.perf.mark(`${role}Start`);
-    this.perf.mark(`${role}Stop`);
-    this.perf.measure(role, `${role}Start`, `${role}Stop`);
+    this.endSpan(role);
     return Promise.resolve();
   }
 
@@ -269,8 +268,7 @@ export class Bench {
           n++;
           if (n === 1) this.perf.mark("subStart");
           if (n === this.msgs) {
-            this.perf.mark("subStop");
-            this.perf.measure("sub", "subStart", "subStop");
+            this.endSpan("sub");
             resolve();
           }
         },
@@ -296,8 +294,7 @@ export class Bench {
       };
       const finish = async (): Promise<void> => {
         while (retries.length > 0) await Promise.all(retries.splice(0));
-        this.perf.mark("repStop");
-        this.perf.measure("rep", "repStart", "repStop");
+        this.endSpan("rep");
       };
       this.nc.subscribe(this.subject, {
         max: this.msgs,
@@ -318,28 +315,18 @@ export class Bench {
 
   private async subIterator(): Promise<void> {
     if (this.msgs <= 0) return this.emptySpan("sub");
-    // the official iterators never drop: lift our pending limits to match
-    const sub = this.nc.subscribe(this.subject, { max: this.msgs, pendingMsgsLimit: -1, pendingBytesLimit: -1 });
-    let first = true;
-    for await (const _ of sub) {
-      if (first) {
-        this.perf.mark("subStart");
-        first = false;
-      }
+    let n = 0;
+    for await (const _ of this.iteratorSubscription()) {
+      if (n++ === 0) this.perf.mark("subStart");
     }
-    this.perf.mark("subStop");
-    this.perf.measure("sub", "subStart", "subStop");
+    this.endSpan("sub");
   }
 
   private async repIterator(): Promise<void> {
     if (this.msgs <= 0) return this.emptySpan("rep");
-    const sub = this.nc.subscribe(this.subject, { max: this.msgs, pendingMsgsLimit: -1, pendingBytesLimit: -1 });
-    let first = true;
-    for await (const m of sub) {
-      if (first) {
-        this.perf.mark("repStart");
-        first = false;
-      }
+    let n = 0;
+    for await (const m of this.iteratorSubscription()) {
+      if (n++ === 0) this.perf.mark("repStart");
       for (;;) {
         try {
           m.respond(this.payload);
@@ -351,8 +338,18 @@ export class Bench {
       }
     }
     await this.nc.flush();
-    this.perf.mark("repStop");
-    this.perf.measure("rep", "repStart", "repStop");
+    this.endSpan("rep");
+  }
+
+  /** The subscription of an iterator role; the official iterators never drop, so our pending limits are lifted to match. */
+  private iteratorSubscription(): AsyncIterable<Msg> {
+    return this.nc.subscribe(this.subject, { max: this.msgs, pendingMsgsLimit: -1, pendingBytesLimit: -1 });
+  }
+
+  /** Marks the end of `role`'s span and measures it from its start. */
+  private endSpan(role: string): void {
+    this.perf.mark(`${role}Stop`);
+    this.perf.measure(role, `${role}Start`, `${role}Stop`);
   }
 
   /** Publishes `msgs` messages as fast as the connection accepts them, then flushes. */
@@ -370,8 +367,7 @@ export class Bench {
       }
     }
     await nc.flush();
-    this.perf.mark("pubStop");
-    this.perf.measure("pub", "pubStart", "pubStop");
+    this.endSpan("pub");
   }
 
   /** One request, sent again if the outbound queue was full. */
@@ -402,8 +398,7 @@ export class Bench {
     } else {
       for (let i = 0; i < this.msgs; i++) await this.requestOne();
     }
-    this.perf.mark("reqStop");
-    this.perf.measure("req", "reqStart", "reqStop");
+    this.endSpan("req");
   }
 }
 

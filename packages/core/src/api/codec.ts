@@ -1,5 +1,5 @@
 /**
- * The v2 codecs. v3 keeps only the `Codec` type, but the seed README's
+ * The v2 codecs. v3 keeps only the `Codec` type, but the nats-core README's
  * request example still calls `StringCodec()`, so both are here for code
  * written that way.
  */

@@ -6,8 +6,10 @@
 import { createEngine, type Engine, type EngineOwner } from "../connection/engine.js";
 import { type ParsedOptions, parseOptions, serverParser } from "../connection/options.js";
 import {
+  argumentTypeError,
   ClosedConnectionError,
   DrainingConnectionError,
+  ErrorCode,
   InvalidArgumentError,
   InvalidOperationError,
   type PermissionViolationError,
@@ -21,7 +23,7 @@ import { Features, parseSemVer, type SemVer } from "./features.js";
 import { ProtocolShim } from "./protocol-shim.js";
 import { QueuedIteratorImpl } from "./queued-iterator.js";
 import { RequestMux, SingleRequest } from "./request.js";
-import { requestMany, requestOnOwnInbox } from "./requests.js";
+import { publishOptions, requestMany, requestOnOwnInbox } from "./requests.js";
 import { SubscriptionImpl, type SubscriptionHost } from "./subscription.js";
 import type {
   ConnectionOptions,
@@ -307,13 +309,13 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     }
     if (payload === null) payload = Empty;
     if (typeof payload !== "string" && !(payload instanceof Uint8Array)) {
-      throw new TypeError("payload must be a string or a Uint8Array");
+      throw argumentTypeError("payload must be a string or a Uint8Array");
     }
     let hbytes: Uint8Array | undefined;
     if (hdrs !== undefined) {
       hbytes = encodeHeaders(hdrs);
       if (hbytes !== undefined && this.engine.info?.headers !== true) {
-        throw InvalidArgumentError.format("headers", "are not supported by the server");
+        throw InvalidArgumentError.format("headers", "are not supported by the server", { code: ErrorCode.HeadersNotSupported });
       }
     }
     // one comparison unless the subject and reply are long enough to matter
@@ -394,7 +396,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
 
     const req = new SingleRequest(subject, timeout, this.mux);
     try {
-      this.send(subject, payload, { reply: req.reply, headers: opts.headers, traceDestination: opts.traceDestination, traceOnly: opts.traceOnly }, true);
+      this.send(subject, payload, publishOptions(req.reply, opts), true);
     } catch (err) {
       req.fail(err as Error);
     }

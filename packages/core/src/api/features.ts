@@ -5,6 +5,7 @@
  * `nc.features.get(Feature.JS_NEW_CONSUMER_CREATE_API)`), so the names and
  * minimum versions are theirs.
  */
+import { InvalidArgumentError } from "../errors.js";
 
 /** A server version: `2.10.3` is `{ major: 2, minor: 10, micro: 3 }`. */
 export interface SemVer {
@@ -15,11 +16,11 @@ export interface SemVer {
 
 /**
  * Reads the first `x.y.z` in `s` (`"2.11.0-beta.1"` gives 2.11.0).
- * @throws Error when there is none
+ * @throws InvalidArgumentError when there is none
  */
 export function parseSemVer(s = ""): SemVer {
   const m = /(\d+)\.(\d+)\.(\d+)/.exec(s);
-  if (m === null) throw new Error(`'${s}' is not a semver value`);
+  if (m === null) throw new InvalidArgumentError(`'${s}' is not a semver value`);
   return { major: Number(m[1]), minor: Number(m[2]), micro: Number(m[3]) };
 }
 
@@ -30,7 +31,7 @@ export function compare(a: SemVer, b: SemVer): number {
 }
 
 /** Feature names, the values of @nats-io/nats-core 3.4's `Feature`. */
-export const Feature = Object.freeze({
+export const Feature = /* @__PURE__ */ Object.freeze({
   JS_KV: "js_kv",
   JS_OBJECTSTORE: "js_objectstore",
   JS_PULL_MAX_BYTES: "js_pull_max_bytes",
@@ -51,26 +52,30 @@ export const Feature = Object.freeze({
 } as const);
 export type Feature = typeof Feature[keyof typeof Feature];
 
-/** The first server version with each feature (nats-server release notes, as nats-core 3.4 lists them). */
-const MIN_VERSION: ReadonlyArray<readonly [Feature, string]> = [
-  [Feature.JS_KV, "2.6.2"],
-  [Feature.JS_OBJECTSTORE, "2.6.3"],
-  [Feature.JS_PULL_MAX_BYTES, "2.8.3"],
-  [Feature.JS_NEW_CONSUMER_CREATE_API, "2.9.0"],
-  [Feature.JS_ALLOW_DIRECT, "2.9.0"],
-  [Feature.JS_MULTIPLE_CONSUMER_FILTER, "2.10.0"],
-  [Feature.JS_SIMPLIFICATION, "2.9.4"],
-  [Feature.JS_STREAM_CONSUMER_METADATA, "2.10.0"],
-  [Feature.JS_CONSUMER_FILTER_SUBJECTS, "2.10.0"],
-  [Feature.JS_STREAM_FIRST_SEQ, "2.10.0"],
-  [Feature.JS_STREAM_SUBJECT_TRANSFORM, "2.10.0"],
-  [Feature.JS_STREAM_SOURCE_SUBJECT_TRANSFORM, "2.10.0"],
-  [Feature.JS_STREAM_COMPRESSION, "2.10.0"],
-  [Feature.JS_DEFAULT_CONSUMER_LIMITS, "2.10.0"],
-  [Feature.JS_BATCH_DIRECT_GET, "2.11.0"],
-  [Feature.JS_PRIORITY_GROUPS, "2.11.0"],
-  [Feature.JS_CONSUMER_RESET, "2.14.0"],
-];
+/**
+ * The first server version with each feature (nats-server release notes, as
+ * nats-core 3.4 lists them), by `Feature` value: literal keys, so a bundle
+ * that never names a `Feature` leaves that object out.
+ */
+const MIN_VERSION: Readonly<Record<Feature, string>> = {
+  js_kv: "2.6.2",
+  js_objectstore: "2.6.3",
+  js_pull_max_bytes: "2.8.3",
+  js_new_consumer_create: "2.9.0",
+  js_allow_direct: "2.9.0",
+  js_multiple_consumer_filter: "2.10.0",
+  js_simplification: "2.9.4",
+  js_stream_consumer_metadata: "2.10.0",
+  js_consumer_filter_subjects: "2.10.0",
+  js_stream_first_seq: "2.10.0",
+  js_stream_subject_transform: "2.10.0",
+  js_stream_source_subject_transform: "2.10.0",
+  js_stream_compression: "2.10.0",
+  js_default_consumer_limits: "2.10.0",
+  js_batch_direct_get: "2.11.0",
+  js_priority_groups: "2.11.0",
+  js_consumer_reset: "2.14.0",
+};
 
 /** Whether a feature is available, and the version that brought it. */
 export interface FeatureVersion {
@@ -93,8 +98,8 @@ export class Features {
   update(v: SemVer | string): void {
     this.server = typeof v === "string" ? parseSemVer(v) : v;
     this.features.clear();
-    for (const [f, min] of MIN_VERSION) {
-      if (!this.disabled.includes(f)) this.set(f, min);
+    for (const f in MIN_VERSION) {
+      if (!this.disabled.includes(f)) this.set(f, MIN_VERSION[f as Feature]);
     }
   }
 

@@ -23,8 +23,6 @@ export class QueuedIteratorImpl<T> implements QueuedIterator<T> {
   onBreak: (() => void) | undefined;
   /** called once the consumer has seen the end (all items, then done or the error) */
   onDrained: (() => void) | undefined;
-  /** set to reject iteration, e.g. for subscriptions that have a callback */
-  iterationError: string | undefined;
   received = 0;
   processed = 0;
   /** the byte size of an item, when pending bytes are counted (subscriptions) */
@@ -114,9 +112,6 @@ export class QueuedIteratorImpl<T> implements QueuedIterator<T> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    if (this.iterationError !== undefined) {
-      throw new InvalidOperationError(this.iterationError);
-    }
     if (this.iterating) {
       throw new InvalidOperationError("iterator is already yielding");
     }

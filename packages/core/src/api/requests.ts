@@ -21,7 +21,7 @@ export interface RequestHost {
 }
 
 /** The publish options of a request: its reply subject, and the headers and tracing options it was given. */
-function publishOptions(reply: string, opts: Partial<RequestOptions>): PublishOptions {
+export function publishOptions(reply: string, opts: Partial<RequestOptions>): PublishOptions {
   return { reply, headers: opts.headers, traceDestination: opts.traceDestination, traceOnly: opts.traceOnly };
 }
 

@@ -8,8 +8,19 @@ import { InvalidArgumentError } from "../errors.js";
 export type { Auth, Authenticator, JwtAuth, NKeyAuth, NoAuth, TokenAuth, UserPass } from "../types.js";
 import type { Auth, Authenticator, TokenAuth, UserPass } from "../types.js";
 
-/** The CONNECT fields an authenticator may set; the only ones copied into CONNECT. */
-export const AUTH_FIELDS = ["user", "pass", "auth_token", "nkey", "sig", "jwt"] as const;
+/**
+ * The CONNECT fields an authenticator may set, the only ones copied into
+ * CONNECT; `true` for those whose value the debug trace never shows (all but
+ * the user name: the nkey is public, but it names the user's key).
+ */
+export const AUTH_FIELDS: Readonly<Record<string, boolean>> = {
+  user: false,
+  pass: true,
+  auth_token: true,
+  nkey: true,
+  sig: true,
+  jwt: true,
+};
 
 function valueOf(v: string | (() => string)): string {
   return typeof v === "function" ? v() : v;

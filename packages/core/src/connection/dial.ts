@@ -9,9 +9,9 @@
  * handshake the first INFO, the PONG and failures while it runs.
  */
 import type { ServerInfo, Status } from "../types.js";
-import { ConnectionError, ProtocolError, TimeoutError } from "../errors.js";
+import { ConnectionError, ErrorCode, ProtocolError, TimeoutError } from "../errors.js";
 import type { DialTarget, Transport } from "../transport/transport.js";
-import { debugLine, redactConnect } from "./debug.js";
+import { redactConnect } from "./debug.js";
 import { connectFields, tlsDecision } from "./handshake.js";
 import { isIpLiteral, type ParsedOptions } from "./options.js";
 import type { ServerEntry } from "./servers.js";
@@ -82,7 +82,7 @@ export class Handshake {
       return;
     }
     if (transport.upgrade === undefined) {
-      this.fail(new ConnectionError(`server ${server.listen} requires TLS, which this transport cannot do`));
+      this.fail(new ConnectionError(`server ${server.listen} requires TLS, which this transport cannot do`, { code: ErrorCode.Tls }));
       return;
     }
     // the server waits for our TLS handshake
@@ -103,8 +103,8 @@ export class Handshake {
   checkFirstBytes(chunk: Uint8Array): boolean {
     if (this.sawInfo || !startsWithHttp(chunk)) return true;
     this.fail(new ProtocolError(
-      `${this.server.listen} answered with HTTP, not NATS: it is a websocket or HTTP port; ` +
-        "use wsconnect() for a websocket listener, or the server's client port with connect()",
+      `${this.server.listen} answered with HTTP, not NATS: a websocket port needs wsconnect(), connect() the client port`,
+      { code: ErrorCode.BadServerData },
     ));
     return false;
   }
@@ -121,8 +121,8 @@ export class Handshake {
       return;
     }
     if (options.debug) {
-      debugLine(">", `CONNECT ${JSON.stringify(redactConnect(connect))}`);
-      debugLine(">", "PING");
+      options.debug(`> CONNECT ${JSON.stringify(redactConnect(connect))}`);
+      options.debug("> PING");
     }
     // straight to the transport: what was buffered while disconnected must follow the handshake
     this.transport.write(new TextEncoder().encode(`CONNECT ${JSON.stringify(connect)}\r\nPING\r\n`));
@@ -154,8 +154,7 @@ export class Handshake {
     const where = this.server.listen;
     err.message = this.sawInfo
       ? `timeout: ${where} did not complete the handshake within ${ms} ms`
-      : `timeout: no INFO from ${where} within ${ms} ms; is it a NATS client port? ` +
-        "(a websocket port waits for an HTTP upgrade: use wsconnect() for it)";
+      : `timeout: no INFO from ${where} within ${ms} ms: not a NATS client port? (a websocket port needs wsconnect())`;
     return err;
   }
 }

@@ -4,8 +4,10 @@
  */
 import type { ServerInfo } from "../types.js";
 import { AUTH_FIELDS } from "../auth/authenticator.js";
-import { ConnectionError } from "../errors.js";
+import { ConnectionError, ErrorCode } from "../errors.js";
 import type { ParsedOptions } from "./options.js";
+
+const TLS = { code: ErrorCode.Tls };
 
 /**
  * What to do about TLS, given the server's INFO and the `tls` option (the
@@ -20,10 +22,10 @@ export function tlsDecision(
 ): "plain" | "upgrade" | ConnectionError {
   if (encrypted) return "plain";
   if (tls && !info.tls_required && !info.tls_available) {
-    return new ConnectionError(`server ${server} does not support 'tls'`);
+    return new ConnectionError(`server ${server} does not support 'tls'`, TLS);
   }
   if (tls === null && info.tls_required) {
-    return new ConnectionError(`server ${server} requires TLS, and the 'tls' option is null`);
+    return new ConnectionError(`server ${server} requires TLS, and the 'tls' option is null`, TLS);
   }
   return info.tls_required || (tls !== null && info.tls_available === true) ? "upgrade" : "plain";
 }
@@ -39,7 +41,7 @@ export function connectFields(
   client: { lang: string; version: string },
 ): Record<string, unknown> {
   if (opts.noEcho && (info.proto ?? 0) < 1) {
-    throw new ConnectionError("server does not support 'noEcho'");
+    throw new ConnectionError("server does not support 'noEcho'", { code: ErrorCode.NoEchoNotSupported });
   }
   const connect: Record<string, unknown> = {
     protocol: 1,
@@ -63,10 +65,10 @@ export function connectFields(
       // the user's own error (its message is the user's text), or ours, which never hold a secret
       if (err instanceof Error) throw err;
       // a thrown non-Error is kept as the cause only: nothing says what it holds
-      throw new ConnectionError(`the authenticator failed: it threw a ${typeof err}, not an Error`, { cause: err });
+      throw new ConnectionError(`the authenticator failed: it threw a ${typeof err}, not an Error`, { cause: err, code: ErrorCode.AuthenticatorFailed });
     }
     // only the credential fields: an authenticator cannot change the rest of CONNECT
-    for (const f of AUTH_FIELDS) {
+    for (const f in AUTH_FIELDS) {
       if (auth[f] !== undefined) connect[f] = auth[f];
     }
   }

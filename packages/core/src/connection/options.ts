@@ -4,9 +4,10 @@
  */
 import type { ConnectionOptions, ReconnectToServerHandler, TlsOptions } from "../types.js";
 import { type Authenticator, buildAuthenticator } from "../auth/authenticator.js";
-import { InvalidArgumentError } from "../errors.js";
+import { argumentTypeError, InvalidArgumentError } from "../errors.js";
 import { DEFAULT_MAX_CONTROL_LINE, utf8Length } from "../protocol/control-line.js";
 import { checkInboxPrefix } from "../protocol/validate.js";
+import { type DebugSink, debugSink } from "./debug.js";
 import type { TransportFactory } from "../transport/transport.js";
 
 export const DEFAULT_HOST = "127.0.0.1";
@@ -65,7 +66,8 @@ export interface ParsedOptions {
   verbose: boolean;
   timeout: number;
   inboxPrefix: string;
-  debug: boolean;
+  /** the trace's sink, undefined when off */
+  debug: DebugSink | undefined;
   pingInterval: number;
   maxPingOut: number;
   authenticator?: Authenticator;
@@ -226,7 +228,7 @@ export function parseOptions(
   let reconnectDelayHandler: () => number;
   if (o.reconnectDelayHandler !== undefined) {
     if (typeof o.reconnectDelayHandler !== "function") {
-      throw new TypeError("'reconnectDelayHandler' must be a function");
+      throw argumentTypeError("'reconnectDelayHandler' must be a function");
     }
     reconnectDelayHandler = o.reconnectDelayHandler;
   } else {
@@ -234,13 +236,13 @@ export function parseOptions(
     reconnectDelayHandler = () => reconnectTimeWait + Math.floor(Math.random() * (jitter + 1));
   }
   if (o.reconnectToServer !== undefined && typeof o.reconnectToServer !== "function") {
-    throw new TypeError("'reconnectToServer' must be a function");
+    throw argumentTypeError("'reconnectToServer' must be a function");
   }
   const maxReconnectAttempts = o.maxReconnectAttempts ?? DEFAULT_MAX_RECONNECT_ATTEMPTS;
   if (!Number.isInteger(maxReconnectAttempts) || maxReconnectAttempts < -1) {
     throw InvalidArgumentError.format("maxReconnectAttempts", "must be -1 (forever) or an integer >= 0");
   }
-  // `noResolve: true` is the seed README's spelling of `resolve: false`
+  // `noResolve: true` is the nats-core README's spelling of `resolve: false`
   let resolve = factory.resolve !== undefined;
   if (o.resolve !== undefined || o.noResolve !== undefined) {
     const want = o.resolve !== undefined ? o.resolve !== false : o.noResolve !== true;
@@ -258,7 +260,7 @@ export function parseOptions(
     verbose: o.verbose === true,
     timeout,
     inboxPrefix,
-    debug: o.debug === true,
+    debug: debugSink(o.debug),
     pingInterval: nonNegative("pingInterval", o.pingInterval, DEFAULT_PING_INTERVAL),
     maxPingOut: nonNegative("maxPingOut", o.maxPingOut, DEFAULT_MAX_PING_OUT),
     authenticator: buildAuthenticator(o),

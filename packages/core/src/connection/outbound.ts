@@ -10,7 +10,6 @@ import type { Stats } from "../types.js";
 import { ConnectionError, ErrorCode } from "../errors.js";
 import { PONG } from "../protocol/encoder.js";
 import type { Transport } from "../transport/transport.js";
-import { debugLine } from "./debug.js";
 import { DEFAULT_OUTBOUND_HIGH_WATER, type ParsedOptions } from "./options.js";
 import type { SubscriptionSink } from "./subscriptions.js";
 import { type PongWaiter, Writer, type WriterOwner } from "./writer.js";
@@ -57,12 +56,9 @@ export class Outbound {
     this.stats.outMsgs++;
     // stats count payload bytes (headers included), as the official client does
     this.stats.outBytes += size;
-    if (this.options.debug) {
-      debugLine(
-        ">",
-        `${headers ? "HPUB" : "PUB"} ${subject}${reply ? " " + reply : ""}${headers ? " " + headers.length : ""} ${size} [${size} payload bytes]`,
-      );
-    }
+    this.options.debug?.(
+      `> ${headers ? "HPUB" : "PUB"} ${subject}${reply ? " " + reply : ""}${headers ? " " + headers.length : ""} ${size} [${size} payload bytes]`,
+    );
     this.writer.schedule();
     return this.writer.outboundBytes() <= this.highWater;
   }
@@ -106,9 +102,7 @@ export class Outbound {
   /** SUB (and UNSUB max when given); while disconnected, the resubscription after the handshake covers it. */
   sub(sub: SubscriptionSink, max?: number): void {
     if (!this.connected) return;
-    if (this.options.debug) {
-      debugLine(">", `SUB ${sub.subject}${sub.queue ? " " + sub.queue : ""} ${sub.sid}`);
-    }
+    this.options.debug?.(`> SUB ${sub.subject}${sub.queue ? " " + sub.queue : ""} ${sub.sid}`);
     this.writer.out.sub(sub.subject, sub.queue, sub.sid);
     if (max !== undefined && max > 0) this.writer.out.unsub(sub.sid, max);
     this.writer.schedule();
@@ -117,14 +111,14 @@ export class Outbound {
   /** UNSUB (with `max`, the server stops after that many messages in all). */
   unsub(sid: number, max?: number): void {
     if (!this.connected) return;
-    if (this.options.debug) debugLine(">", `UNSUB ${sid}${max !== undefined ? " " + max : ""}`);
+    this.options.debug?.(`> UNSUB ${sid}${max !== undefined ? " " + max : ""}`);
     this.writer.out.unsub(sid, max);
     this.writer.schedule();
   }
 
   /** Answers a server PING. */
   pong(): void {
-    if (this.options.debug) debugLine(">", "PONG");
+    this.options.debug?.("> PONG");
     this.writer.out.raw(PONG);
     this.writer.schedule();
   }
@@ -135,7 +129,7 @@ export class Outbound {
    * confirms they reached the server.
    */
   ping(w: PongWaiter): void {
-    if (this.options.debug) debugLine(">", "PING");
+    this.options.debug?.("> PING");
     this.writer.ping(w);
   }
 

@@ -17,7 +17,7 @@ import {
 } from "../errors.js";
 import { type MsgArgs, Parser, type ParserHandler } from "../protocol/parser.js";
 import type { Transport, TransportFactory, TransportListener } from "../transport/transport.js";
-import { debugLine, debugMsgLine } from "./debug.js";
+import { debugMsgLine } from "./debug.js";
 import { dialTarget, Handshake, type HandshakeHost } from "./dial.js";
 import { Heartbeat, type HeartbeatHost } from "./heartbeat.js";
 import { isIpLiteral, type ParsedOptions, type ServerAddress, serverParser, shuffle } from "./options.js";
@@ -301,7 +301,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
     try {
       this.parser.parse(chunk);
     } catch (err) {
-      const e = err instanceof ProtocolError ? err : new ProtocolError("error processing server data", { cause: err });
+      const e = err instanceof ProtocolError ? err : new ProtocolError("error processing server data", { cause: err, code: ErrorCode.BadServerData });
       this.owner.onStatus({ type: "error", error: e });
       this.fail(e);
     }
@@ -310,21 +310,21 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
   onMsg(args: MsgArgs, payload: Uint8Array): void {
     this.stats.inMsgs++;
     this.stats.inBytes += payload.length;
-    if (this.options.debug) debugLine("<", debugMsgLine(args));
+    this.options.debug?.(`< ${debugMsgLine(args)}`);
     const sub = this.subs.get(args.sid);
     if (sub !== undefined) sub.deliver(args, payload);
   }
 
   onInfo(json: string): void {
-    if (this.options.debug) debugLine("<", `INFO ${json}`);
+    this.options.debug?.(`< INFO ${json}`);
     let info: ServerInfo;
     try {
       info = JSON.parse(json);
     } catch (err) {
-      throw new ProtocolError("the server sent an INFO that is not JSON", { cause: err });
+      throw new ProtocolError("the server sent an INFO that is not JSON", { cause: err, code: ErrorCode.BadServerData });
     }
     if (typeof info !== "object" || info === null || Array.isArray(info)) {
-      throw new ProtocolError("the server sent an INFO that is not a JSON object");
+      throw new ProtocolError("the server sent an INFO that is not a JSON object", { code: ErrorCode.BadServerData });
     }
     const first = this.info === undefined;
     this.info = info;
@@ -337,12 +337,12 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
   }
 
   onPing(): void {
-    if (this.options.debug) debugLine("<", "PING");
+    this.options.debug?.("< PING");
     this.out.pong();
   }
 
   onPong(): void {
-    if (this.options.debug) debugLine("<", "PONG");
+    this.options.debug?.("< PONG");
     if (this.handshake) {
       // the PONG to CONNECT's PING
       this.handshake.complete();
@@ -352,11 +352,11 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
   }
 
   onOk(): void {
-    if (this.options.debug) debugLine("<", "+OK");
+    this.options.debug?.("< +OK");
   }
 
   onErr(text: string): void {
-    if (this.options.debug) debugLine("<", `-ERR '${text}'`);
+    this.options.debug?.(`< -ERR '${text}'`);
     const err = errorFromServer(text);
     this.owner.onStatus({ type: "error", error: err });
     if (err instanceof PermissionViolationError) {
@@ -440,7 +440,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
 
   onStale(): void {
     this.owner.onStatus({ type: "staleConnection" });
-    this.fail(new ConnectionError("stale connection: the server did not answer PINGs"));
+    this.fail(new ConnectionError("stale connection: the server did not answer PINGs", { code: ErrorCode.StaleConnection }));
   }
 
   // ---- subscriptions ----------------------------------------------------------

@@ -11,7 +11,9 @@
  * Protocol: https://docs.nats.io/reference/reference-protocols/nats-protocol
  */
 
-import { InvalidArgumentError, ProtocolError } from "../errors.js";
+import { ErrorCode, InvalidArgumentError, ProtocolError } from "../errors.js";
+
+const BAD_DATA = { code: ErrorCode.BadServerData };
 
 /**
  * The arguments of one MSG/HMSG frame. The parser reuses one instance for
@@ -278,7 +280,7 @@ export class Parser {
       return;
     }
     if (this.state === FAILED) {
-      throw new ProtocolError("parse error: parser failed earlier; reset() it before reuse");
+      throw new ProtocolError("parse error: parser failed earlier; reset() it before reuse", BAD_DATA);
     }
     this.stopped = false;
     this.parsing = true;
@@ -327,7 +329,7 @@ export class Parser {
     this.state = FAILED;
     this.clear();
     this.backlog.length = 0;
-    return new ProtocolError(`parse error: ${message}`);
+    return new ProtocolError(`parse error: ${message}`, BAD_DATA);
   }
 
   private run(chunk: Uint8Array): void {

@@ -101,8 +101,7 @@ export class WsTransport implements Transport {
       socket.onopen = () => resolve();
       socket.onerror = () => {
         reject(new ConnectionError(
-          `websocket connection to ${url} failed: is it a websocket listener? ` +
-            "(a NATS client port is not: use connect() for it, or the server's websocket { listen } port)",
+          `websocket connection to ${url} failed: not a websocket port? (a NATS client port needs connect())`,
         ));
       };
       socket.onclose = (e) => {

@@ -1,0 +1,65 @@
+// The browser bundle of a typical wsconnect application (connect, headers,
+// publish, subscribe, request, drain), built by esbuild from the built ESM
+// package (the files `npm pack` ships) for the browser, minified, ES2022, and
+// gzipped at level 9: it must stay within BUDGET. The size of each module in
+// the bundle (esbuild's metafile: minified bytes in the output) is printed,
+// largest first, so a change that adds weight shows where.
+//
+// BUDGET is a ratchet at today's size (24.7 KiB), not yet issue 13's goal of
+// 15 KiB (GOAL, printed with the distance to it): what a wsconnect bundle
+// could leave out is already left out (nkeys, authenticators but user/pass/
+// token, Bench, codecs, the official-errors bridge, the Feature table), so
+// the rest is the client's own logic, spread over every module (see the
+// table); lower BUDGET as it shrinks.
+//
+// Needs the packages built (`npm run build`; the suite's pretest does it).
+import { it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { browserBundle } from "../helpers/browser-bundle.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/** Minified + gzipped (level 9), in bytes: the bound this test enforces (the official client's bundle is ~42 KiB). */
+const BUDGET = 25 * 1024;
+/** Issue 13's goal, reported but not yet enforced. */
+const GOAL = 15 * 1024;
+
+/** What a browser application typically does with the library. */
+const APP = `
+import { headers, wsconnect } from "@quicknats/core";
+const nc = await wsconnect({ servers: "wss://demo.example:443" });
+const sub = nc.subscribe("chat.>", { callback: (err, m) => {
+  if (err) return console.error(err);
+  console.log(m.subject, m.headers?.get("From"), m.string());
+} });
+const h = headers();
+h.set("From", "browser");
+nc.publish("chat.hello", "hi", { headers: h });
+for await (const m of nc.subscribe("chat.iter", { max: 1 })) console.log(m.json());
+const reply = await nc.request("svc.time", "now?", { timeout: 1000 });
+console.log(reply.string(), sub.getProcessed());
+await nc.drain();
+`;
+
+it(`the browser bundle of wsconnect + headers + publish/subscribe/request + drain is at most ${BUDGET / 1024} KiB min+gzip`, async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "quicknats-bundle-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const entry = path.join(dir, "app.mjs");
+  writeFileSync(entry, APP);
+  // the workspace link: node_modules/@quicknats/core -> packages/core (its package.json exports dist/esm)
+  const { code, gz, modules: inputs, externals } = await browserBundle(entry, [path.join(ROOT, "node_modules")]);
+  const modules = Object.entries(inputs)
+    .map(([file, { bytesInOutput }]) => ({ file: file.replace(/^.*?packages\/core\/dist\/esm\//, "core/"), bytes: bytesInOutput }))
+    .filter((m) => m.bytes > 0)
+    .sort((a, b) => b.bytes - a.bytes);
+  const width = Math.max(...modules.map((m) => m.file.length));
+  t.diagnostic(`bundle: ${code.length} B minified, ${gz} B min+gzip (budget ${BUDGET} B; goal ${GOAL} B, ${gz - GOAL} B to go), ${modules.length} modules`);
+  for (const m of modules) t.diagnostic(`  ${m.file.padEnd(width)} ${String(m.bytes).padStart(6)} B`);
+
+  assert.ok(modules.some((m) => m.file.startsWith("core/")), "not bundled from packages/core/dist/esm");
+  assert.deepEqual(externals, [], "the bundle leaves imports unresolved");
+  assert.ok(gz <= BUDGET, `${gz} B min+gzip is over the ${BUDGET} B budget: see the module sizes above`);
+});
