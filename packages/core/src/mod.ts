@@ -90,3 +90,22 @@ export type {
 } from "./api/types.js";
 export { Bench, hasWsProtocol, Metric } from "./api/bench.js";
 export type { BenchOpts, Perf, Timeout, WithRequired } from "./api/bench.js";
+export { DiagnosticsChannels, DiagnosticsTracingChannels } from "./diagnostics/names.js";
+export type { DiagnosticsChannelKey, DiagnosticsChannelName } from "./diagnostics/names.js";
+export { diagnosticsChannel, useDiagnosticsChannel } from "./diagnostics/registry.js";
+export type { DiagnosticsChannelProvider } from "./diagnostics/registry.js";
+export type { DiagnosticsChannel, DiagnosticsListener, DiagnosticsStore } from "./diagnostics/channel.js";
+export type {
+  CloseEvent,
+  ConnectErrorEvent,
+  ConnectEvent,
+  ConnectionEvent,
+  DeliveryEvent,
+  DiagnosticsMessages,
+  DisconnectEvent,
+  DropEvent,
+  OutgoingEvent,
+  PublishEvent,
+  RequestErrorReason,
+  RequestEvent,
+} from "./diagnostics/events.js";
