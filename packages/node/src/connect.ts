@@ -1,5 +1,6 @@
 import type { ConnectionOptions, NatsConnection } from "@quicknats/core";
 import { NatsConnectionImpl, type TransportFactory } from "@quicknats/core/internal";
+import { useNodeDiagnosticsChannel } from "./diagnostics-channel.js";
 import { bridgeOfficialErrors } from "./official-errors.js";
 import { type NodeTlsOptions, nodeTransportFactory } from "./transport.js";
 
@@ -18,5 +19,6 @@ const factory: TransportFactory = { ...nodeTransportFactory, adaptError: bridgeO
  */
 export function connect(opts: NodeConnectionOptions = {}): Promise<NatsConnection> {
   bridgeOfficialErrors();
+  useNodeDiagnosticsChannel();
   return NatsConnectionImpl.connect(opts as ConnectionOptions, factory);
 }
