@@ -288,7 +288,7 @@ describe("the events", () => {
         { kind: req[0].snap.kind, timeout: req[0].snap.timeout, noMux: req[0].snap.noMux, elapsed: req[0].snap.elapsed },
         { kind: "single", timeout: 2000, noMux: false, elapsed: 0 },
       );
-      assert.ok((req[2].snap.elapsed as number) > 0);
+      assert.ok((req[2].snap.elapsed as number) > 0, `elapsed ${req[2].snap.elapsed}`);
       const pub = log.of("PublishStart").find((e) => e.snap.subject === "diag.svc")!;
       assert.equal(pub.ev.request, req[0].ev, "the request's publish points at it");
       const reply = log.of("Message").find((e) => e.snap.requestReply === true);
@@ -346,10 +346,10 @@ describe("the events", () => {
       assert.deepEqual(life, ["Disconnect", "Reconnect"]);
       const d = log.of("Disconnect")[0];
       assert.equal(d.snap.server, `127.0.0.1:${srv.port}`);
-      assert.ok(d.snap.error instanceof Error);
+      assert.ok(d.snap.error instanceof Error, "why it was lost");
       assert.equal(log.of("ConnectError")[0].snap.reconnecting, true);
       assert.equal(log.of("Reconnect")[0].snap.server, nc.getServer());
-      assert.ok(log.of("PublishEnd").some((e) => e.snap.subject === "diag.buffered" && e.snap.result !== undefined));
+      assert.ok(log.of("PublishEnd").some((e) => e.snap.subject === "diag.buffered" && e.snap.result !== undefined), "the buffered publish ended");
     }, { reconnectTimeWait: 50, maxReconnectAttempts: -1 });
   });
 

@@ -540,7 +540,7 @@ describe("the process-wide table", () => {
   it("plugging node:diagnostics_channel in moves subscribers and stores; kept references forward", () => {
     const before = diagnostics();
     const local = before.RequestStart;
-    assert.ok(local instanceof LocalChannel);
+    assert.ok(local instanceof LocalChannel, "a LocalChannel before plugging in");
     const got: string[] = [];
     const early = (ev: RequestEvent) => got.push(`early:${ev.subject}`);
     local.subscribe(early);

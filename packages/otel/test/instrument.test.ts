@@ -76,7 +76,7 @@ describe("publish", () => {
     user.append("X-Order", "43");
     const sent = publish(nc, "orders.new", "x", { headers: user });
     assert.deepEqual(sent!.values("X-Order"), ["42", "43"]);
-    assert.ok(sent!.get("traceparent"));
+    assert.ok(sent!.get("traceparent"), "traceparent added");
     assert.deepEqual(user.keys(), ["X-Order"], "the caller's set is unchanged");
   });
 
@@ -286,7 +286,7 @@ describe("per connection", () => {
 
   it("stop() ends the instrumentation; nothing stays subscribed, so nobody pays for events", () => {
     const { nc, inst } = instrumentFor();
-    assert.ok(anyoneListening().includes("PublishStart"));
+    assert.ok(anyoneListening().includes("PublishStart"), "subscribed while instrumented");
     const { req } = startRequest(nc, "svc", "");
     inst.stop();
     inst.stop();
@@ -379,7 +379,7 @@ describe("on node:diagnostics_channel", () => {
     const proc = tel.span("process svc.time");
     assert.equal(parentId(proc), client.spanContext().spanId);
     assert.equal(active, proc.spanContext().spanId);
-    assert.ok(dc.hasSubscribers("tracing:quicknats:subscription:callback:start"));
+    assert.ok(dc.hasSubscribers("tracing:quicknats:subscription:callback:start"), "the store is bound on Node's channel");
     for (const h of handles) h.stop();
     handles = [];
     assert.equal(dc.hasSubscribers("tracing:quicknats:subscription:callback:start"), false);

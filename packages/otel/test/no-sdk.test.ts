@@ -40,7 +40,7 @@ describe("without an SDK", () => {
       const deps = { ...manifest.dependencies, ...manifest.peerDependencies };
       assert.ok(!Object.keys(deps).some((d) => d.startsWith("@opentelemetry/")), `${pkg}'s dependencies`);
       const files = walk(path.join(ROOT, "packages", pkg, "src"));
-      assert.ok(files.length > 0);
+      assert.ok(files.length > 0, `${pkg} has sources`);
       for (const f of files) assert.ok(!readFileSync(f, "utf8").includes("@opentelemetry"), f);
     }
   });
