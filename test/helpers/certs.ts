@@ -11,6 +11,8 @@
  * - `ca`: the CA that signs everything below.
  * - `server`: a server certificate for `localhost` and `127.0.0.1`.
  * - `wrongName`: a server certificate (same CA) for `wrong.example` only.
+ * - `localhostOnly`: a server certificate (same CA) for `localhost` only, not 127.0.0.1
+ *   (a cluster that gossips IPs its certificate does not name).
  * - `otherCa`: a second, unrelated CA (for "untrusted certificate" tests).
  * - `otherCaServer`: a server certificate for `localhost`/`127.0.0.1` signed by `otherCa`.
  * - `client`: a client certificate (clientAuth) signed by `ca`, for mutual TLS.
@@ -39,6 +41,7 @@ export interface TestCerts {
   ca: CertPair;
   server: CertPair;
   wrongName: CertPair;
+  localhostOnly: CertPair;
   otherCa: CertPair;
   otherCaServer: CertPair;
   client: CertPair;
@@ -113,11 +116,12 @@ async function make(): Promise<TestCerts> {
     makeCa(dir, "ca", "quicknats test CA"),
     makeCa(dir, "other-ca", "unrelated test CA"),
   ]);
-  const [server, wrongName, otherCaServer, client] = await Promise.all([
+  const [server, wrongName, localhostOnly, otherCaServer, client] = await Promise.all([
     makeLeaf(dir, "server", "ca", "localhost", "DNS:localhost,IP:127.0.0.1", "serverAuth"),
     makeLeaf(dir, "wrong-name", "ca", "wrong.example", "DNS:wrong.example", "serverAuth"),
+    makeLeaf(dir, "localhost-only", "ca", "localhost", "DNS:localhost", "serverAuth"),
     makeLeaf(dir, "other-ca-server", "other-ca", "localhost", "DNS:localhost,IP:127.0.0.1", "serverAuth"),
     makeLeaf(dir, "client", "ca", "quicknats test client", undefined, "clientAuth"),
   ]);
-  return { dir, ca, server, wrongName, otherCa, otherCaServer, client };
+  return { dir, ca, server, wrongName, localhostOnly, otherCa, otherCaServer, client };
 }

@@ -12,7 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 import { ConnectionError, TimeoutError } from "@quicknats/node";
-import { NatsServer, type ServerConfig } from "../helpers/nats-server.js";
+import { NatsServer, type ServerConfig, startCluster } from "../helpers/nats-server.js";
 import { certs, type TestCerts } from "../helpers/certs.js";
 import { TlsProxy } from "../helpers/tls-proxy.js";
 import { connectForFile } from "../helpers/connections.js";
@@ -192,6 +192,36 @@ describe("a tls_required server (certificate for localhost and 127.0.0.1)", () =
     } finally {
       await first.stop();
       await second?.stop();
+    }
+  });
+});
+
+describe("a TLS cluster that gossips IPs (certificates for localhost only)", () => {
+  it("a failover to a server gossiped in the first INFO verifies its certificate against the name the user gave", async () => {
+    const nodes = await startCluster(2, { tls: tlsBlock(c.localhostOnly) });
+    try {
+      const nc = await connect({
+        servers: `localhost:${nodes[0].port}`,
+        name: "tls-gossip",
+        tls: { caFile: c.ca.certFile },
+        noRandomize: true,
+        ...QUICK,
+        maxReconnectAttempts: 20,
+      });
+      // the first INFO already lists the other node, by IP
+      await eventually(() => nc.getServers().some((s) => s.listen === nodes[1].hostport), 5000, "the other node gossiped");
+      const gossiped = nc.getServers().find((s) => s.listen === nodes[1].hostport)!;
+      assert.ok(gossiped.gossiped);
+      assert.equal(gossiped.tlsName, "localhost");
+      const st = new StatusLog(nc);
+      await nodes[0].kill();
+      const r = await st.waitForMatch((s) => s.type === "reconnect" || s.type === "close", 10_000);
+      const seen = st.events.map((e) => (e.type === "error" ? `error: ${e.error.message}` : e.type)).join(", ");
+      assert.deepEqual(r, { type: "reconnect", server: nodes[1].hostport }, seen);
+      await nc.flush();
+      assert.equal((await conn(nodes[1], "tls-gossip")).tls_version, "1.3");
+    } finally {
+      for (const n of nodes) await n.stop();
     }
   });
 });

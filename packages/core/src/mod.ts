@@ -20,13 +20,14 @@ export {
   UserAuthenticationExpiredError,
 } from "./errors.js";
 export { Empty } from "./api/connection.js";
-export { wsconnect } from "./transport/websocket.js";
+export { wsconnect } from "./wsconnect.js";
 export type { WsConnectionOptions, WsSocketFactory } from "./transport/websocket.js";
 export { VERSION } from "./version.js";
 export { createInbox } from "./api/inbox.js";
 export { JSONCodec, StringCodec } from "./api/codec.js";
 export type { Codec } from "./api/codec.js";
-export { canonicalMIMEHeaderKey, headers, Match, MsgHdrsImpl } from "./api/headers.js";
+export { canonicalMIMEHeaderKey, headers, MsgHdrsImpl } from "./api/headers.js";
+export { Match } from "./types.js";
 export { Nuid, nuid } from "./nuid.js";
 export { backoff, deadline, deferred, delay, millis, nanos } from "./timers.js";
 export type { Backoff, Deferred, Delay, Nanos } from "./timers.js";
@@ -87,9 +88,12 @@ export type {
   SubscriptionOptions,
   TlsOptions,
   TraceOptions,
-} from "./api/types.js";
-export { Bench, hasWsProtocol, Metric } from "./api/bench.js";
-export type { BenchOpts, Perf, Timeout, WithRequired } from "./api/bench.js";
+} from "./types.js";
+export { Bench, Metric } from "./api/bench.js";
+export type { BenchOpts, Perf } from "./api/bench.js";
+export { hasWsProtocol } from "./connection/options.js";
+export type { Timeout } from "./timers.js";
+export type { WithRequired } from "./types.js";
 export { DiagnosticsChannels, DiagnosticsTracingChannels } from "./diagnostics/names.js";
 export type { DiagnosticsChannelKey, DiagnosticsChannelName } from "./diagnostics/names.js";
 export { diagnosticsChannel, useDiagnosticsChannel } from "./diagnostics/registry.js";

@@ -14,7 +14,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import * as dc from "node:diagnostics_channel";
 import fc from "fast-check";
 import { headers } from "../src/api/headers.js";
-import type { Msg, NatsConnection, Subscription } from "../src/api/types.js";
+import type { Msg, NatsConnection, Subscription } from "../src/types.js";
 import {
   ClosedConnectionError,
   InvalidArgumentError,

@@ -6,8 +6,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ClosedConnectionError } from "../src/errors.js";
 import { FLUSH_THRESHOLD, WRITE_AHEAD, Writer, type WriterOwner } from "../src/connection/writer.js";
-import { type Clock, type ProgressHost, ProgressWatch, STALL_MS, TICK_MS } from "../src/connection/progress.js";
+import { type ProgressHost, ProgressWatch, STALL_MS, TICK_MS } from "../src/connection/progress.js";
 import type { DialTarget, Transport, TransportListener } from "../src/transport/transport.js";
+import { ManualClock } from "./helpers/manual-clock.js";
 
 const td = new TextDecoder();
 const microtask = (): Promise<void> => new Promise((r) => queueMicrotask(r));
@@ -279,37 +280,6 @@ describe("Writer", () => {
   });
 });
 
-/** A clock the test moves by hand. */
-class ManualClock implements Clock {
-  time = 0;
-  private timers = new Map<number, { at: number; f: () => void }>();
-  private next = 1;
-  now(): number {
-    return this.time;
-  }
-  after(f: () => void, ms: number): unknown {
-    const id = this.next++;
-    this.timers.set(id, { at: this.time + ms, f });
-    return id;
-  }
-  cancel(id: unknown): void {
-    this.timers.delete(id as number);
-  }
-  /** Moves time forward by `ms`, running timers that come due (late ones late, as a blocked loop would). */
-  advance(ms: number): void {
-    this.time += ms;
-    for (const [id, t] of [...this.timers]) {
-      if (t.at <= this.time) {
-        this.timers.delete(id);
-        t.f();
-      }
-    }
-  }
-  get pending(): number {
-    return this.timers.size;
-  }
-}
-
 class Host implements ProgressHost {
   waiting = 1000;
   sent = 0;
@@ -370,7 +340,7 @@ describe("ProgressWatch", () => {
     const watch = new ProgressWatch(host, 10_000, clock);
     watch.arm();
     // a synchronous loop runs for 5 s: nothing could leave meanwhile
-    clock.advance(5_000);
+    clock.jump(5_000);
     assert.deepEqual(host.events, []);
     // the socket goes on once the loop is free
     host.sent += 1;

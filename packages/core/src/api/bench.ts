@@ -12,28 +12,7 @@ import { ClosedConnectionError, ConnectionError, ErrorCode } from "../errors.js"
 import { nuid } from "../nuid.js";
 import { VERSION } from "../version.js";
 import { Empty } from "./connection.js";
-import type { ConnectionOptions, Msg, NatsConnection, Stats } from "./types.js";
-
-/** A Promise that can be cancelled (the official `timeout()` returns one). */
-export interface Timeout<T> extends Promise<T> {
-  cancel: () => void;
-}
-
-/** `T` with the properties named by `K` made required. */
-export type WithRequired<T, K extends keyof T> = T & { [P in K]-?: T[P] };
-
-/** True if any of `opts.servers` is a `ws://` or `wss://` URL (case-insensitive). */
-export function hasWsProtocol(opts?: ConnectionOptions): boolean {
-  const servers = opts?.servers;
-  if (servers === undefined || servers === null) return false;
-  const list = typeof servers === "string" ? [servers] : servers;
-  for (const s of list) {
-    if (typeof s !== "string") continue;
-    const lower = s.toLowerCase();
-    if (lower.startsWith("ws://") || lower.startsWith("wss://")) return true;
-  }
-  return false;
-}
+import type { Msg, NatsConnection, Stats } from "../types.js";
 
 /** Named timestamps (`mark`) and the spans between them (`measure`), in ms. */
 export class Perf {

@@ -3,28 +3,25 @@
  * reaches the engine, so nothing invalid reaches the wire) and turns engine
  * events into promises, iterators and status events.
  */
-import { Engine, type EngineOwner } from "../connection/engine.js";
+import { createEngine, type Engine, type EngineOwner } from "../connection/engine.js";
 import { type ParsedOptions, parseOptions, serverParser } from "../connection/options.js";
 import {
   ClosedConnectionError,
   DrainingConnectionError,
   InvalidArgumentError,
   InvalidOperationError,
-  InvalidSubjectError,
   type PermissionViolationError,
   RequestError,
-  requestTimeoutError,
-  NoRespondersError,
 } from "../errors.js";
-import { pubArgsLength, subArgsLength, unitsThatAlwaysFit, utf8Length } from "../protocol/control-line.js";
-import { validateMaxMessages, validateQueue, validateSubject } from "../protocol/validate.js";
+import { unitsThatAlwaysFit } from "../protocol/control-line.js";
 import type { TransportFactory } from "../transport/transport.js";
+import { checkPayloadSize, checkPublishSubject, checkPubLine, checkSubject, checkSubLine, checkSubOptions } from "./arguments.js";
 import { encodeHeaders, headers as newHeaders } from "./headers.js";
 import { Features, parseSemVer, type SemVer } from "./features.js";
-import { createInbox } from "./inbox.js";
 import { ProtocolShim } from "./protocol-shim.js";
 import { QueuedIteratorImpl } from "./queued-iterator.js";
-import { isNoResponders, ManyRequest, RequestMux, SingleRequest } from "./request.js";
+import { RequestMux, SingleRequest } from "./request.js";
+import { requestMany, requestOnOwnInbox } from "./requests.js";
 import { SubscriptionImpl, type SubscriptionHost } from "./subscription.js";
 import type {
   ConnectionOptions,
@@ -41,41 +38,12 @@ import type {
   Status,
   Subscription,
   SubscriptionOptions,
-} from "./types.js";
+} from "../types.js";
 
 /** An empty payload. */
 export const Empty: Uint8Array = new Uint8Array(0);
 
 const DEFAULT_REQUEST_TIMEOUT = 1000;
-
-function subjectError(subject: string, why: string): InvalidSubjectError {
-  return new InvalidSubjectError(subject, { cause: new Error(why) });
-}
-
-/** The error for a control line the server would refuse; it names sizes only, never the (long) text. */
-function lineTooLong(op: string, what: string, bytes: number, max: number): InvalidArgumentError {
-  return new InvalidArgumentError(
-    `${what} too long: the ${op} control line would have ${bytes} bytes of arguments, ` +
-      `over the ${max} the server accepts (its max_control_line; the 'maxControlLine' option)`,
-  );
-}
-
-function checkSubject(subject: string, wildcards: boolean): void {
-  const why = validateSubject(subject, wildcards);
-  if (why !== null) throw subjectError(String(subject), why);
-}
-
-/**
- * A publish, reply or request subject. `*` and `>` tokens are allowed (for a
- * publish they are literal tokens, and nats-server accepts them outside
- * pedantic mode): JetStream's API puts a consumer's filter subject into the
- * request subject (`$JS.API.CONSUMER.CREATE.<stream>.<consumer>.<filter>`).
- * The rest of the subscription rules hold: `>` only last, no empty tokens,
- * no whitespace or control characters.
- */
-function checkPublishSubject(subject: string): void {
-  checkSubject(subject, true);
-}
 
 /** What `addCloseListener()` takes, as in @nats-io/nats-core. */
 export interface CloseListener {
@@ -112,7 +80,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
 
   private constructor(opts: ParsedOptions, private readonly factory: TransportFactory) {
     this.options = opts;
-    this.engine = new Engine(opts, factory, this);
+    this.engine = createEngine(opts, factory, this);
     this.mux = new RequestMux(this, opts.inboxPrefix);
     this.lineFits = unitsThatAlwaysFit(opts.maxControlLine);
     this.closedPromise = new Promise((resolve) => {
@@ -200,7 +168,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     return Object.freeze(this.engine.pool.all().map((s) => s.snapshot()));
   }
 
-  /** Replaces the servers the user gave; gossiped servers and the current one stay. */
+  /** Replaces the server pool with `servers`, as 3.4 does (gossip adds to it again); servers already known keep their state and the connection stays up. */
   setServers(servers: string[]): void {
     if (!Array.isArray(servers) || servers.length === 0) {
       throw InvalidArgumentError.format("servers", "must be a non-empty array of host:port strings");
@@ -294,7 +262,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   _resub(s: Subscription, subject: string, max?: number): void {
     if (this.engine.isClosed()) throw new ClosedConnectionError();
     if (this.draining) throw new DrainingConnectionError();
-    checkSubject(subject, true);
+    checkSubject(subject);
     if (!(s instanceof SubscriptionImpl)) {
       throw InvalidArgumentError.format("subscription", "must come from this connection's subscribe()");
     }
@@ -350,48 +318,10 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     }
     // one comparison unless the subject and reply are long enough to matter
     if (subject.length + (reply === undefined ? 0 : reply.length) > this.lineFits) {
-      this.checkPubLine(subject, reply, hbytes, payload);
+      checkPubLine(subject, reply, hbytes, payload, this.options.maxControlLine);
     }
-    this.checkPayloadSize(payload, hbytes ? hbytes.length : 0);
+    checkPayloadSize(payload, hbytes ? hbytes.length : 0, this.engine.info?.max_payload);
     return this.engine.publish(subject, reply, hbytes, payload);
-  }
-
-  /** Throws if the PUB/HPUB line would be longer than the server accepts (it would drop the connection). */
-  private checkPubLine(subject: string, reply: string | undefined, hbytes: Uint8Array | undefined, payload: Payload): void {
-    const hlen = hbytes ? hbytes.length : undefined;
-    const size = (hlen ?? 0) + (typeof payload === "string" ? utf8Length(payload) : payload.length);
-    const n = pubArgsLength(subject, reply, hlen, size);
-    if (n > this.options.maxControlLine) {
-      throw lineTooLong(hbytes ? "HPUB" : "PUB", reply ? "subject and reply" : "subject", n, this.options.maxControlLine);
-    }
-  }
-
-  /** Throws if the SUB line would be longer than the server accepts. */
-  private checkSubLine(subject: string, queue: string | undefined): void {
-    if (subject.length + (queue === undefined ? 0 : queue.length) <= this.lineFits) return;
-    const n = subArgsLength(subject, queue, this.engine.upcomingSid());
-    if (n > this.options.maxControlLine) {
-      throw lineTooLong("SUB", queue ? "subject and queue" : "subject", n, this.options.maxControlLine);
-    }
-  }
-
-  private checkPayloadSize(payload: Payload, hlen: number): void {
-    const max = this.engine.info?.max_payload;
-    if (max === undefined || max <= 0) return;
-    let size: number;
-    if (typeof payload === "string") {
-      // UTF-8 needs at least one byte and at most three per UTF-16 unit
-      if (hlen + payload.length * 3 <= max) return;
-      size = payload.length > max ? payload.length : new TextEncoder().encode(payload).length;
-    } else {
-      size = payload.length;
-    }
-    if (hlen + size > max) {
-      throw InvalidArgumentError.format(
-        "payload",
-        `max_payload size exceeded: ${hlen + size} bytes, the server accepts ${max}`,
-      );
-    }
   }
 
   private traceHeaders(h: MsgHdrs | undefined, o: PublishOptions): MsgHdrs {
@@ -418,35 +348,15 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   subscribe(subject: string, opts: SubscriptionOptions = {}): Subscription {
     if (this.engine.isClosed()) throw new ClosedConnectionError();
     if (this.draining) throw new DrainingConnectionError();
-    checkSubject(subject, true);
-    this.checkSubOptions(opts);
-    this.checkSubLine(subject, opts.queue || undefined);
+    checkSubject(subject);
+    checkSubOptions(opts);
+    const queue = opts.queue || undefined;
+    if (subject.length + (queue === undefined ? 0 : queue.length) > this.lineFits) {
+      checkSubLine(subject, queue, this.engine.upcomingSid(), this.options.maxControlLine);
+    }
     const sub = new SubscriptionImpl(this, subject, opts);
     this.engine.addSubscription(sub, opts.max);
     return sub;
-  }
-
-  private checkSubOptions(opts: SubscriptionOptions): void {
-    if (opts.queue !== undefined && opts.queue !== "") {
-      const why = validateQueue(opts.queue);
-      if (why !== null) throw subjectError(String(opts.queue), why);
-    }
-    if (opts.max !== undefined) {
-      const why = validateMaxMessages(opts.max);
-      if (why !== null) throw InvalidArgumentError.format("max", why);
-    }
-    if (opts.timeout !== undefined && (typeof opts.timeout !== "number" || !(opts.timeout >= 0))) {
-      throw InvalidArgumentError.format("timeout", "must be a number >= 0");
-    }
-    for (const k of ["pendingMsgsLimit", "pendingBytesLimit"] as const) {
-      const v = opts[k];
-      if (v !== undefined && (!Number.isInteger(v) || v === 0 || v < -1)) {
-        throw InvalidArgumentError.format(k, "must be a positive integer, or -1 for no limit");
-      }
-    }
-    if (opts.callback !== undefined && typeof opts.callback !== "function") {
-      throw InvalidArgumentError.format("callback", "must be a function");
-    }
   }
 
   // ---- request ------------------------------------------------------------
@@ -480,7 +390,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     if (opts.reply && !opts.noMux) {
       throw InvalidArgumentError.format(["reply", "noMux"], "are mutually exclusive");
     }
-    if (opts.noMux) return this.requestNoMux(subject, payload, opts, timeout);
+    if (opts.noMux) return requestOnOwnInbox(this, subject, payload, opts, timeout);
 
     const req = new SingleRequest(subject, timeout, this.mux);
     try {
@@ -491,55 +401,6 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     return req.promise;
   }
 
-  private requestNoMux(
-    subject: string,
-    payload: Payload,
-    opts: RequestOptions,
-    timeout: number,
-  ): Promise<Msg> {
-    const inbox = opts.reply || createInbox(this.options.inboxPrefix);
-    checkPublishSubject(inbox);
-    return new Promise<Msg>((resolve, reject) => {
-      let settled = false;
-      const fail = (err: Error): void => {
-        if (settled) return;
-        settled = true;
-        this.adaptError(err);
-        reject(err);
-      };
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const sub = this.subscribe(inbox, {
-        max: 1,
-        callback: (err, m) => {
-          if (timer !== undefined) clearTimeout(timer);
-          if (err) {
-            fail(err instanceof RequestError ? err : new RequestError(err.message, { cause: err }));
-          } else if (isNoResponders(m)) {
-            const cause = new NoRespondersError(subject);
-            fail(new RequestError(cause.message, { cause }));
-          } else {
-            settled = true;
-            resolve(m);
-          }
-        },
-      }) as SubscriptionImpl;
-      sub.requestSubject = subject;
-      timer = setTimeout(() => {
-        sub.terminate(requestTimeoutError());
-      }, timeout);
-      sub.closed.then(() => {
-        if (timer !== undefined) clearTimeout(timer);
-        fail(new RequestError("connection closed", { cause: new ClosedConnectionError() }));
-      });
-      try {
-        this.publish(subject, payload, { reply: inbox, headers: opts.headers, traceDestination: opts.traceDestination, traceOnly: opts.traceOnly });
-      } catch (err) {
-        sub.unsubscribe();
-        fail(err as Error);
-      }
-    });
-  }
-
   requestMany(
     subject: string,
     payload: Payload = Empty,
@@ -547,45 +408,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   ): Promise<AsyncIterable<Msg>> {
     try {
       this.checkRequest(subject);
-      const strategy = opts.strategy ?? "timer";
-      if (!["timer", "count", "stall", "sentinel"].includes(strategy)) {
-        throw InvalidArgumentError.format("strategy", `must be one of timer, count, stall, sentinel`);
-      }
-      const maxWait = opts.maxWait ?? 1000;
-      if (typeof maxWait !== "number" || !(maxWait >= 1)) {
-        throw InvalidArgumentError.format("maxWait", "must be >= 1 ms");
-      }
-      const maxMessages = opts.maxMessages ?? -1;
-      if (strategy === "count" && !(maxMessages > 0)) {
-        throw InvalidArgumentError.format("maxMessages", "must be > 0 with the 'count' strategy");
-      }
-      const stall = opts.stall ?? 300;
-      const req = new ManyRequest(subject, strategy, maxWait, maxMessages, stall);
-      let reply: string;
-      if (opts.noMux) {
-        reply = createInbox(this.options.inboxPrefix);
-        const sub = this.subscribe(reply, {
-          callback: (err, m) => {
-            if (err) req.fail(err);
-            else if (req.onReply(m)) sub.unsubscribe();
-          },
-        }) as SubscriptionImpl;
-        // permission errors for the request subject reach this inbox
-        sub.requestSubject = subject;
-        sub.closed.then(() => req.end());
-        req.onDone = () => sub.unsubscribe();
-      } else {
-        const token = this.mux.add(req);
-        reply = this.mux.replySubject(token);
-        req.onDone = () => this.mux.remove(token);
-      }
-      try {
-        this.publish(subject, payload, { reply, headers: opts.headers, traceDestination: opts.traceDestination, traceOnly: opts.traceOnly });
-      } catch (err) {
-        req.fail(err as Error);
-        throw err;
-      }
-      return Promise.resolve(req.iter);
+      return Promise.resolve(requestMany(this, this.mux, subject, payload, opts));
     } catch (err) {
       this.adaptError(err as Error);
       return Promise.reject(err);

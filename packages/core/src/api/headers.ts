@@ -27,41 +27,10 @@
  */
 
 import { InvalidArgumentError } from "../errors.js";
+import { Match, type MsgHdrs } from "../types.js";
 
-/** How a key given to `get`, `set`, `append`... is compared with stored keys. */
-export const Match = Object.freeze({
-  /** the key as given, case-sensitive (the default) */
-  Exact: "exact",
-  /** the key is converted with `canonicalMIMEHeaderKey` first, then compared exactly */
-  CanonicalMIME: "canonical",
-  /** ASCII case-insensitive */
-  IgnoreCase: "insensitive",
-} as const);
-export type Match = typeof Match[keyof typeof Match];
-
-/** A set of message headers, plus the status line's code and description. */
-export interface MsgHdrs extends Iterable<[string, string[]]> {
-  /** true when `code >= 300` */
-  hasError: boolean;
-  /** `"<code> <description>"`, trimmed */
-  status: string;
-  code: number;
-  description: string;
-  /** the first value of the key, or `""` */
-  get(k: string, match?: Match): string;
-  /** replaces all values of the key with `v` */
-  set(k: string, v: string, match?: Match): void;
-  /** adds a value to the key */
-  append(k: string, v: string, match?: Match): void;
-  has(k: string, match?: Match): boolean;
-  keys(): string[];
-  /** every value of every matching key */
-  values(k: string, match?: Match): string[];
-  /** removes every matching key */
-  delete(k: string, match?: Match): void;
-  /** the last value of the key, or `""` */
-  last(k: string, match?: Match): string;
-}
+export { Match };
+export type { MsgHdrs };
 
 // Stateless codecs (non-streaming use keeps no state between calls), so
 // sharing them does not break "no module-level mutable state".

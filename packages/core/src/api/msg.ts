@@ -5,7 +5,7 @@
  */
 import type { MsgArgs } from "../protocol/parser.js";
 import { MsgHdrsImpl } from "./headers.js";
-import type { Msg, MsgHdrs, Payload, PublishOptions, ReviverFn } from "./types.js";
+import type { Msg, MsgHdrs, Payload, PublishOptions, ReviverFn } from "../types.js";
 
 const td = new TextDecoder();
 // subjects are taken byte for byte: a leading U+FEFF is part of the subject, not a BOM

@@ -15,7 +15,7 @@
 import { NoRespondersError } from "../errors.js";
 import type { ParsedOptions } from "../connection/options.js";
 import { isNoResponders, type PendingRequest, type RequestMux } from "./request.js";
-import type { Msg, Payload, PublishOptions } from "./types.js";
+import type { Msg, Payload, PublishOptions } from "../types.js";
 
 /** The fields of an official request (`RequestOne`) that the official mux uses. */
 export interface ForeignRequest {

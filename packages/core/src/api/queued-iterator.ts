@@ -5,7 +5,7 @@
  * in an array consumed from a moving head (no `shift()` per item).
  */
 import { InvalidOperationError } from "../errors.js";
-import type { QueuedIterator } from "./types.js";
+import type { QueuedIterator } from "../types.js";
 
 type Waiter<T> = {
   resolve: (r: IteratorResult<T>) => void;

@@ -14,7 +14,7 @@ import { createInbox } from "./inbox.js";
 import type { MsgImpl } from "./msg.js";
 import { QueuedIteratorImpl } from "./queued-iterator.js";
 import { SubscriptionImpl, type SubscriptionHost } from "./subscription.js";
-import type { Msg, RequestStrategy } from "./types.js";
+import type { Msg, RequestStrategy } from "../types.js";
 
 /** A reply with a 503 status and no payload: nobody listens on the request subject. */
 export function isNoResponders(m: Msg): boolean {

@@ -13,7 +13,7 @@ import { MsgImpl, type MsgPublisher } from "./msg.js";
 export const DEFAULT_PENDING_MSGS = 512 * 1024;
 export const DEFAULT_PENDING_BYTES = 64 * 1024 * 1024;
 import { QueuedIteratorImpl } from "./queued-iterator.js";
-import type { Msg, MsgCallback, Status, Subscription, SubscriptionOptions } from "./types.js";
+import type { Msg, MsgCallback, Status, Subscription, SubscriptionOptions } from "../types.js";
 
 /** What a subscription needs of its connection. */
 export interface SubscriptionHost extends MsgPublisher {

@@ -5,29 +5,8 @@
  */
 import { InvalidArgumentError } from "../errors.js";
 
-export type NoAuth = void;
-export interface TokenAuth {
-  auth_token: string;
-}
-export interface UserPass {
-  user: string;
-  pass?: string;
-}
-export interface NKeyAuth {
-  nkey: string;
-  sig: string;
-}
-export interface JwtAuth {
-  jwt: string;
-  nkey?: string;
-  sig?: string;
-}
-export type Auth = NoAuth | TokenAuth | UserPass | NKeyAuth | JwtAuth;
-
-/** Returns the credential fields for CONNECT; `nonce` is the server's challenge. */
-export interface Authenticator {
-  (nonce?: string): Auth;
-}
+export type { Auth, Authenticator, JwtAuth, NKeyAuth, NoAuth, TokenAuth, UserPass } from "../types.js";
+import type { Auth, Authenticator, TokenAuth, UserPass } from "../types.js";
 
 /** The CONNECT fields an authenticator may set; the only ones copied into CONNECT. */
 export const AUTH_FIELDS = ["user", "pass", "auth_token", "nkey", "sig", "jwt"] as const;

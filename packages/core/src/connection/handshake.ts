@@ -2,7 +2,7 @@
  * The decisions of the handshake, as pure functions: whether to upgrade to
  * TLS after INFO, and what CONNECT says.
  */
-import type { ServerInfo } from "../api/types.js";
+import type { ServerInfo } from "../types.js";
 import { AUTH_FIELDS } from "../auth/authenticator.js";
 import { ConnectionError } from "../errors.js";
 import type { ParsedOptions } from "./options.js";

@@ -2,11 +2,11 @@
  * Connection options: defaults as in @nats-io/nats-core 3.4, validation, and
  * server URL parsing. The caller's options object is never modified.
  */
-import type { ConnectionOptions, ReconnectToServerHandler, TlsOptions } from "../api/types.js";
+import type { ConnectionOptions, ReconnectToServerHandler, TlsOptions } from "../types.js";
 import { type Authenticator, buildAuthenticator } from "../auth/authenticator.js";
 import { InvalidArgumentError } from "../errors.js";
-import { createInbox } from "../api/inbox.js";
 import { DEFAULT_MAX_CONTROL_LINE, utf8Length } from "../protocol/control-line.js";
+import { checkInboxPrefix } from "../protocol/validate.js";
 import type { TransportFactory } from "../transport/transport.js";
 
 export const DEFAULT_HOST = "127.0.0.1";
@@ -206,8 +206,8 @@ export function parseOptions(
   if (timeout === 0) throw InvalidArgumentError.format("timeout", "must be > 0");
 
   const inboxPrefix = o.inboxPrefix ?? DEFAULT_INBOX_PREFIX;
-  // createInbox validates the prefix (a subject without wildcards)
-  createInbox(inboxPrefix);
+  // "" means the default, as createInbox("") does
+  if (inboxPrefix !== "") checkInboxPrefix(inboxPrefix);
   const maxControlLine = o.maxControlLine ?? DEFAULT_MAX_CONTROL_LINE;
   if (!Number.isSafeInteger(maxControlLine) || maxControlLine < 1) {
     throw InvalidArgumentError.format("maxControlLine", "must be a positive integer (the server's max_control_line)");
@@ -279,6 +279,24 @@ export function parseOptions(
     maxControlLine,
     tls,
   };
+}
+
+/** True if any of `opts.servers` is a `ws://` or `wss://` URL (case-insensitive). */
+export function hasWsProtocol(opts?: ConnectionOptions): boolean {
+  const servers = opts?.servers;
+  if (servers === undefined || servers === null) return false;
+  const list = typeof servers === "string" ? [servers] : servers;
+  for (const s of list) {
+    if (typeof s !== "string") continue;
+    const lower = s.toLowerCase();
+    if (lower.startsWith("ws://") || lower.startsWith("wss://")) return true;
+  }
+  return false;
+}
+
+/** True for an IPv4 or IPv6 address (no DNS lookup, no SNI). */
+export function isIpLiteral(host: string): boolean {
+  return host.includes(":") || /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
 }
 
 /** Fisher-Yates, in place. */

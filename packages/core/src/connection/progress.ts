@@ -7,6 +7,7 @@
  * observation, so a long synchronous loop is never taken for a stall: the
  * socket cannot make progress while JavaScript runs.
  */
+import { type Clock, unrefClock } from "../clock.js";
 
 /** How often the watch looks while bytes wait. */
 export const TICK_MS = 250;
@@ -26,26 +27,6 @@ export interface ProgressHost {
   onProgress(): void;
 }
 
-/** Time and timers, replaceable in tests. */
-export interface Clock {
-  /** monotonic milliseconds */
-  now(): number;
-  /** runs `f` once after `ms`; must not keep a process alive by itself */
-  after(f: () => void, ms: number): unknown;
-  cancel(timer: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  after(f, ms) {
-    const t = setTimeout(f, ms);
-    // a watch alone must not keep a process alive (Node; a no-op elsewhere)
-    (t as { unref?: () => void }).unref?.();
-    return t;
-  },
-  cancel: (t) => clearTimeout(t as ReturnType<typeof setTimeout>),
-};
-
 export class ProgressWatch {
   private timer: unknown;
   private lastTick = 0;
@@ -59,7 +40,7 @@ export class ProgressWatch {
   constructor(
     private readonly host: ProgressHost,
     private readonly timeout: number,
-    private readonly clock: Clock = systemClock,
+    private readonly clock: Clock = unrefClock,
   ) {}
 
   /** Bytes wait: start watching (cheap when already watching). */

@@ -3,14 +3,14 @@
  * server again, and when to give up. The same loop makes the first
  * connection and every reconnection.
  */
-import type { ServerInfo } from "../api/types.js";
+import type { Server, ServerInfo } from "../types.js";
+import { type Clock, systemClock } from "../clock.js";
 import {
   AuthorizationError,
   ClosedConnectionError,
   ConnectionError,
   UserAuthenticationExpiredError,
 } from "../errors.js";
-import { delay, type Delay } from "../timers.js";
 import type { ParsedOptions } from "./options.js";
 import type { ServerEntry, ServerPool } from "./servers.js";
 
@@ -29,19 +29,28 @@ export interface DialHost {
   onAttempt(): void;
 }
 
+/** A `{ server, delay }` answer of the reconnectToServer handler (3.4's test: an object with both keys). */
+function isDelayed(x: unknown): x is { server: unknown; delay: unknown } {
+  return typeof x === "object" && x !== null && "server" in x && "delay" in x;
+}
+
 function isAuthError(err: unknown): boolean {
   return err instanceof AuthorizationError || err instanceof UserAuthenticationExpiredError;
 }
 
 export class DialLoop {
-  private sleeping: Delay | undefined;
+  /** ends the wait in progress early */
+  private wake: (() => void) | undefined;
   private connectedOnce = false;
 
-  constructor(private readonly host: DialHost) {}
+  constructor(
+    private readonly host: DialHost,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** Interrupts a wait between attempts (close()). */
   cancel(): void {
-    this.sleeping?.cancel();
+    this.wake?.();
   }
 
   /**
@@ -59,11 +68,13 @@ export class DialLoop {
         throw lastErr ?? new ConnectionError("no servers available for connection");
       }
       const wait = options.reconnectDelayHandler();
-      const now = Date.now();
-      let server = pool.all().find((s) => s.lastConnect === 0 || now >= s.lastConnect + wait);
+      const now = this.clock.now();
+      let server = pool.all().find((s) => s.lastAttempt === undefined || now >= s.lastAttempt + wait);
       if (server === undefined) {
         // every server was tried within `wait`: sleep until the first one is due
-        const due = Math.min(...pool.all().map((s) => s.lastConnect + wait - now));
+        let due = Number.POSITIVE_INFINITY;
+        // a loop, not Math.min(...): a gossiped pool can pass the engine's limit on arguments
+        for (const s of pool.all()) due = Math.min(due, s.lastAttempt! + wait - now);
         await this.sleep(Math.max(1, due));
         continue;
       }
@@ -72,6 +83,8 @@ export class DialLoop {
       // tried servers go to the back, so the others get their turn
       pool.promote(server);
       pool.next();
+      server.lastAttempt = this.clock.now();
+      // what getServers() shows: a wall-clock time, as in the official client
       server.lastConnect = Date.now();
       try {
         await this.tryServer(server);
@@ -139,24 +152,35 @@ export class DialLoop {
       throw new ConnectionError(`client option reconnectToServer handler failed: ${(err as Error)?.message ?? err}`, { cause: err });
     }
     if (answer === null || answer === undefined) return chosen;
-    const picked = "server" in answer && "delay" in answer ? answer.server : answer as typeof snapshots[number];
-    const i = snapshots.indexOf(picked);
-    if (i < 0) {
+    const given: unknown = answer;
+    const delayed = isDelayed(given);
+    const picked = delayed ? given.server : given;
+    // the snapshot itself, or as 3.4 matches: the pool's server with that `listen` (a copy, one from an earlier call)
+    let i = snapshots.indexOf(picked as Server);
+    if (i < 0 && typeof picked === "object" && picked !== null) {
+      const listen = (picked as Partial<Server>).listen;
+      i = snapshots.findIndex((s) => s.listen === listen);
+    }
+    if (i < 0 && picked !== null) {
       throw new ConnectionError("client option reconnectToServer handler failed: it returned a server that is not in the pool");
     }
-    if ("delay" in answer && typeof answer.delay === "number" && answer.delay > 0) {
-      await this.sleep(answer.delay);
-    }
-    return entries[i];
+    // `{ server: null, delay }`: the default choice, after the delay (as 3.4)
+    const ms = delayed ? given.delay : 0;
+    if (typeof ms === "number" && Number.isFinite(ms) && ms > 0) await this.sleep(ms);
+    return i < 0 ? chosen : entries[i];
   }
 
-  private async sleep(ms: number): Promise<void> {
-    this.sleeping = delay(ms);
-    try {
-      await this.sleeping;
-    } finally {
-      this.sleeping = undefined;
-    }
+  /** Resolves after `ms`, or at once on cancel(). */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.clock.cancel(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = this.clock.after(done, ms);
+      this.wake = done;
+    });
   }
 }
 

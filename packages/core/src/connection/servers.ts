@@ -2,7 +2,7 @@
  * The server pool: the servers the user gave plus those the cluster gossips
  * in INFO `connect_urls`, in the order they will be tried.
  */
-import type { Server, ServersChanged } from "../api/types.js";
+import type { Server, ServersChanged } from "../types.js";
 import { type ServerAddress, shuffle } from "./options.js";
 
 export class ServerEntry implements Server {
@@ -16,8 +16,10 @@ export class ServerEntry implements Server {
   tlsName = "";
   /** failed attempts since the last successful connect */
   reconnects = 0;
-  /** Date.now() of the last attempt, 0 if never tried */
+  /** Date.now() of the last attempt, 0 if never tried (what users see) */
   lastConnect = 0;
+  /** the dial loop's clock (monotonic) at the last attempt, undefined if never tried: the reconnect waits count from it */
+  lastAttempt: number | undefined;
   didConnect = false;
   /** consecutive authorization errors from this server */
   authErrors = 0;
@@ -49,8 +51,7 @@ export class ServerEntry implements Server {
 
 export class ServerPool {
   private servers: ServerEntry[];
-  /** the server of the current (or last) connection */
-  current: ServerEntry | undefined;
+  private currentEntry: ServerEntry | undefined;
 
   constructor(
     addrs: ServerAddress[],
@@ -58,6 +59,25 @@ export class ServerPool {
     private readonly parse: (url: string) => ServerAddress,
   ) {
     this.servers = addrs.map((a) => new ServerEntry(a, false));
+  }
+
+  /** The server of the current (or last) connection. */
+  get current(): ServerEntry | undefined {
+    return this.currentEntry;
+  }
+
+  /**
+   * A connection is up on `s`. If it is TLS, gossiped servers without a TLS
+   * name get its name: the cluster gossips IPs, which the certificate does
+   * not name. Those of the connection's first INFO were added before its TLS
+   * handshake ended, so they get it only now.
+   */
+  set current(s: ServerEntry | undefined) {
+    this.currentEntry = s;
+    if (!s?.tlsName) return;
+    for (const e of this.servers) {
+      if (e.gossiped && e.tlsName === "") e.tlsName = s.tlsName;
+    }
   }
 
   get length(): number {
@@ -71,17 +91,8 @@ export class ServerPool {
     return s;
   }
 
-  /** The server that `next()` would return, without rotating. */
-  peek(): ServerEntry | undefined {
-    return this.servers[0];
-  }
-
   remove(s: ServerEntry): void {
     this.servers = this.servers.filter((x) => x !== s);
-  }
-
-  has(s: ServerEntry): boolean {
-    return this.servers.includes(s);
   }
 
   all(): readonly ServerEntry[] {
@@ -148,6 +159,9 @@ export class ServerPool {
       entry.tlsName = old.tlsName;
       entry.didConnect = old.didConnect;
       entry.lastConnect = old.lastConnect;
+      entry.lastAttempt = old.lastAttempt;
+      entry.reconnects = old.reconnects;
+      entry.authErrors = old.authErrors;
       if (old === this.current) this.current = entry;
       return entry;
     });

@@ -15,10 +15,11 @@
  * A ProgressWatch tells a server that stopped reading (bytes wait and none
  * leave) from a fast publisher (bytes wait and leave).
  */
+import { type Clock, unrefClock } from "../clock.js";
 import { ClosedConnectionError } from "../errors.js";
 import { OutboundBuffer, PING } from "../protocol/encoder.js";
 import type { Transport } from "../transport/transport.js";
-import { type Clock, type ProgressHost, ProgressWatch, systemClock } from "./progress.js";
+import { type ProgressHost, ProgressWatch } from "./progress.js";
 
 /** Outbound bytes above which a batch is written at once rather than at the end of the microtask. */
 export const FLUSH_THRESHOLD = 64 * 1024;
@@ -116,7 +117,7 @@ export class Writer implements ProgressHost {
   private emptyWaiter: (() => void) | undefined;
   private readonly watch: ProgressWatch;
 
-  constructor(private readonly owner: WriterOwner, stallTimeout: number, clock: Clock = systemClock) {
+  constructor(private readonly owner: WriterOwner, stallTimeout: number, clock: Clock = unrefClock) {
     this.out.spill = () => this.spill();
     this.watch = new ProgressWatch(this, stallTimeout, clock);
   }

@@ -4,7 +4,7 @@
  * path uses these; subscribers see the DeliveryEvent and DropEvent
  * interfaces (events.ts).
  */
-import type { Msg, MsgCallback, NatsConnection, Subscription } from "../api/types.js";
+import type { Msg, MsgCallback, NatsConnection, Subscription } from "../types.js";
 import type { DeliveryEvent, DropEvent } from "./events.js";
 import type { Diagnostics } from "./registry.js";
 

@@ -6,7 +6,7 @@
  * through the PublishEvent and RequestEvent interfaces (events.ts).
  */
 import { headers as newHeaders, type MsgHdrs } from "../api/headers.js";
-import type { Msg, NatsConnection } from "../api/types.js";
+import type { Msg, NatsConnection } from "../types.js";
 import {
   ClosedConnectionError,
   InvalidOperationError,

@@ -4,6 +4,8 @@
  * other control characters, so no input can inject a protocol line.
  */
 
+import { InvalidArgumentError } from "../errors.js";
+
 const DOT = 0x2e;
 const STAR = 0x2a;
 const GT = 0x3e;
@@ -88,4 +90,12 @@ export function validateMaxMessages(max: unknown): string | null {
     return `must be an integer from 0 to ${MAX_UNSUB_COUNT}`;
   }
   return null;
+}
+
+/** Throws unless `prefix` can start an inbox subject: a subject without wildcards. */
+export function checkInboxPrefix(prefix: string): void {
+  if (typeof prefix !== "string") throw InvalidArgumentError.format("inboxPrefix", "must be a string");
+  if (validateSubject(prefix, false) !== null) {
+    throw InvalidArgumentError.format("prefix", `'${prefix}' is not a valid inbox prefix: it must be a subject without wildcards`);
+  }
 }

@@ -5,7 +5,7 @@
  * it, so transports of different kinds coexist in one process.
  */
 
-import type { TlsOptions } from "../api/types.js";
+import type { TlsOptions } from "../types.js";
 import type { ServerAddress } from "../connection/options.js";
 
 /** Where to dial. */

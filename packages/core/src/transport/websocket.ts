@@ -1,10 +1,9 @@
 /**
- * The W3C WebSocket transport and `wsconnect()`: the same NatsConnection
- * over a WebSocket (browsers, Deno, Bun, Node 22+, or any socket from
- * `wsFactory`, e.g. the `ws` package on Node 20).
+ * The W3C WebSocket transport: a byte pipe over a WebSocket (browsers, Deno,
+ * Bun, Node 22+, or any socket from `wsFactory`, e.g. the `ws` package on
+ * Node 20). `wsconnect()` (../wsconnect.ts) connects with it.
  */
-import { NatsConnectionImpl } from "../api/connection.js";
-import type { ConnectionOptions, NatsConnection } from "../api/types.js";
+import type { ConnectionOptions } from "../types.js";
 import type { ServerAddress } from "../connection/options.js";
 import { ConnectionError, InvalidArgumentError } from "../errors.js";
 import { VERSION } from "../version.js";
@@ -206,22 +205,4 @@ export function wsTransportFactory(opts: WsConnectionOptions): TransportFactory 
     defaultServer: "wss://127.0.0.1:443",
     parseUrl: wsUrlParseFn,
   };
-}
-
-/**
- * Connects over a W3C WebSocket. Servers are websocket URLs (`wss://` by
- * default). `tls` cannot be set: the WebSocket (or `wsFactory`) does TLS.
- */
-export function wsconnect(opts: WsConnectionOptions = {}): Promise<NatsConnection> {
-  if (opts.tls !== undefined && opts.tls !== null) {
-    return Promise.reject(
-      InvalidArgumentError.format("tls", "is not configurable on w3c websocket connections"),
-    );
-  }
-  if (opts.wsFactory !== undefined && typeof opts.wsFactory !== "function") {
-    return Promise.reject(InvalidArgumentError.format("wsFactory", "must be a function"));
-  }
-  // the socket does TLS itself: the engine must not try to upgrade
-  const o: ConnectionOptions = { ...opts, tls: null };
-  return NatsConnectionImpl.connect(o, wsTransportFactory(opts));
 }

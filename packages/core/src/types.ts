@@ -1,11 +1,70 @@
 /**
- * The public types of the client, with the names and shapes of
- * @nats-io/nats-core 3.4 so that code written against it type-checks here.
+ * The vocabulary of every layer: the public types of the client, with the
+ * names and shapes of @nats-io/nats-core 3.4 so that code written against it
+ * type-checks here. It imports nothing: any file may import it.
  */
-import type { MsgHdrs } from "./headers.js";
-import type { Authenticator } from "../auth/authenticator.js";
 
-export type { MsgHdrs };
+/** How a key given to `get`, `set`, `append`... is compared with stored keys. */
+export const Match = Object.freeze({
+  /** the key as given, case-sensitive (the default) */
+  Exact: "exact",
+  /** the key is converted with `canonicalMIMEHeaderKey` first, then compared exactly */
+  CanonicalMIME: "canonical",
+  /** ASCII case-insensitive */
+  IgnoreCase: "insensitive",
+} as const);
+export type Match = typeof Match[keyof typeof Match];
+
+/** A set of message headers, plus the status line's code and description. */
+export interface MsgHdrs extends Iterable<[string, string[]]> {
+  /** true when `code >= 300` */
+  hasError: boolean;
+  /** `"<code> <description>"`, trimmed */
+  status: string;
+  code: number;
+  description: string;
+  /** the first value of the key, or `""` */
+  get(k: string, match?: Match): string;
+  /** replaces all values of the key with `v` */
+  set(k: string, v: string, match?: Match): void;
+  /** adds a value to the key */
+  append(k: string, v: string, match?: Match): void;
+  has(k: string, match?: Match): boolean;
+  keys(): string[];
+  /** every value of every matching key */
+  values(k: string, match?: Match): string[];
+  /** removes every matching key */
+  delete(k: string, match?: Match): void;
+  /** the last value of the key, or `""` */
+  last(k: string, match?: Match): string;
+}
+
+// ---- credentials (auth/ builds them, CONNECT carries them) ----
+
+export type NoAuth = void;
+export interface TokenAuth {
+  auth_token: string;
+}
+export interface UserPass {
+  user: string;
+  pass?: string;
+}
+export interface NKeyAuth {
+  nkey: string;
+  sig: string;
+}
+export interface JwtAuth {
+  jwt: string;
+  nkey?: string;
+  sig?: string;
+}
+export type Auth = NoAuth | TokenAuth | UserPass | NKeyAuth | JwtAuth;
+
+/** Returns the credential fields for CONNECT; `nonce` is the server's challenge. */
+export interface Authenticator {
+  (nonce?: string): Auth;
+}
+
 
 /** A message payload: bytes, or a string sent as UTF-8. */
 export type Payload = Uint8Array | string;
@@ -348,3 +407,6 @@ export interface NatsConnection {
   setServers(servers: string[]): void;
   getServers(): ReadonlyArray<Server>;
 }
+
+/** `T` with the properties named by `K` made required. */
+export type WithRequired<T, K extends keyof T> = T & { [P in K]-?: T[P] };

@@ -1,0 +1,126 @@
+/**
+ * The request variants beside the shared-inbox `request()` (request.ts): a
+ * request on its own inbox subscription (`noMux`, or a `reply` the caller
+ * chose), and `requestMany()`, whose replies come through the shared inbox
+ * or, with `noMux`, through its own.
+ */
+import { ClosedConnectionError, InvalidArgumentError, NoRespondersError, RequestError, requestTimeoutError } from "../errors.js";
+import type { Msg, Payload, PublishOptions, RequestManyOptions, RequestOptions, Subscription, SubscriptionOptions } from "../types.js";
+import { checkPublishSubject } from "./arguments.js";
+import { createInbox } from "./inbox.js";
+import { isNoResponders, ManyRequest, type RequestMux } from "./request.js";
+import type { SubscriptionImpl } from "./subscription.js";
+
+/** What the request variants use of their connection. */
+export interface RequestHost {
+  readonly options: { readonly inboxPrefix: string };
+  subscribe(subject: string, opts?: SubscriptionOptions): Subscription;
+  publish(subject: string, payload?: Payload, options?: PublishOptions): boolean;
+  /** a request's error on its way to user code (see `TransportFactory.adaptError`) */
+  adaptError(err: Error): void;
+}
+
+/** The publish options of a request: its reply subject, and the headers and tracing options it was given. */
+function publishOptions(reply: string, opts: Partial<RequestOptions>): PublishOptions {
+  return { reply, headers: opts.headers, traceDestination: opts.traceDestination, traceOnly: opts.traceOnly };
+}
+
+/** A request whose reply comes on an inbox subscribed for it alone, for at most one message. */
+export function requestOnOwnInbox(
+  host: RequestHost,
+  subject: string,
+  payload: Payload,
+  opts: RequestOptions,
+  timeout: number,
+): Promise<Msg> {
+  const inbox = opts.reply || createInbox(host.options.inboxPrefix);
+  checkPublishSubject(inbox);
+  return new Promise<Msg>((resolve, reject) => {
+    let settled = false;
+    const fail = (err: Error): void => {
+      if (settled) return;
+      settled = true;
+      host.adaptError(err);
+      reject(err);
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const sub = host.subscribe(inbox, {
+      max: 1,
+      callback: (err, m) => {
+        if (timer !== undefined) clearTimeout(timer);
+        if (err) {
+          fail(err instanceof RequestError ? err : new RequestError(err.message, { cause: err }));
+        } else if (isNoResponders(m)) {
+          const cause = new NoRespondersError(subject);
+          fail(new RequestError(cause.message, { cause }));
+        } else {
+          settled = true;
+          resolve(m);
+        }
+      },
+    }) as SubscriptionImpl;
+    sub.requestSubject = subject;
+    timer = setTimeout(() => {
+      sub.terminate(requestTimeoutError());
+    }, timeout);
+    sub.closed.then(() => {
+      if (timer !== undefined) clearTimeout(timer);
+      fail(new RequestError("connection closed", { cause: new ClosedConnectionError() }));
+    });
+    try {
+      host.publish(subject, payload, publishOptions(inbox, opts));
+    } catch (err) {
+      sub.unsubscribe();
+      fail(err as Error);
+    }
+  });
+}
+
+/** Checks the options, publishes the request and returns the iterator of its replies; throws on bad input. */
+export function requestMany(
+  host: RequestHost,
+  mux: RequestMux,
+  subject: string,
+  payload: Payload,
+  opts: Partial<RequestManyOptions>,
+): AsyncIterable<Msg> {
+  const strategy = opts.strategy ?? "timer";
+  if (!["timer", "count", "stall", "sentinel"].includes(strategy)) {
+    throw InvalidArgumentError.format("strategy", `must be one of timer, count, stall, sentinel`);
+  }
+  const maxWait = opts.maxWait ?? 1000;
+  if (typeof maxWait !== "number" || !(maxWait >= 1)) {
+    throw InvalidArgumentError.format("maxWait", "must be >= 1 ms");
+  }
+  const maxMessages = opts.maxMessages ?? -1;
+  if (strategy === "count" && !(maxMessages > 0)) {
+    throw InvalidArgumentError.format("maxMessages", "must be > 0 with the 'count' strategy");
+  }
+  const stall = opts.stall ?? 300;
+  const req = new ManyRequest(subject, strategy, maxWait, maxMessages, stall);
+  let reply: string;
+  if (opts.noMux) {
+    reply = createInbox(host.options.inboxPrefix);
+    const sub = host.subscribe(reply, {
+      callback: (err, m) => {
+        if (err) req.fail(err);
+        else if (req.onReply(m)) sub.unsubscribe();
+      },
+    }) as SubscriptionImpl;
+    // permission errors for the request subject reach this inbox
+    sub.requestSubject = subject;
+    sub.closed.then(() => req.end());
+    req.onDone = () => sub.unsubscribe();
+  } else {
+    const token = mux.add(req);
+    reply = mux.replySubject(token);
+    req.onDone = () => mux.remove(token);
+  }
+  try {
+    host.publish(subject, payload, publishOptions(reply, opts));
+  } catch (err) {
+    req.fail(err as Error);
+    throw err;
+  }
+  return req.iter;
+}

@@ -1,0 +1,169 @@
+/**
+ * One dial, step by step: the transport connects; the server's INFO arrives;
+ * TLS starts if INFO and the `tls` option call for it (handshake.ts
+ * decides); CONNECT and a PING go out; the server's PONG completes it. Any
+ * failure, the server's `-ERR`, a closed transport or the connection
+ * `timeout` ends it with an error that names the step.
+ *
+ * The engine owns the transport's events and the parser: it hands this
+ * handshake the first INFO, the PONG and failures while it runs.
+ */
+import type { ServerInfo, Status } from "../types.js";
+import { ConnectionError, ProtocolError, TimeoutError } from "../errors.js";
+import type { DialTarget, Transport } from "../transport/transport.js";
+import { debugLine, redactConnect } from "./debug.js";
+import { connectFields, tlsDecision } from "./handshake.js";
+import { isIpLiteral, type ParsedOptions } from "./options.js";
+import type { ServerEntry } from "./servers.js";
+
+/** What a handshake needs of its engine. */
+export interface HandshakeHost {
+  readonly options: ParsedOptions;
+  /** nothing more comes in plain text: the parser stops until the next dial */
+  stopParsing(): void;
+  onStatus(status: Status): void;
+  /**
+   * The handshake ended, with `err` if it failed; called at once (before
+   * `done` settles), so the engine is connected before the parser goes on
+   * with the rest of the chunk that held the PONG.
+   */
+  handshakeEnded(handshake: Handshake, err?: Error): void;
+}
+
+/** Where to dial `server`, at `hostname` (the server's name, or an address it resolved to). */
+export function dialTarget(server: ServerEntry, hostname: string, options: ParsedOptions): DialTarget {
+  const target: DialTarget = {
+    hostname,
+    port: server.port,
+    tlsName: server.tlsName || server.hostname,
+    tls: options.tls,
+  };
+  if (server.url !== undefined) target.url = server.url;
+  return target;
+}
+
+export class Handshake {
+  /** settles when the handshake is done (the PONG to CONNECT's PING) or failed */
+  readonly done: Promise<void>;
+  private resolve!: () => void;
+  private reject!: (err: Error) => void;
+  private settled = false;
+  private sawInfo = false;
+  private readonly timer: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly host: HandshakeHost,
+    readonly transport: Transport,
+    private readonly server: ServerEntry,
+  ) {
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.timer = setTimeout(() => this.fail(this.timeoutError()), host.options.timeout);
+  }
+
+  /** True until the handshake succeeded or failed. */
+  get running(): boolean {
+    return !this.settled;
+  }
+
+  /** The server's first INFO: TLS if called for, then CONNECT. */
+  onInfo(info: ServerInfo): void {
+    this.sawInfo = true;
+    const { transport, server } = this;
+    const decision = tlsDecision(info, this.host.options.tls, transport.isEncrypted(), server.listen);
+    if (decision instanceof Error) {
+      this.fail(decision);
+      return;
+    }
+    if (decision === "plain") {
+      this.sendConnect(info);
+      return;
+    }
+    if (transport.upgrade === undefined) {
+      this.fail(new ConnectionError(`server ${server.listen} requires TLS, which this transport cannot do`));
+      return;
+    }
+    // the server waits for our TLS handshake
+    this.host.stopParsing();
+    const target = dialTarget(server, server.hostname, this.host.options);
+    transport.upgrade(target).then(
+      () => {
+        if (this.settled) return;
+        // gossiped servers (usually IPs) are verified against this name too
+        if (!isIpLiteral(target.tlsName)) server.tlsName = target.tlsName;
+        this.sendConnect(info);
+      },
+      (err) => this.fail(err as Error),
+    );
+  }
+
+  /** Bytes before INFO that say this is an HTTP (websocket) port. */
+  checkFirstBytes(chunk: Uint8Array): boolean {
+    if (this.sawInfo || !startsWithHttp(chunk)) return true;
+    this.fail(new ProtocolError(
+      `${this.server.listen} answered with HTTP, not NATS: it is a websocket or HTTP port; ` +
+        "use wsconnect() for a websocket listener, or the server's client port with connect()",
+    ));
+    return false;
+  }
+
+  private sendConnect(info: ServerInfo): void {
+    const options = this.host.options;
+    let connect: Record<string, unknown>;
+    try {
+      connect = connectFields(options, info, this.transport);
+    } catch (err) {
+      // this attempt fails; on a reconnect the loop goes on, and status() says why
+      this.host.onStatus({ type: "error", error: err as Error });
+      this.fail(err as Error);
+      return;
+    }
+    if (options.debug) {
+      debugLine(">", `CONNECT ${JSON.stringify(redactConnect(connect))}`);
+      debugLine(">", "PING");
+    }
+    // straight to the transport: what was buffered while disconnected must follow the handshake
+    this.transport.write(new TextEncoder().encode(`CONNECT ${JSON.stringify(connect)}\r\nPING\r\n`));
+  }
+
+  /** The PONG to CONNECT's PING: the handshake is done. */
+  complete(): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.host.handshakeEnded(this);
+    this.resolve();
+  }
+
+  /** The handshake fails: the transport is destroyed. */
+  fail(err: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.transport.destroy();
+    this.host.handshakeEnded(this, err);
+    this.reject(err);
+  }
+
+  /** A TimeoutError that says which step did not finish, and the likely cause. */
+  private timeoutError(): TimeoutError {
+    const err = new TimeoutError();
+    const ms = this.host.options.timeout;
+    const where = this.server.listen;
+    err.message = this.sawInfo
+      ? `timeout: ${where} did not complete the handshake within ${ms} ms`
+      : `timeout: no INFO from ${where} within ${ms} ms; is it a NATS client port? ` +
+        "(a websocket port waits for an HTTP upgrade: use wsconnect() for it)";
+    return err;
+  }
+}
+
+const HTTP = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
+
+function startsWithHttp(chunk: Uint8Array): boolean {
+  if (chunk.length < HTTP.length) return false;
+  for (let i = 0; i < HTTP.length; i++) if (chunk[i] !== HTTP[i]) return false;
+  return true;
+}

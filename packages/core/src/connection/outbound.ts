@@ -1,0 +1,194 @@
+/**
+ * What a connection sends, and the rules for it: frames are encoded into the
+ * writer; publishing is refused only for a bound (the `maxOutboundBytes` the
+ * user set, the reconnect buffer while disconnected, a server that stopped
+ * reading) and otherwise signals backpressure by returning false; PINGs are
+ * matched with their PONGs; the counters and the debug trace of outbound
+ * frames live here.
+ */
+import type { Stats } from "../types.js";
+import { ConnectionError, ErrorCode } from "../errors.js";
+import { PONG } from "../protocol/encoder.js";
+import type { Transport } from "../transport/transport.js";
+import { debugLine } from "./debug.js";
+import { DEFAULT_OUTBOUND_HIGH_WATER, type ParsedOptions } from "./options.js";
+import type { SubscriptionSink } from "./subscriptions.js";
+import { type PongWaiter, Writer, type WriterOwner } from "./writer.js";
+
+export class Outbound {
+  private readonly writer: Writer;
+  /** outbound bytes above which publish() returns false and ready() waits for half */
+  private readonly highWater: number;
+  /** frames go to a transport (else they wait: the reconnect buffer) */
+  private connected = false;
+
+  constructor(
+    private readonly options: ParsedOptions,
+    private readonly stats: Stats,
+    owner: WriterOwner,
+  ) {
+    this.writer = new Writer(owner, options.timeout);
+    this.highWater = options.maxOutboundBytes ?? DEFAULT_OUTBOUND_HIGH_WATER;
+  }
+
+  // ---- frames ---------------------------------------------------------------
+
+  /**
+   * Queues a PUB/HPUB; the caller has validated everything. While
+   * disconnected the frame waits, up to `reconnectBufSize` bytes. Returns
+   * false when the outbound queue is above its high-water mark (the
+   * publisher may `await ready()`); the message is queued either way.
+   */
+  publish(
+    subject: string,
+    reply: string | undefined,
+    headers: Uint8Array | undefined,
+    payload: Uint8Array | string,
+  ): boolean {
+    const out = this.writer.out;
+    const data = typeof payload === "string" ? out.utf8(payload) : payload;
+    if (this.connected) {
+      const outbound = this.writer.outboundBytes();
+      if (outbound > this.highWater) this.checkOutbound(outbound);
+    } else {
+      this.checkReconnectBuffer(subject, reply, headers, data);
+    }
+    const size = out.pub(subject, reply, headers, data);
+    this.stats.outMsgs++;
+    // stats count payload bytes (headers included), as the official client does
+    this.stats.outBytes += size;
+    if (this.options.debug) {
+      debugLine(
+        ">",
+        `${headers ? "HPUB" : "PUB"} ${subject}${reply ? " " + reply : ""}${headers ? " " + headers.length : ""} ${size} [${size} payload bytes]`,
+      );
+    }
+    this.writer.schedule();
+    return this.writer.outboundBytes() <= this.highWater;
+  }
+
+  /** Above the high-water mark: refused only past the user's hard bound, or while the server takes nothing. */
+  private checkOutbound(outbound: number): void {
+    const max = this.options.maxOutboundBytes;
+    if (max !== undefined) {
+      throw new ConnectionError(
+        `outbound buffer full: ${outbound} bytes wait to be written (maxOutboundBytes ${max}); await nc.ready() before publishing more`,
+        { code: ErrorCode.OutboundFull },
+      );
+    }
+    if (this.writer.stalled) {
+      throw new ConnectionError(
+        `outbound stalled: the server has taken no bytes for over a second and ${outbound} wait to be written; await nc.ready()`,
+        { code: ErrorCode.OutboundStalled },
+      );
+    }
+  }
+
+  /** While disconnected a frame is kept only if it fits in `reconnectBufSize` with what is kept already. */
+  private checkReconnectBuffer(
+    subject: string,
+    reply: string | undefined,
+    headers: Uint8Array | undefined,
+    data: Uint8Array,
+  ): void {
+    const limit = this.options.reconnectBufSize;
+    // the control line's size is bounded above: 3 bytes per UTF-16 unit, 40 for the rest
+    const frame = (subject.length + (reply ? reply.length : 0)) * 3 + 40 + (headers ? headers.length : 0) + data.length;
+    if (this.writer.bufferedBytes() + frame <= limit) return;
+    throw new ConnectionError(
+      limit === 0
+        ? "not connected, and the reconnect buffer is disabled (reconnectBufSize: 0)"
+        : `reconnect buffer exceeded: the message does not fit in the ${limit} bytes kept while disconnected`,
+      { code: ErrorCode.ReconnectBufferFull },
+    );
+  }
+
+  /** SUB (and UNSUB max when given); while disconnected, the resubscription after the handshake covers it. */
+  sub(sub: SubscriptionSink, max?: number): void {
+    if (!this.connected) return;
+    if (this.options.debug) {
+      debugLine(">", `SUB ${sub.subject}${sub.queue ? " " + sub.queue : ""} ${sub.sid}`);
+    }
+    this.writer.out.sub(sub.subject, sub.queue, sub.sid);
+    if (max !== undefined && max > 0) this.writer.out.unsub(sub.sid, max);
+    this.writer.schedule();
+  }
+
+  /** UNSUB (with `max`, the server stops after that many messages in all). */
+  unsub(sid: number, max?: number): void {
+    if (!this.connected) return;
+    if (this.options.debug) debugLine(">", `UNSUB ${sid}${max !== undefined ? " " + max : ""}`);
+    this.writer.out.unsub(sid, max);
+    this.writer.schedule();
+  }
+
+  /** Answers a server PING. */
+  pong(): void {
+    if (this.options.debug) debugLine(">", "PONG");
+    this.writer.out.raw(PONG);
+    this.writer.schedule();
+  }
+
+  /**
+   * Sends a PING whose PONG calls `w` (with an error if none will come).
+   * While disconnected it waits with the buffered frames, so its PONG still
+   * confirms they reached the server.
+   */
+  ping(w: PongWaiter): void {
+    if (this.options.debug) debugLine(">", "PING");
+    this.writer.ping(w);
+  }
+
+  /** A PONG arrived: the oldest PING's waiter runs. */
+  onPong(): void {
+    this.writer.pong();
+  }
+
+  // ---- readiness -------------------------------------------------------------
+
+  /** Resolves when the outbound queue is at most half of its high-water mark (at once if it is). */
+  ready(): Promise<void> {
+    return this.writer.ready(this.highWater / 2);
+  }
+
+  /** The transport drained: what waited goes on; ready() callers may wake. */
+  onDrain(): void {
+    this.writer.checkReady(this.highWater / 2);
+  }
+
+  // ---- the connection's lifecycle ------------------------------------------------
+
+  /** A new connection is up: what waited goes first, then what comes. */
+  attach(transport: Transport): void {
+    this.connected = true;
+    this.writer.attach(transport);
+    this.onDrain();
+  }
+
+  /** The connection is being torn down: nothing more goes to its transport. */
+  hold(): void {
+    this.writer.hold();
+  }
+
+  /** The connection dropped: PINGs sent into it fail with `err`; frames wait for the next one. */
+  dropped(err: Error): void {
+    this.connected = false;
+    this.writer.dropped(err);
+  }
+
+  /** Calls `w` once everything accepted has been handed to the transport. */
+  whenEmpty(w: () => void): void {
+    this.writer.whenEmpty(w);
+  }
+
+  /** Bytes accepted and not yet sent. */
+  waitingBytes(): number {
+    return this.writer.waitingBytes();
+  }
+
+  /** Closed for good: every waiter fails, the buffers are dropped. */
+  close(): void {
+    this.connected = false;
+    this.writer.close();
+  }
+}

@@ -1,0 +1,477 @@
+/**
+ * The protocol engine of one connection (the `Engine` of engine.ts): its
+ * lifecycle (connecting, connected, reconnecting, closing, closed), the
+ * transport in use and its events, and the dispatch of what the server
+ * sends. The steps of a dial are in dial.ts, what is sent in outbound.ts,
+ * the sid registry in subscriptions.ts, the reconnect loop in reconnect.ts.
+ */
+import type { ServerInfo, Stats, Status } from "../types.js";
+import {
+  ClosedConnectionError,
+  ConnectionError,
+  ErrorCode,
+  errorFromServer,
+  PermissionViolationError,
+  ProtocolError,
+  RequestError,
+} from "../errors.js";
+import { type MsgArgs, Parser, type ParserHandler } from "../protocol/parser.js";
+import type { Transport, TransportFactory, TransportListener } from "../transport/transport.js";
+import { debugLine, debugMsgLine } from "./debug.js";
+import { dialTarget, Handshake, type HandshakeHost } from "./dial.js";
+import { Heartbeat, type HeartbeatHost } from "./heartbeat.js";
+import { isIpLiteral, type ParsedOptions, type ServerAddress, serverParser, shuffle } from "./options.js";
+import { Outbound } from "./outbound.js";
+import { type DialHost, DialLoop, isAuthError } from "./reconnect.js";
+import { type ServerEntry, ServerPool } from "./servers.js";
+import { SubscriptionRegistry, type SubscriptionSink } from "./subscriptions.js";
+import type { WriterOwner } from "./writer.js";
+import type { Engine, EngineOwner } from "./engine.js";
+
+
+const enum State {
+  Connecting,
+  Connected,
+  /** lost the connection, dialing again; publishes are buffered */
+  Reconnecting,
+  Closing,
+  Closed,
+}
+
+export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, DialHost, HandshakeHost, WriterOwner {
+  info: ServerInfo | undefined;
+  readonly stats: Stats = { inBytes: 0, outBytes: 0, inMsgs: 0, outMsgs: 0 };
+  readonly pool: ServerPool;
+  private readonly out: Outbound;
+  private readonly subs = new SubscriptionRegistry();
+  private state = State.Connecting;
+  private transport: Transport | undefined;
+  private server: ServerEntry | undefined;
+  /** the dial in progress */
+  private handshake: Handshake | undefined;
+  private readonly dialLoop: DialLoop;
+  private readonly parser: Parser;
+  private readonly heartbeat: Heartbeat;
+  private readonly parseServer: (url: string, encrypted?: boolean) => ServerAddress;
+  /** the last server error that was not a permission violation; the close reason if the connection then drops */
+  private lastError: Error | undefined;
+  private closeWaiter: (() => void) | undefined;
+  /** why close() could not send everything, for closed() */
+  private closeError: Error | undefined;
+
+  constructor(
+    readonly options: ParsedOptions,
+    private readonly factory: TransportFactory,
+    private readonly owner: EngineOwner,
+  ) {
+    this.out = new Outbound(options, this.stats, this);
+    this.parser = new Parser(this);
+    this.heartbeat = new Heartbeat(this, options.pingInterval, options.maxPingOut);
+    this.parseServer = serverParser(factory);
+    this.pool = new ServerPool(
+      options.servers,
+      !options.noRandomize,
+      (url) => this.parseServer(url, this.transport?.isEncrypted()),
+    );
+    this.dialLoop = new DialLoop(this);
+  }
+
+  // ---- lifecycle --------------------------------------------------------------
+
+  async connect(): Promise<void> {
+    try {
+      this.server = await this.dialLoop.run();
+    } catch (err) {
+      this.state = State.Closed;
+      this.heartbeat.stop();
+      throw err;
+    }
+  }
+
+  isClosed(): boolean {
+    return this.state === State.Closed;
+  }
+
+  canSend(): boolean {
+    return this.state === State.Connected || this.state === State.Reconnecting;
+  }
+
+  getServer(): string {
+    return this.server ? this.server.listen : "";
+  }
+
+  /**
+   * Closes the connection: what was published is sent first, then the
+   * transport is closed. `err` becomes the close reason. Sending the rest is
+   * bounded: a server that takes no bytes for a second (a stall), or that
+   * has not taken them all within the connection `timeout`, loses them, and
+   * `closed()` tells how many.
+   */
+  async close(err?: Error): Promise<void> {
+    if (this.state === State.Closed || this.state === State.Closing) return;
+    const wasConnected = this.state === State.Connected;
+    const transport = this.transport;
+    this.state = State.Closing;
+    this.heartbeat.stop();
+    this.dialLoop.cancel();
+    // nothing more is delivered once close() is called, even from the rest of a chunk
+    this.parser.stop();
+    if (!wasConnected) {
+      // closing while (re)connecting: what was buffered cannot be sent
+      this.handshake?.fail(new ClosedConnectionError());
+      transport?.destroy();
+    } else if (transport) {
+      const closed = new Promise<void>((resolve) => {
+        this.closeWaiter = resolve;
+      });
+      const bound = setTimeout(() => this.abandonClose(), this.options.timeout);
+      // the transport sends what it holds, then closes
+      this.out.whenEmpty(() => transport.close());
+      await closed;
+      clearTimeout(bound);
+      err ??= this.closeError;
+    }
+    this.finish(err);
+  }
+
+  /** close() cannot send the rest: the transport is destroyed with it. */
+  private abandonClose(): void {
+    if (this.state !== State.Closing || !this.transport) return;
+    const waiting = this.out.waitingBytes();
+    if (waiting > 0) {
+      this.closeError = new ConnectionError(
+        `closed with ${waiting} bytes unsent: the server stopped reading`,
+        { code: ErrorCode.OutboundStalled },
+      );
+    }
+    this.out.hold();
+    this.transport.destroy();
+  }
+
+  forceReconnect(): void {
+    if (this.state !== State.Connected) return;
+    this.owner.onStatus({ type: "forceReconnect" });
+    this.out.hold();
+    this.transport?.destroy();
+  }
+
+  /** Ends the connection because of an error; what was not sent waits for the next one. */
+  private fail(err: Error): void {
+    if (this.handshake) {
+      this.handshake.fail(err);
+      return;
+    }
+    if (this.state !== State.Connected) return;
+    this.lastError = err;
+    this.out.hold();
+    this.transport?.destroy(err);
+  }
+
+  private onTransportClose(err: Error | undefined): void {
+    if (this.handshake) {
+      this.handshake.fail(this.lastError ?? err ?? new ConnectionError("connection closed by the server during the handshake"));
+      return;
+    }
+    if (this.state === State.Closing) {
+      this.closeWaiter?.();
+      return;
+    }
+    if (this.state !== State.Connected) return;
+    const reason = this.lastError ?? (err ? new ConnectionError("connection lost", { cause: err }) : new ConnectionError("connection lost"));
+    const server = this.getServer();
+    this.heartbeat.stop();
+    this.out.dropped(new RequestError("connection disconnected", { cause: reason }));
+    this.owner.onStatus({ type: "disconnect", server });
+    if (!this.options.reconnect) {
+      this.state = State.Closing;
+      this.finish(reason);
+      return;
+    }
+    this.state = State.Reconnecting;
+    this.dialLoop.run().then(
+      (srv) => this.owner.onStatus({ type: "reconnect", server: srv.listen }),
+      (e) => {
+        if (this.state === State.Reconnecting) {
+          this.state = State.Closing;
+          this.finish(e instanceof ClosedConnectionError ? reason : e);
+        }
+      },
+    );
+  }
+
+  private finish(err: Error | undefined): void {
+    this.state = State.Closed;
+    this.heartbeat.stop();
+    this.parser.stop();
+    this.out.close();
+    const info = this.info;
+    this.owner.onClosed(err);
+    // `info` is gone once closed, as in the official client
+    if (info === this.info) this.info = undefined;
+  }
+
+  // ---- DialHost ---------------------------------------------------------------
+
+  lastInfo(): ServerInfo | null {
+    return this.info ?? null;
+  }
+
+  wantsConnection(): boolean {
+    return this.state === State.Connecting || this.state === State.Reconnecting;
+  }
+
+  async addresses(server: ServerEntry): Promise<string[]> {
+    const resolve = this.factory.resolve;
+    if (!this.options.resolve || resolve === undefined || isIpLiteral(server.hostname)) {
+      return [server.hostname];
+    }
+    let addrs: string[];
+    try {
+      addrs = await resolve(server.hostname);
+    } catch (err) {
+      throw new ConnectionError(`cannot resolve host '${server.hostname}'`, { cause: err });
+    }
+    return this.options.noRandomize ? addrs : shuffle(addrs.slice());
+  }
+
+  onAttempt(): void {
+    this.owner.onStatus({ type: "reconnecting" });
+  }
+
+  /** One attempt (dial.ts); once done, the subscriptions and then what waited go out. */
+  dial(server: ServerEntry, hostname: string): Promise<void> {
+    const transport = this.factory.create();
+    this.transport = transport;
+    this.server = server;
+    this.info = undefined;
+    this.lastError = undefined;
+    this.parser.reset();
+    const handshake = new Handshake(this, transport, server);
+    this.handshake = handshake;
+    transport.connect(dialTarget(server, hostname, this.options), this.listenerFor(transport))
+      .catch((err) => handshake.fail(err as Error));
+    return handshake.done;
+  }
+
+  handshakeEnded(handshake: Handshake, err?: Error): void {
+    if (this.handshake !== handshake) return;
+    this.handshake = undefined;
+    if (err) return;
+    const server = this.server!;
+    this.state = State.Connected;
+    this.pool.current = server;
+    const resubscribe = this.subs.resubscribeFrames();
+    if (resubscribe) handshake.transport.write(resubscribe);
+    this.out.attach(handshake.transport);
+    this.heartbeat.start();
+  }
+
+  /** A listener that ignores a transport once it has been replaced. */
+  private listenerFor(transport: Transport): TransportListener {
+    return {
+      onData: (chunk) => {
+        if (this.transport === transport) this.onData(chunk);
+      },
+      onClose: (err) => {
+        if (this.transport === transport) this.onTransportClose(err);
+      },
+      onDrain: () => {
+        if (this.transport === transport) this.out.onDrain();
+      },
+    };
+  }
+
+  // ---- HandshakeHost -------------------------------------------------------------
+
+  stopParsing(): void {
+    this.parser.stop();
+  }
+
+  onStatus(status: Status): void {
+    this.owner.onStatus(status);
+  }
+
+  // ---- inbound ----------------------------------------------------------------
+
+  private onData(chunk: Uint8Array): void {
+    // once close() is called nothing more is delivered
+    if (this.state === State.Closing || this.state === State.Closed) return;
+    this.heartbeat.alive = true;
+    if (this.handshake && !this.handshake.checkFirstBytes(chunk)) return;
+    try {
+      this.parser.parse(chunk);
+    } catch (err) {
+      const e = err instanceof ProtocolError ? err : new ProtocolError("error processing server data", { cause: err });
+      this.owner.onStatus({ type: "error", error: e });
+      this.fail(e);
+    }
+  }
+
+  onMsg(args: MsgArgs, payload: Uint8Array): void {
+    this.stats.inMsgs++;
+    this.stats.inBytes += payload.length;
+    if (this.options.debug) debugLine("<", debugMsgLine(args));
+    const sub = this.subs.get(args.sid);
+    if (sub !== undefined) sub.deliver(args, payload);
+  }
+
+  onInfo(json: string): void {
+    if (this.options.debug) debugLine("<", `INFO ${json}`);
+    let info: ServerInfo;
+    try {
+      info = JSON.parse(json);
+    } catch (err) {
+      throw new ProtocolError("the server sent an INFO that is not JSON", { cause: err });
+    }
+    if (typeof info !== "object" || info === null || Array.isArray(info)) {
+      throw new ProtocolError("the server sent an INFO that is not a JSON object");
+    }
+    const first = this.info === undefined;
+    this.info = info;
+    if (first) this.handshake?.onInfo(info);
+    if (!this.options.ignoreClusterUpdates && Array.isArray(info.connect_urls)) {
+      const changed = this.pool.update(info.connect_urls);
+      if (changed) this.owner.onStatus({ type: "update", added: changed.added, deleted: changed.deleted });
+    }
+    if (info.ldm) this.owner.onStatus({ type: "ldm", server: this.getServer() });
+  }
+
+  onPing(): void {
+    if (this.options.debug) debugLine("<", "PING");
+    this.out.pong();
+  }
+
+  onPong(): void {
+    if (this.options.debug) debugLine("<", "PONG");
+    if (this.handshake) {
+      // the PONG to CONNECT's PING
+      this.handshake.complete();
+      return;
+    }
+    this.out.onPong();
+  }
+
+  onOk(): void {
+    if (this.options.debug) debugLine("<", "+OK");
+  }
+
+  onErr(text: string): void {
+    if (this.options.debug) debugLine("<", `-ERR '${text}'`);
+    const err = errorFromServer(text);
+    this.owner.onStatus({ type: "error", error: err });
+    if (err instanceof PermissionViolationError) {
+      this.owner.onPermissionError(err);
+      return;
+    }
+    this.lastError = err;
+    if (this.handshake) {
+      this.handshake.fail(err);
+    } else if (isAuthError(err) && this.server) {
+      // counts toward giving up on this server if the next handshake fails the same way
+      this.server.authErrors++;
+    }
+  }
+
+  // ---- outbound ---------------------------------------------------------------
+
+  publish(subject: string, reply: string | undefined, headers: Uint8Array | undefined, payload: Uint8Array | string): boolean {
+    return this.out.publish(subject, reply, headers, payload);
+  }
+
+  ready(): Promise<void> {
+    if (!this.canSend()) return Promise.reject(new ClosedConnectionError());
+    return this.out.ready();
+  }
+
+  /**
+   * Sends a PING; resolves on its PONG. While reconnecting the PING waits with
+   * the buffered frames, so it still confirms they reached the server.
+   * Rejects with ClosedConnectionError if the connection closes first.
+   */
+  flush(): Promise<void> {
+    if (!this.canSend()) return Promise.reject(new ClosedConnectionError());
+    return new Promise<void>((resolve, reject) => {
+      this.out.ping((err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  // ---- WriterOwner: a server that stopped reading ----------------------------------
+
+  onStall(idleMs: number, waiting: number): void {
+    if (this.state === State.Closing) {
+      // close() does not wait for a server that stopped reading
+      this.abandonClose();
+      return;
+    }
+    this.owner.onStatus({
+      type: "error",
+      error: new ConnectionError(
+        `outbound stalled: the server has taken no bytes for ${Math.round(idleMs)} ms and ${waiting} wait to be written`,
+        { code: ErrorCode.OutboundStalled },
+      ),
+    });
+  }
+
+  onStallTimeout(idleMs: number, waiting: number): void {
+    if (this.state === State.Closing) {
+      this.abandonClose();
+      return;
+    }
+    if (this.state !== State.Connected) return;
+    this.owner.onStatus({ type: "staleConnection" });
+    this.fail(new ConnectionError(
+      `stale connection: the server took no bytes for ${Math.round(idleMs)} ms while ${waiting} waited to be written`,
+      { code: ErrorCode.OutboundStalled },
+    ));
+  }
+
+  // ---- HeartbeatHost ------------------------------------------------------------
+
+  sendPing(onPong: () => void): void {
+    if (this.state !== State.Connected) return;
+    this.out.ping((err) => {
+      if (!err) onPong();
+    });
+  }
+
+  onPingTick(pendingPings: number): void {
+    this.owner.onStatus({ type: "ping", pendingPings });
+  }
+
+  onStale(): void {
+    this.owner.onStatus({ type: "staleConnection" });
+    this.fail(new ConnectionError("stale connection: the server did not answer PINGs"));
+  }
+
+  // ---- subscriptions ----------------------------------------------------------
+
+  nextSid(): number {
+    return this.subs.nextSid();
+  }
+
+  upcomingSid(): number {
+    return this.subs.upcomingSid();
+  }
+
+  /** Registers a subscription and sends SUB (and UNSUB max when given). */
+  addSubscription(sub: SubscriptionSink, max?: number): void {
+    this.subs.add(sub);
+    this.out.sub(sub, max);
+  }
+
+  sendUnsub(sid: number, max?: number): void {
+    this.out.unsub(sid, max);
+  }
+
+  removeSubscription(sid: number): void {
+    this.subs.remove(sid);
+  }
+
+  subscriptionCount(): number {
+    return this.subs.size;
+  }
+
+  subscriptionList(): SubscriptionSink[] {
+    return this.subs.list();
+  }
+}
