@@ -25,7 +25,7 @@ import { NatsServer } from "../helpers/nats-server.js";
 import { eventually, rejection, within } from "../helpers/wait.js";
 
 const require = createRequire(import.meta.url);
-const PHASE2 = { todo: "phase 2: core call sites" };
+const PHASE2 = {};
 
 type Key = keyof typeof DiagnosticsChannels;
 

@@ -424,7 +424,7 @@ describe("seed README examples, run unchanged", () => {
     assert.ok(child.lines.some((l) => /^(└─|   └─) GET \/checkout \[internal\] [\d.]+ ms$/.test(l)), child.describe());
   });
 
-  it("otel-tracing.ts: one trace, the request, the responder's process span, its span and its reply", { todo: "phase 2: core call sites" }, async () => {
+  it("otel-tracing.ts: one trace, the request, the responder's process span, its span and its reply", async () => {
     const child = example("otel-tracing", srv.port);
     await child.exitsCleanly();
     const tree = child.lines.slice(1).map((l) => l.replace(/ [\d.]+ ms$/, "").replace(/^trace [0-9a-f]{32}$/, "trace"));

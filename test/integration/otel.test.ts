@@ -17,7 +17,7 @@ import { NatsServer } from "../helpers/nats-server.js";
 import { parentId, registerGlobalContext, Telemetry } from "../helpers/otel.js";
 import { eventually, rejection, within } from "../helpers/wait.js";
 
-const PHASE2 = { todo: "phase 2: core call sites" };
+const PHASE2 = {};
 
 registerGlobalContext();
 

@@ -411,7 +411,7 @@ describe("traceCallback", () => {
     }
     const reported: unknown[] = [];
     const ev = new DeliveryEventImpl(conn, sub, fakeMsg("s", new Uint8Array(0)), false);
-    return { d, log, reported, ev, report: (e: unknown) => reported.push(e) };
+    return { d, log, reported, ev, report: { reportCallbackError: (e: unknown) => void reported.push(e) } };
   }
 
   it("a callback that returns: start, end, with its result; the bound store is active inside", () => {

@@ -123,7 +123,7 @@ export function deliver(
   if (cb === undefined) return reported;
   const callback = (_err: Error | null, m: Msg) => cb(m) as void;
   if (!requestReply && d.CallbackStart.hasSubscribers) {
-    traceCallback(d, ev ?? new DeliveryEventImpl(nc, sub, msg, requestReply), callback, (e) => reported.push(e));
+    traceCallback(d, ev ?? new DeliveryEventImpl(nc, sub, msg, requestReply), callback, { reportCallbackError: (e) => void reported.push(e) });
   } else {
     try {
       const r = callback(null, msg) as unknown;

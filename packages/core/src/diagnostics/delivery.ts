@@ -62,8 +62,10 @@ export class DropEventImpl implements DropEvent {
   }
 }
 
-/** Where a callback's error goes after its events (the subscription's `status()` error). */
-export type CallbackErrorReport = (err: unknown) => void;
+/** Where a callback's error goes after its events: the subscription, which makes it a `status()` error. */
+export interface CallbackErrorReport {
+  reportCallbackError(err: unknown): void;
+}
 
 /**
  * Runs a subscription's callback inside its tracing channel, with the
@@ -92,7 +94,7 @@ function runCallback(d: Diagnostics, ev: DeliveryEventImpl, cb: MsgCallback<Msg>
     ev.error = err;
     d.CallbackError.publish(ev);
     d.CallbackEnd.publish(ev);
-    report(err);
+    report.reportCallbackError(err);
     return;
   }
   ev.result = r;
@@ -113,7 +115,7 @@ function runCallback(d: Diagnostics, ev: DeliveryEventImpl, cb: MsgCallback<Msg>
       d.CallbackError.publish(ev);
       d.CallbackAsyncStart.publish(ev);
       d.CallbackAsyncEnd.publish(ev);
-      report(err);
+      report.reportCallbackError(err);
     },
   );
 }

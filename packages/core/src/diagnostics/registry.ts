@@ -21,7 +21,9 @@
  * nothing is lost whichever of subscribing and plugging in comes first.
  */
 import { type DiagnosticsChannel, LOCAL_CHANNEL, LocalChannel, type MovableChannel } from "./channel.js";
+import { DiagnosticsEmitter } from "./emitter.js";
 import type { DiagnosticsMessages } from "./events.js";
+import { diagnosticsSlot } from "./hooks.js";
 import { type DiagnosticsChannelKey, type DiagnosticsChannelName, DiagnosticsChannels } from "./names.js";
 
 const REGISTRY = Symbol.for("quicknats.diagnostics");
@@ -80,6 +82,16 @@ export function diagnostics(): Diagnostics {
 }
 
 /**
+ * Makes this copy's connections publish their events from now on (see
+ * hooks.ts): until the channels are used, the event code is not even
+ * reached, and a bundle that never uses them leaves it out.
+ */
+function activate(): void {
+  const slot = diagnosticsSlot();
+  if (slot.current === undefined) slot.current = new DiagnosticsEmitter(diagnostics());
+}
+
+/**
  * The channel of that name (any name, as `diagnostics_channel.channel()`):
  * the runtime's `node:diagnostics_channel` channel once plugged in, a
  * LocalChannel before (which then forwards to it). Typed with its message
@@ -95,6 +107,7 @@ export function diagnosticsChannel<N extends DiagnosticsChannelName>(name: N): D
 export function diagnosticsChannel(name: string): DiagnosticsChannel<unknown>;
 export function diagnosticsChannel(name: string): DiagnosticsChannel<unknown> {
   if (typeof name !== "string") throw new TypeError("diagnostics channel name must be a string");
+  activate();
   return channelIn(registry(), name);
 }
 
@@ -108,14 +121,20 @@ function isMovable(ch: DiagnosticsChannel<unknown>): ch is DiagnosticsChannel<un
  * from now on, for every copy of the core in the process: pass
  * `node:diagnostics_channel` (@quicknats/node does, in `connect()`).
  * Subscribers of the core's own channels move over. Calling it again with
- * the same module does nothing; the first module given stays in use.
+ * the same module does nothing; the first module given stays in use. Also
+ * makes this copy's connections publish their events (see hooks.ts).
  */
 export function useDiagnosticsChannel(provider: DiagnosticsChannelProvider): void {
   if (provider === null || typeof provider !== "object" && typeof provider !== "function" || typeof provider.channel !== "function") {
     throw new TypeError("useDiagnosticsChannel() takes a diagnostics_channel module");
   }
   const r = registry();
-  if (r.provider !== undefined) return;
+  if (r.provider === undefined) plugIn(r, provider);
+  // after plugging in: the connections' channels are the runtime's from the start
+  activate();
+}
+
+function plugIn(r: Registry, provider: DiagnosticsChannelProvider): void {
   r.provider = provider;
   for (const [name, ch] of r.channels) {
     // channels of the runtime (or of a provider plugged in before, in another way) stay
