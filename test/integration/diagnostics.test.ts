@@ -3,9 +3,6 @@
 // alike), and every event of the contract (README "Diagnostics channels")
 // fires with its documented fields, in order, including under reconnect.
 //
-// The event tests need the core's call sites (issue 14, phase 2): until they
-// land they are marked `todo` (they run, and report, without failing the
-// suite). Phase 2 removes the marks.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as dc from "node:diagnostics_channel";
@@ -22,10 +19,10 @@ import {
   type RequestEvent,
 } from "@quicknats/node";
 import { NatsServer } from "../helpers/nats-server.js";
+import { freePort } from "../helpers/ports.js";
 import { eventually, rejection, within } from "../helpers/wait.js";
 
 const require = createRequire(import.meta.url);
-const PHASE2 = {};
 
 type Key = keyof typeof DiagnosticsChannels;
 
@@ -119,7 +116,7 @@ describe("node:diagnostics_channel", () => {
 });
 
 describe("the events", () => {
-  it("connect fires once, with the server and its INFO, before connect() resolves", PHASE2, async () => {
+  it("connect fires once, with the server and its INFO, before connect() resolves", async () => {
     await withConnection(async (nc, log) => {
       const [c] = log.of("Connect");
       assert.equal(log.of("Connect").length, 1);
@@ -129,7 +126,7 @@ describe("the events", () => {
     });
   });
 
-  it("publish: start then end, with subject, reply, body size in bytes, headers and the result", PHASE2, async () => {
+  it("publish: start then end, with subject, reply, body size in bytes, headers and the result", async () => {
     await withConnection(async (nc, log) => {
       const h = headers();
       h.set("X-Id", "1");
@@ -147,7 +144,7 @@ describe("the events", () => {
     });
   });
 
-  it("setHeader at publish start reaches the subscriber next to the user's headers; the user's set is untouched", PHASE2, async () => {
+  it("setHeader at publish start reaches the subscriber next to the user's headers; the user's set is untouched", async () => {
     await withConnection(async (nc) => {
       const add = (ev: PublishEvent) => {
         if (ev.connection === nc) ev.setHeader("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
@@ -174,7 +171,7 @@ describe("the events", () => {
     });
   });
 
-  it("a publish refused after start (headers added past max_payload): error then end, and publish() throws", PHASE2, async () => {
+  it("a publish refused after start (headers added past max_payload): error then end, and publish() throws", async () => {
     await withConnection(async (nc, log) => {
       const add = (ev: PublishEvent) => {
         if (ev.connection === nc) ev.setHeader("x-pad", "p".repeat(100));
@@ -190,7 +187,7 @@ describe("the events", () => {
     });
   });
 
-  it("a callback delivery: message, then callback start and end around it, the bound store active inside", PHASE2, async () => {
+  it("a callback delivery: message, then callback start and end around it, the bound store active inside", async () => {
     await withConnection(async (nc, log) => {
       const als = new AsyncLocalStorage<string>();
       const start = dc.channel(DiagnosticsChannels.CallbackStart);
@@ -226,7 +223,7 @@ describe("the events", () => {
     });
   });
 
-  it("an async callback: end says async; asyncStart and asyncEnd when it settles; a throw publishes error", PHASE2, async () => {
+  it("an async callback: end says async; asyncStart and asyncEnd when it settles; a throw publishes error", async () => {
     await withConnection(async (nc, log) => {
       let finish!: () => void;
       const gate = new Promise<void>((r) => (finish = r));
@@ -252,7 +249,7 @@ describe("the events", () => {
     });
   });
 
-  it("an iterator subscription: message events, no callback events; drops over the pending limit", PHASE2, async () => {
+  it("an iterator subscription: message events, no callback events; drops over the pending limit", async () => {
     await withConnection(async (nc, log) => {
       const sub = nc.subscribe("diag.slow", { pendingMsgsLimit: 2 });
       await nc.flush();
@@ -261,12 +258,14 @@ describe("the events", () => {
       await eventually(() => log.of("Drop").length === 3, 2000, "three drops");
       assert.equal(log.of("Message").length, 5);
       assert.deepEqual(log.keys((k) => k.startsWith("Callback")), []);
-      assert.deepEqual(log.of("Drop").map((e) => [e.snap.pending, e.snap.dropped]), [[2, 1], [2, 2], [2, 3]]);
+      assert.deepEqual(log.of("Drop").map((e) => [e.snap.pending, e.snap.pendingBytes, e.snap.dropped]), [[2, 2, 1], [2, 2, 2], [2, 2, 3]]);
+      assert.equal(log.of("Drop")[0].ev.subscription, sub);
+      assert.equal(log.of("Drop")[0].snap.size, 1);
       sub.unsubscribe();
     });
   });
 
-  it("a request: start (headers settable), the reply on the inbox, response then end with elapsed time", PHASE2, async () => {
+  it("a request: start (headers settable), the reply on the inbox, response then end with elapsed time", async () => {
     await withConnection(async (nc, log) => {
       const seen: string[] = [];
       nc.subscribe("diag.svc", { callback: (_e, m) => { seen.push(m.headers?.get("x-req") ?? ""); m.respond("ok"); } });
@@ -296,7 +295,7 @@ describe("the events", () => {
     });
   });
 
-  it("request failures: no responders and timeout, with their reasons and elapsed time", PHASE2, async () => {
+  it("request failures: no responders and timeout, with their reasons and elapsed time", async () => {
     await withConnection(async (nc, log) => {
       await rejection(nc.request("diag.nobody", "", { timeout: 2000 }));
       nc.subscribe("diag.silent", { callback: () => {} });
@@ -309,7 +308,7 @@ describe("the events", () => {
     });
   });
 
-  it("requestMany and noMux requests: the same events", PHASE2, async () => {
+  it("requestMany and noMux requests: the same events", async () => {
     await withConnection(async (nc, log) => {
       nc.subscribe("diag.many", { callback: (_e, m) => m.respond("a") });
       nc.subscribe("diag.many", { callback: (_e, m) => m.respond("b") });
@@ -330,30 +329,178 @@ describe("the events", () => {
     });
   });
 
-  it("reconnect: disconnect with the server and why, failed attempts, reconnect; publishes while down still fire", PHASE2, async () => {
-    await withConnection(async (nc, log) => {
+  it("a server restart: disconnect (server, why), failed attempts, reconnect (the new INFO), in order; publishes while down fire; the subscription's messages flow again; close last", async () => {
+    const log = new EventLog(() => true);
+    let nc: NatsConnection | undefined;
+    try {
+      nc = await connect({ port: srv.port, reconnectTimeWait: 50, maxReconnectAttempts: -1 });
+      const mine = (e: Entry) => e.ev.connection === nc;
+      const before = nc.info!.server_id;
+      const got: string[] = [];
+      nc.subscribe("diag.restart", { callback: (_e, m) => got.push(m.string()) });
+      await nc.flush();
       await srv.kill();
       try {
-        await eventually(() => log.of("Disconnect").length === 1, 3000, "disconnect");
-        nc.publish("diag.buffered", "x");
-        await eventually(() => log.of("ConnectError").length >= 1, 3000, "a failed attempt");
+        await eventually(() => log.entries.some((e) => mine(e) && e.key === "Disconnect"), 3000, "disconnect");
+        nc.publish("diag.restart", "while down");
+        await eventually(() => log.entries.some((e) => mine(e) && e.key === "ConnectError"), 3000, "a failed attempt");
       } finally {
         // the next tests need it, whatever happened here
         await srv.restart();
       }
-      await eventually(() => log.of("Reconnect").length === 1, 5000, "reconnect");
-      const life = log.keys((k) => ["Disconnect", "Reconnect"].includes(k));
-      assert.deepEqual(life, ["Disconnect", "Reconnect"]);
-      const d = log.of("Disconnect")[0];
+      await eventually(() => log.entries.some((e) => mine(e) && e.key === "Reconnect"), 5000, "reconnect");
+      nc.publish("diag.restart", "after");
+      await eventually(() => got.length === 2, 3000, "both messages on the old subscription");
+      assert.deepEqual(got, ["while down", "after"]);
+      await nc.close();
+
+      const life = log.entries.filter((e) => mine(e) && e.key.startsWith("Connect") || mine(e) && ["Disconnect", "Reconnect", "Close"].includes(e.key));
+      const keys = life.map((e) => e.key).filter((k, i, a) => !(k === "ConnectError" && a[i - 1] === "ConnectError"));
+      assert.deepEqual(keys, ["Connect", "Disconnect", "ConnectError", "Reconnect", "Close"], "the lifecycle in order (repeated attempts folded)");
+      const d = life.find((e) => e.key === "Disconnect")!;
       assert.equal(d.snap.server, `127.0.0.1:${srv.port}`);
       assert.ok(d.snap.error instanceof Error, "why it was lost");
-      assert.equal(log.of("ConnectError")[0].snap.reconnecting, true);
-      assert.equal(log.of("Reconnect")[0].snap.server, nc.getServer());
-      assert.ok(log.of("PublishEnd").some((e) => e.snap.subject === "diag.buffered" && e.snap.result !== undefined), "the buffered publish ended");
-    }, { reconnectTimeWait: 50, maxReconnectAttempts: -1 });
+      for (const e of life.filter((x) => x.key === "ConnectError")) {
+        assert.equal(e.snap.reconnecting, true);
+        assert.equal(e.snap.server, `127.0.0.1:${srv.port}`);
+        assert.ok(e.snap.error instanceof Error, "why the attempt failed");
+      }
+      const r = life.find((e) => e.key === "Reconnect")!;
+      assert.equal(r.snap.server, `127.0.0.1:${srv.port}`);
+      assert.notEqual(r.ev.info.server_id, before, "the restarted server's INFO");
+      assert.equal(life.at(-1)!.snap.error, undefined, "a requested close");
+      // the publish made while down: start and end (queued for the next connection)
+      const down = log.entries.filter((e) => mine(e) && e.key.startsWith("Publish") && e.snap.subject === "diag.restart");
+      assert.deepEqual(down.map((e) => `${e.key}:${e.snap.result}`), ["PublishStart:undefined", "PublishEnd:true", "PublishStart:undefined", "PublishEnd:true"]);
+      // what the subscription received: a message event each, before and after the restart
+      const msgs = log.entries.filter((e) => mine(e) && e.key === "Message").map((e) => e.ev.msg.string());
+      assert.deepEqual(msgs, ["while down", "after"]);
+      // nothing of that connection after close
+      assert.equal(log.entries.filter(mine).at(-1)!.key, "Close");
+    } finally {
+      log.close();
+      await nc?.close();
+    }
   });
 
-  it("close: one event with closed()'s value; nothing after it", PHASE2, async () => {
+  it("reconnect disabled: disconnect, then close with the error closed() gives", async () => {
+    const own = await NatsServer.start();
+    const log = new EventLog(() => true);
+    try {
+      const nc = await connect({ port: own.port, reconnect: false });
+      await own.kill();
+      const err = await within(nc.closed(), 5000, "closed()");
+      const keys = log.entries.filter((e) => e.ev.connection === nc).map((e) => e.key);
+      assert.deepEqual(keys, ["Connect", "Disconnect", "Close"]);
+      const close = log.of("Close").find((e) => e.ev.connection === nc)!;
+      assert.ok(close.snap.error instanceof Error, `close error ${String(close.snap.error)}`);
+      assert.equal(close.snap.error, err);
+    } finally {
+      log.close();
+      await own.stop();
+    }
+  });
+
+  it("a first connect that fails: a connectError per server tried (not reconnecting), no connect event", async () => {
+    const ports = [await freePort(), await freePort()];
+    const log = new EventLog(() => true);
+    try {
+      await rejection(connect({ servers: ports.map((p) => `127.0.0.1:${p}`), noRandomize: true }));
+      const errs = log.of("ConnectError").filter((e) => ports.some((p) => e.snap.server === `127.0.0.1:${p}`));
+      assert.deepEqual(errs.map((e) => [e.snap.server, e.snap.reconnecting]), ports.map((p) => [`127.0.0.1:${p}`, false]));
+      for (const e of errs) assert.ok(e.snap.error instanceof Error, "why");
+      assert.equal(errs[0].ev.connection, errs[1].ev.connection, "one connection object, never returned");
+      assert.deepEqual(log.entries.filter((e) => e.ev.connection === errs[0].ev.connection).map((e) => e.key), ["ConnectError", "ConnectError"]);
+    } finally {
+      log.close();
+    }
+  });
+
+  it("a request across two connections: every event of both sides, in order", async () => {
+    const a = await connect({ port: srv.port });
+    const b = await connect({ port: srv.port });
+    const log = new EventLog((c) => c === a || c === b);
+    try {
+      b.subscribe("diag.pair", { callback: (_e, m) => m.respond("pong") });
+      await b.flush();
+      log.entries.length = 0;
+      assert.equal((await a.request("diag.pair", "ping", { timeout: 2000 })).string(), "pong");
+      await b.flush();
+      const seq = log.entries.map((e) => `${e.ev.connection === a ? "A" : "B"}:${e.key}`);
+      assert.deepEqual(seq, [
+        "A:RequestStart",
+        "A:PublishStart",
+        "A:PublishEnd",
+        "B:Message",
+        "B:CallbackStart",
+        "B:PublishStart",
+        "B:PublishEnd",
+        "B:CallbackEnd",
+        "A:Message",
+        "A:RequestResponse",
+        "A:RequestEnd",
+      ]);
+      const [start, pub, , bMsg, , bPub] = log.entries;
+      assert.equal(pub.ev.request, start.ev);
+      assert.equal(pub.snap.reply, start.snap.reply);
+      assert.match(String(start.snap.reply), /^_INBOX\./);
+      assert.deepEqual({ subject: bMsg.snap.subject, size: bMsg.snap.size, requestReply: bMsg.snap.requestReply }, { subject: "diag.pair", size: 4, requestReply: false });
+      assert.deepEqual({ subject: bPub.snap.subject, reply: bPub.snap.reply, size: bPub.snap.size }, { subject: start.snap.reply, reply: undefined, size: 4 });
+      assert.equal(bPub.ev.request, undefined, "a respond() is a plain publish");
+      const reply = log.entries[8];
+      assert.equal(reply.snap.requestReply, true);
+      assert.equal(log.entries[9].ev.response, reply.ev.msg);
+      assert.equal(log.entries[10].snap.responses, 1);
+    } finally {
+      log.close();
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("request errors sorted: a noMux timeout, a refused publish (permission), a close while waiting (closed)", async () => {
+    const own = await NatsServer.start({
+      authorization: { users: [{ user: "u", password: "p", permissions: { publish: { deny: ["diag.secret.>"] } } }] },
+    });
+    const log = new EventLog(() => true);
+    try {
+      const nc = await connect({ port: own.port, user: "u", pass: "p" });
+      nc.subscribe("diag.quiet", { callback: () => {} });
+      await nc.flush();
+      await rejection(nc.request("diag.quiet", "", { timeout: 100, noMux: true }));
+      await rejection(nc.request("diag.secret.x", "", { timeout: 5000 }));
+      const pending = nc.request("diag.quiet", "", { timeout: 10_000 });
+      await nc.flush();
+      await nc.close();
+      await rejection(pending);
+      const errs = log.of("RequestError").filter((e) => e.ev.connection === nc);
+      assert.deepEqual(errs.map((e) => [e.snap.subject, e.snap.noMux, e.snap.reason]), [
+        ["diag.quiet", true, "timeout"],
+        ["diag.secret.x", false, "permission"],
+        ["diag.quiet", false, "closed"],
+      ]);
+      for (const e of errs) assert.ok(e.snap.error instanceof Error, "the error the caller got");
+      assert.deepEqual(log.of("RequestEnd").filter((e) => e.ev.connection === nc), []);
+    } finally {
+      log.close();
+      await own.stop();
+    }
+  });
+
+  it("a connection of the CommonJS build publishes on the same channels", async () => {
+    const cjs = require("@quicknats/node") as typeof import("@quicknats/node");
+    const log = new EventLog(() => true);
+    try {
+      const nc = await cjs.connect({ port: srv.port });
+      nc.publish("diag.cjs", "x");
+      await nc.close();
+      assert.deepEqual(log.entries.filter((e) => e.ev.connection === nc).map((e) => e.key), ["Connect", "PublishStart", "PublishEnd", "Close"]);
+    } finally {
+      log.close();
+    }
+  });
+
+  it("close: one event with closed()'s value; nothing after it", async () => {
     const log = new EventLog(() => true);
     try {
       const nc = await connect({ port: srv.port });
@@ -367,7 +514,7 @@ describe("the events", () => {
     }
   });
 
-  it("each event carries its own connection", PHASE2, async () => {
+  it("each event carries its own connection", async () => {
     const a = await connect({ port: srv.port });
     const b = await connect({ port: srv.port });
     const log = new EventLog(() => true);
