@@ -4,20 +4,18 @@
 // subscribe gives a producer and a consumer span linked, errors are recorded
 // on the spans, the user's headers travel next to traceparent, a message
 // without trace headers starts a new trace, and nothing breaks without an SDK.
-//
-// The span tests need the core's call sites (issue 14, phase 2): until they
-// land they are marked `todo` (they run and report without failing the
-// suite). Phase 2 removes the marks.
+// Also: metrics of a real round trip and of a server restart, an async
+// callback's span and the request made inside it, traceMessage() for an
+// iterator's messages, and the instrumentation ending with its connection.
+// Without any SDK registered: otel-no-sdk.test.ts (its own process).
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { context, ProxyTracerProvider, SpanKind, SpanStatusCode, type TextMapPropagator, trace } from "@opentelemetry/api";
-import { connect, headers, type Msg, type NatsConnection } from "@quicknats/node";
-import { type Instrumentation, instrument } from "@quicknats/otel";
+import { ClosedConnectionError, connect, headers, type Msg, type NatsConnection } from "@quicknats/node";
+import { type Instrumentation, instrument, traceMessage } from "@quicknats/otel";
 import { NatsServer } from "../helpers/nats-server.js";
 import { parentId, registerGlobalContext, Telemetry } from "../helpers/otel.js";
 import { eventually, rejection, within } from "../helpers/wait.js";
-
-const PHASE2 = {};
 
 registerGlobalContext();
 
@@ -53,7 +51,7 @@ async function service(instrumentIt = true): Promise<NatsConnection> {
 }
 
 describe("@quicknats/otel on a real server", () => {
-  it("a request from A answered on B: A's client span and B's process span in one trace, B's the child", PHASE2, async () => {
+  it("a request from A answered on B: A's client span and B's process span in one trace, B's the child", async () => {
     const a = await service();
     const b = await service();
     b.subscribe("time", { callback: (_e, m) => m.respond(new Date(0).toISOString()) });
@@ -76,7 +74,7 @@ describe("@quicknats/otel on a real server", () => {
     assert.equal(parentId(tel.span("publish")), processB.spanContext().spanId);
   });
 
-  it("publish -> subscriber: a producer span and a consumer span, linked and parented", PHASE2, async () => {
+  it("publish -> subscriber: a producer span and a consumer span, linked and parented", async () => {
     const a = await service();
     const b = await service();
     const got = new Promise<Msg>((resolve) => b.subscribe("orders.new", { max: 1, callback: (_e, m) => resolve(m) }));
@@ -92,7 +90,7 @@ describe("@quicknats/otel on a real server", () => {
     assert.match(m.headers!.get("traceparent"), new RegExp(`^00-${producer.spanContext().traceId}-${producer.spanContext().spanId}-01$`));
   });
 
-  it("a no-responders request and a timeout record their errors on the client span", PHASE2, async () => {
+  it("a no-responders request and a timeout record their errors on the client span", async () => {
     const a = await service();
     const b = await service();
     b.subscribe("silent", { callback: () => {} });
@@ -108,7 +106,7 @@ describe("@quicknats/otel on a real server", () => {
     assert.ok(slow.events.some((e) => e.name === "exception"), "an exception event");
   });
 
-  it("headers the user set arrive next to traceparent, and the user's object is unchanged", PHASE2, async () => {
+  it("headers the user set arrive next to traceparent, and the user's object is unchanged", async () => {
     const a = await service();
     const b = await service(false);
     const got = new Promise<Msg>((resolve) => b.subscribe("with.headers", { max: 1, callback: (_e, m) => resolve(m) }));
@@ -123,7 +121,7 @@ describe("@quicknats/otel on a real server", () => {
     assert.deepEqual(h.keys(), ["X-Tenant"]);
   });
 
-  it("a message without trace headers (from an uninstrumented client) starts a new trace", PHASE2, async () => {
+  it("a message without trace headers (from an uninstrumented client) starts a new trace", async () => {
     const plain = await service(false);
     const b = await service();
     const got = new Promise<Msg>((resolve) => b.subscribe("plain", { max: 1, callback: (_e, m) => resolve(m) }));
@@ -152,5 +150,89 @@ describe("@quicknats/otel on a real server", () => {
     assert.equal((await a.request("echo", "hi", { timeout: 2000 })).string(), "hi");
     await rejection(a.request("nobody", "", { timeout: 2000 }));
     assert.deepEqual(tel.spans(), []);
+  });
+
+  it("an async callback: its process span lasts until the promise settles; a request made inside is its child", async () => {
+    const a = await service();
+    const b = await service();
+    const c = await service();
+    c.subscribe("inner", { callback: (_e, m) => m.respond("in") });
+    let finish!: () => void;
+    const gate = new Promise<void>((r) => (finish = r));
+    const done = new Promise<string>((resolve) => {
+      b.subscribe("outer", {
+        max: 1,
+        callback: async () => {
+          const r = await b.request("inner", "", { timeout: 2000 });
+          await gate;
+          resolve(r.string());
+        },
+      });
+    });
+    await Promise.all([b.flush(), c.flush()]);
+    a.publish("outer", "go");
+    await eventually(() => tel.spans().some((s) => s.name === "request inner"), 2000, "the inner request");
+    assert.ok(!tel.spans().some((s) => s.name === "process outer"), "the process span is still open");
+    finish();
+    assert.equal(await within(done, 2000, "the callback"), "in");
+    await eventually(() => tel.spans().some((s) => s.name === "process outer"), 2000, "the process span");
+    const outer = tel.span("process outer");
+    const inner = tel.span("request inner");
+    assert.equal(parentId(inner), outer.spanContext().spanId);
+    assert.equal(inner.spanContext().traceId, tel.span("publish outer").spanContext().traceId, "one trace from A's publish");
+    assert.equal(parentId(tel.span("process inner")), inner.spanContext().spanId);
+  });
+
+  it("traceMessage: an iterator's message processed inside a span parented by its publisher", async () => {
+    const a = await service();
+    const b = await service();
+    const sub = b.subscribe("iter.work", { max: 1 });
+    await b.flush();
+    a.publish("iter.work", "job");
+    for await (const m of sub) {
+      await traceMessage(m, async () => {
+        assert.ok(trace.getActiveSpan(), "a span is active inside");
+      }, { tracerProvider: tel.tracerProvider, subscription: sub });
+    }
+    const producer = tel.span("publish iter.work");
+    const processed = tel.span("process iter.work");
+    assert.equal(parentId(processed), producer.spanContext().spanId);
+    assert.equal(processed.attributes["messaging.destination.subscription.name"], "iter.work");
+  });
+
+  it("metrics of a real round trip, and a reconnect after a server restart", async () => {
+    const nc = await connect({ port: srv.port, reconnectTimeWait: 50, maxReconnectAttempts: -1 });
+    open.push(nc);
+    instrumented.push(instrument(nc, { tracerProvider: tel.tracerProvider, meterProvider: tel.meterProvider }));
+    nc.subscribe("m.echo", { callback: (_e, m) => m.respond(m.data) });
+    await nc.flush();
+    assert.equal((await nc.request("m.echo", "12345", { timeout: 2000 })).string(), "12345");
+    // sent: the request (5 bytes) and the reply (5 bytes); consumed: the request at the responder, the reply at the inbox
+    assert.equal(await tel.sum("messaging.client.sent.messages"), 2);
+    assert.equal(await tel.sum("nats.client.sent.bytes"), 10);
+    assert.equal(await tel.sum("messaging.client.consumed.messages"), 2);
+    assert.equal(await tel.sum("nats.client.consumed.bytes"), 10);
+    const durations = await tel.points("messaging.client.operation.duration");
+    assert.equal(durations.length, 1);
+    assert.equal((durations[0].value as { count: number }).count, 1);
+    await srv.kill();
+    await srv.restart();
+    await eventually(async () => (await tel.sum("nats.client.reconnects")) === 1, 5000, "a reconnect counted");
+  });
+
+  it("the instrumentation ends with its connection: spans still open end, later connections are not affected", async () => {
+    const a = await service();
+    a.subscribe("never.answered", { callback: () => {} });
+    await a.flush();
+    const pending = rejection(a.request("never.answered", "", { timeout: 10_000 }));
+    await a.flush();
+    await a.close();
+    await pending;
+    const req = tel.span("request never.answered");
+    assert.equal(req.status.code, SpanStatusCode.ERROR, "closed while waiting: recorded");
+    assert.equal(req.attributes["error.type"], new ClosedConnectionError().code);
+    const again = await connect({ port: srv.port });
+    open.push(again);
+    assert.doesNotThrow(() => instrumented.push(instrument(again, { tracerProvider: tel.tracerProvider })));
   });
 });
