@@ -1,4 +1,5 @@
-import type { ConnectionOptions, NatsConnection } from "@quicknats/core";
+import type { ConnectionOptions, NatsConnection, WsConnectionOptions } from "@quicknats/core";
+import { wsconnect as coreWsconnect } from "@quicknats/core";
 import { NatsConnectionImpl, type TransportFactory } from "@quicknats/core/internal";
 import { useNodeDiagnosticsChannel } from "./diagnostics-channel.js";
 import { bridgeOfficialErrors } from "./official-errors.js";
@@ -21,4 +22,14 @@ export function connect(opts: NodeConnectionOptions = {}): Promise<NatsConnectio
   bridgeOfficialErrors();
   useNodeDiagnosticsChannel();
   return NatsConnectionImpl.connect(opts as ConnectionOptions, factory);
+}
+
+/**
+ * `wsconnect()` of @quicknats/core (a connection over a W3C WebSocket: the
+ * global one, or `wsFactory`'s), with the diagnostics on
+ * `node:diagnostics_channel` as for `connect()`.
+ */
+export function wsconnect(opts: WsConnectionOptions = {}): Promise<NatsConnection> {
+  useNodeDiagnosticsChannel();
+  return coreWsconnect(opts);
 }
