@@ -27,6 +27,7 @@
  */
 import {
   type Attributes,
+  type BatchObservableCallback,
   type Context,
   context,
   type Link,
@@ -79,7 +80,7 @@ import {
   spanName,
 } from "./attributes.js";
 import { eventSetter, headersGetter } from "./carrier.js";
-import { NatsMetrics } from "./metrics.js";
+import { NatsMetrics, Traffic } from "./metrics.js";
 import { VERSION } from "./version.js";
 
 /** The instrumentation scope of the tracer and the meter. */
@@ -140,11 +141,22 @@ export function instrument(nc: NatsConnection, options: InstrumentOptions = {}):
   return inst;
 }
 
-/** A span in progress, and when it began (for the duration metrics). */
+/** A span in progress, when it began (for the duration metrics), and its destination. */
 interface Open {
   span: Span;
   start: number;
+  dest: Destination;
 }
+
+/** The connection's attributes, for as long as its server and client id stay the same. */
+interface ConnectionAttributes {
+  server: string;
+  clientId: unknown;
+  attributes: Record<string, string | number>;
+}
+
+/** Metric attribute sets kept for reuse, at most (then the cache starts over). */
+const MAX_CACHED_SETS = 1000;
 
 type Subscribed = [DiagnosticsChannel<any>, (m: any) => void];
 
@@ -164,6 +176,17 @@ class ConnectionTelemetry implements Instrumentation {
   /** makes the process span the active context while a callback runs (see `runStores`) */
   private readonly store: DiagnosticsStore<Context> = { run: (ctx, fn) => context.with(ctx, fn) };
   private stopped = false;
+  private conn: ConnectionAttributes | undefined;
+  /** metric attribute sets by key (see metricKey), so a message costs no new object */
+  private readonly metricSets = new Map<string, Attributes>();
+  /** messages and bytes, sent and consumed: observed when the SDK collects */
+  private readonly sent = new Traffic();
+  private readonly consumed = new Traffic();
+  private readonly observeTraffic: BatchObservableCallback = (result) => {
+    const m = this.metrics!;
+    this.sent.observe(result, m.sentMessages, m.sentBytes);
+    this.consumed.observe(result, m.consumedMessages, m.consumedBytes);
+  };
 
   constructor(nc: NatsConnection, o: InstrumentOptions) {
     this.connection = nc;
@@ -175,7 +198,9 @@ class ConnectionTelemetry implements Instrumentation {
     this.template = o.destinationTemplate;
     this.subjectsInMetrics = o.subjectsInMetrics ?? false;
     if (o.metrics !== false) {
-      this.metrics = new NatsMetrics((o.meterProvider ?? metricsApi.getMeterProvider()).getMeter(INSTRUMENTATION_NAME, VERSION));
+      const m = new NatsMetrics((o.meterProvider ?? metricsApi.getMeterProvider()).getMeter(INSTRUMENTATION_NAME, VERSION));
+      m.meter.addBatchObservableCallback(this.observeTraffic, this.trafficInstruments(m));
+      this.metrics = m;
     }
 
     this.on(DiagnosticsChannels.PublishStart, this.onPublishStart);
@@ -203,9 +228,14 @@ class ConnectionTelemetry implements Instrumentation {
     for (const [ch, fn] of this.subscribed) ch.unsubscribe(fn);
     this.subscribed.length = 0;
     this.callbackStart.unbindStore(this.store);
+    if (this.metrics !== undefined) this.metrics.meter.removeBatchObservableCallback(this.observeTraffic, this.trafficInstruments(this.metrics));
     for (const { span } of this.open.values()) span.end();
     this.open.clear();
     instrumented.delete(this.connection);
+  }
+
+  private trafficInstruments(m: NatsMetrics) {
+    return [m.sentMessages, m.sentBytes, m.consumedMessages, m.consumedBytes];
   }
 
   private on<M>(name: string, fn: (m: M) => void): void {
@@ -220,34 +250,76 @@ class ConnectionTelemetry implements Instrumentation {
     return destination(subject, this.inboxPrefix, this.template);
   }
 
-  private spanAttributes(ev: { subject: string; size: number }, dest: Destination, name: string, type: string): Attributes {
-    return {
-      ...connectionAttributes(this.connection),
-      ...dest.attributes,
-      [ATTR_MESSAGING_OPERATION_NAME]: name,
-      [ATTR_MESSAGING_OPERATION_TYPE]: type,
-      [ATTR_MESSAGING_MESSAGE_BODY_SIZE]: ev.size,
-    };
+  /** The connection's attributes (made again when its server or client id changed). */
+  private connectionAttributes(): ConnectionAttributes {
+    const server = this.connection.getServer();
+    const clientId = this.connection.info?.client_id;
+    let c = this.conn;
+    if (c === undefined || c.server !== server || c.clientId !== clientId) {
+      c = this.conn = { server, clientId, attributes: connectionAttributes(this.connection) };
+    }
+    return c;
   }
 
-  /** Low-cardinality attributes for a metric point. */
-  private metricAttributes(operation: string, subject: string | undefined, error?: unknown): Attributes {
+  private spanAttributes(ev: { subject: string; size: number }, dest: Destination, name: string, type: string): Attributes {
+    const attrs: Attributes = Object.assign({}, this.connectionAttributes().attributes, dest.attributes);
+    attrs[ATTR_MESSAGING_OPERATION_NAME] = name;
+    attrs[ATTR_MESSAGING_OPERATION_TYPE] = type;
+    attrs[ATTR_MESSAGING_MESSAGE_BODY_SIZE] = ev.size;
+    return attrs;
+  }
+
+  /** What a metric point says of its destination: the template, or the subject when subjects are few; "" for neither. */
+  private metricDestination(subject: string | undefined, dest: Destination | undefined): string {
+    if (subject === undefined) return "";
+    const d = dest ?? this.destination(subject);
+    const template = d.attributes[ATTR_MESSAGING_DESTINATION_TEMPLATE];
+    if (template !== undefined) return `t:${template}`;
+    return this.subjectsInMetrics && d.label !== undefined ? `s:${subject}` : "";
+  }
+
+  /**
+   * Low-cardinality attributes for a metric point, and their key: the same
+   * key always gives the same (frozen) object, kept for reuse.
+   */
+  private metricKey(operation: string, subject: string | undefined, dest: Destination | undefined, error: unknown, queue: string | undefined): string {
+    const where = this.metricDestination(subject, dest);
+    return `${operation}\0${where}\0${error === undefined ? "" : errorType(error)}\0${queue ?? ""}\0${this.connectionAttributes().server}`;
+  }
+
+  private metricAttributes(
+    operation: string,
+    subject: string | undefined,
+    error?: unknown,
+    queue?: string,
+    dest?: Destination,
+  ): Attributes {
+    const key = this.metricKey(operation, subject, dest, error, queue);
+    let attrs = this.metricSets.get(key);
+    if (attrs === undefined) {
+      if (this.metricSets.size >= MAX_CACHED_SETS) this.metricSets.clear();
+      attrs = this.makeMetricAttributes(key);
+      this.metricSets.set(key, attrs);
+    }
+    return attrs;
+  }
+
+  /** The attributes a metric key stands for. */
+  private readonly makeMetricAttributes = (key: string): Attributes => {
+    const [operation, where, error, queue] = key.split("\0");
     const attrs: Attributes = {
       [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM,
       [ATTR_MESSAGING_OPERATION_NAME]: operation,
     };
-    if (subject !== undefined) {
-      const dest = this.destination(subject);
-      const template = dest.attributes[ATTR_MESSAGING_DESTINATION_TEMPLATE];
-      if (template !== undefined) attrs[ATTR_MESSAGING_DESTINATION_TEMPLATE] = template;
-      else if (this.subjectsInMetrics && dest.label !== undefined) attrs[ATTR_MESSAGING_DESTINATION_NAME] = subject;
-    }
-    const conn = connectionAttributes(this.connection);
+    if (where.startsWith("t:")) attrs[ATTR_MESSAGING_DESTINATION_TEMPLATE] = where.slice(2);
+    else if (where.startsWith("s:")) attrs[ATTR_MESSAGING_DESTINATION_NAME] = where.slice(2);
+    const conn = this.connectionAttributes().attributes;
     if (conn[ATTR_SERVER_ADDRESS] !== undefined) attrs[ATTR_SERVER_ADDRESS] = conn[ATTR_SERVER_ADDRESS];
     if (conn[ATTR_SERVER_PORT] !== undefined) attrs[ATTR_SERVER_PORT] = conn[ATTR_SERVER_PORT];
-    if (error !== undefined) attrs[ATTR_ERROR_TYPE] = errorType(error);
-    return attrs;
-  }
+    if (error !== "") attrs[ATTR_ERROR_TYPE] = error;
+    if (queue !== "") attrs[ATTR_MESSAGING_CONSUMER_GROUP_NAME] = queue;
+    return Object.freeze(attrs);
+  };
 
   // ---- propagation ---------------------------------------------------------
 
@@ -263,7 +335,7 @@ class ConnectionTelemetry implements Instrumentation {
   }
 
   /** Starts a span for an outgoing message and puts its context in the message (unless it carries one). */
-  private startOutgoing(ev: OutgoingEvent, operation: string, kind: SpanKind): Span {
+  private startOutgoing(ev: OutgoingEvent, operation: string, kind: SpanKind): Open {
     const parent = context.active();
     const carried = this.carried(ev.headers);
     const dest = this.destination(ev.subject);
@@ -275,7 +347,7 @@ class ConnectionTelemetry implements Instrumentation {
       links,
     }, parent);
     if (carried === undefined) this.inject(trace.setSpan(parent, span), ev);
-    return span;
+    return { span, start: 0, dest };
   }
 
   // ---- publish -------------------------------------------------------------
@@ -287,8 +359,7 @@ class ConnectionTelemetry implements Instrumentation {
       if (this.carried(ev.headers) === undefined) this.inject(context.active(), ev);
       return;
     }
-    const span = this.startOutgoing(ev, OperationName.Publish, SpanKind.PRODUCER);
-    this.open.set(ev, { span, start: 0 });
+    this.open.set(ev, this.startOutgoing(ev, OperationName.Publish, SpanKind.PRODUCER));
   };
 
   private readonly onPublishEnd = (ev: PublishEvent): void => {
@@ -299,11 +370,11 @@ class ConnectionTelemetry implements Instrumentation {
       if (ev.error !== undefined) fail(open.span, ev.error);
       open.span.end();
     }
-    const m = this.metrics;
-    if (m !== undefined) {
-      const attrs = this.metricAttributes(ev.request !== undefined ? OperationName.Request : OperationName.Publish, ev.subject, ev.error);
-      m.sentMessages.add(1, attrs);
-      if (ev.error === undefined) m.sentBytes.add(ev.size, attrs);
+    if (this.metrics !== undefined) {
+      const operation = ev.request !== undefined ? OperationName.Request : OperationName.Publish;
+      const key = this.metricKey(operation, ev.subject, open?.dest, ev.error, undefined);
+      // a message that was not sent counts, its bytes do not
+      this.sent.add(key, this.makeMetricAttributes, key, ev.error === undefined ? ev.size : undefined);
     }
   };
 
@@ -311,8 +382,7 @@ class ConnectionTelemetry implements Instrumentation {
 
   private readonly onRequestStart = (ev: RequestEvent): void => {
     if (ev.connection !== this.connection) return;
-    const span = this.startOutgoing(ev, OperationName.Request, SpanKind.CLIENT);
-    this.open.set(ev, { span, start: 0 });
+    this.open.set(ev, this.startOutgoing(ev, OperationName.Request, SpanKind.CLIENT));
   };
 
   private readonly onRequestResponse = (ev: RequestEvent): void => {
@@ -330,7 +400,7 @@ class ConnectionTelemetry implements Instrumentation {
       if (ev.error !== undefined) fail(open.span, ev.error);
       open.span.end();
     }
-    this.metrics?.operationDuration.record(ev.elapsed / 1000, this.metricAttributes(OperationName.Request, ev.subject, ev.error));
+    this.metrics?.operationDuration.record(ev.elapsed / 1000, this.metricAttributes(OperationName.Request, ev.subject, ev.error, undefined, open?.dest));
   };
 
   // ---- callback subscriptions ------------------------------------------------
@@ -355,7 +425,7 @@ class ConnectionTelemetry implements Instrumentation {
       { kind: SpanKind.CONSUMER, attributes, links },
       creation,
     );
-    this.open.set(ev, { span, start: performance.now() });
+    this.open.set(ev, { span, start: performance.now(), dest });
     return trace.setSpan(creation, span);
   };
 
@@ -378,19 +448,19 @@ class ConnectionTelemetry implements Instrumentation {
     if (open === undefined) return;
     this.open.delete(ev);
     open.span.end();
-    const attrs = this.metricAttributes(OperationName.Process, ev.subject, ev.error ?? undefined);
-    if (ev.queue !== undefined) attrs[ATTR_MESSAGING_CONSUMER_GROUP_NAME] = ev.queue;
-    this.metrics?.processDuration.record((performance.now() - open.start) / 1000, attrs);
+    const m = this.metrics;
+    if (m !== undefined) {
+      const attrs = this.metricAttributes(OperationName.Process, ev.subject, ev.error ?? undefined, ev.queue, open.dest);
+      m.processDuration.record((performance.now() - open.start) / 1000, attrs);
+    }
   }
 
   // ---- metrics only ------------------------------------------------------------
 
   private readonly onMessage = (ev: DeliveryEvent): void => {
     if (ev.connection !== this.connection) return;
-    const attrs = this.metricAttributes(OperationName.Receive, ev.subject);
-    if (ev.queue !== undefined) attrs[ATTR_MESSAGING_CONSUMER_GROUP_NAME] = ev.queue;
-    this.metrics!.consumedMessages.add(1, attrs);
-    this.metrics!.consumedBytes.add(ev.size, attrs);
+    const key = this.metricKey(OperationName.Receive, ev.subject, undefined, undefined, ev.queue);
+    this.consumed.add(key, this.makeMetricAttributes, key, ev.size);
   };
 
   private readonly onDrop = (ev: DropEvent): void => {
