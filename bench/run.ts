@@ -141,14 +141,14 @@ function notes(facts: MachineFacts, opts: Options, serverCpuNote: boolean, basel
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2), path.join(benchDir, "results", "latest.json"));
-  if (opts.micro) {
-    const { runMicro } = await import("./micro/index.js");
-    await runMicro(opts.quick);
-    return;
-  }
   const selected = opts.only ? opts.only.map(scenarioById) : [...scenarios];
   const baseline = opts.baseline === undefined ? undefined : buildBaseline(repoRoot, opts.baseline, (l) => console.error(l));
   try {
+    if (opts.micro) {
+      const { runMicro } = await import("./micro/index.js");
+      await runMicro(opts.quick, baseline && { entry: baseline.entry, label: `${baseline.ref} (${baseline.commit})` });
+      return;
+    }
     if (baseline) process.env[BASELINE_ENV] = baseline.entry;
     await runAll(opts, selected, baseline);
   } finally {
