@@ -8,6 +8,8 @@
  *   npm run bench -- --quick          # one to two minutes
  *   npm run bench -- --only pub-128,rr-seq --clients quicknats,official --rounds 7
  *   npm run bench -- --micro          # parser and encoder microbenchmarks
+ *   npm run bench -- --only pub-128,sub-cb,rr-seq --clients quicknats,quicknats-otel --baseline main --rounds 9
+ *                                     # this build against main's, and with tracing on
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -15,7 +17,10 @@ import { fileURLToPath } from "node:url";
 import { natsServerBinary, NatsServer } from "../test/helpers/nats-server.js";
 import type { ClientName } from "./clients/types.js";
 import { parseOptions, type Options } from "./lib/args.js";
+import { BASELINE_ENV } from "./clients/quicknats.js";
+import { type Baseline, buildBaseline } from "./lib/baseline.js";
 import { childEntry } from "./lib/build.js";
+import { renderComparisons } from "./lib/compare.js";
 import { procCpuMicros } from "./lib/cpu.js";
 import { machineFacts, type MachineFacts } from "./lib/machine.js";
 import { Helpers } from "./lib/helpers.js";
@@ -28,6 +33,7 @@ import { scenarioById, scenarios } from "./scenarios/index.js";
 import type { Scenario } from "./scenarios/types.js";
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(benchDir, "..");
 
 /** A round (setup + measurement of one client) past this is killed and reported as a timeout. */
 const ROUND_TIMEOUT_MS = 60_000;
@@ -115,7 +121,7 @@ async function runScenario(entry: ChildEntry, server: NatsServer, s: Scenario, o
   return rows;
 }
 
-function notes(facts: MachineFacts, opts: Options, serverCpuNote: boolean): string {
+function notes(facts: MachineFacts, opts: Options, serverCpuNote: boolean, baseline: Baseline | undefined): string {
   return [
     `Machine: ${facts.cpuModel}, ${facts.cores} cores, ${facts.memoryGiB} GiB; ${facts.os}; Node ${facts.node}; nats-server ${facts.natsServer}; load average at start ${facts.loadAverage.join(" ")}.`,
     `Clients: quicknats ${facts.versions["@quicknats/node"]} (default options), official = @nats-io/transport-node ${facts.versions["@nats-io/transport-node"]} (default options), official-fast = the same with noAsyncTraces: true, nats2 = nats ${facts.versions.nats}, raw = raw node:net sockets without client logic.`,
@@ -127,17 +133,31 @@ function notes(facts: MachineFacts, opts: Options, serverCpuNote: boolean): stri
     "Kept after GC (naive-* only): the RSS growth still held after the work, measured after forced full GCs until RSS stops falling, against the same taken before the work.",
     "naive-*: the official client's own loops, run unmodified on each library's NatsConnection: default options, no ready(), nothing caught; a publish that throws fails the round. No raw row.",
     "Publishing (the other scenarios): quicknats' publish() returns false when more than its high-water mark (8 MiB) waits for the socket; the publisher then awaits nc.ready() (its backpressure API). The raw publisher waits for 'drain'. The official clients never push back: they buffer.",
+    ...(opts.clients.includes("quicknats-otel")
+      ? ["quicknats-otel: quicknats with @quicknats/otel's instrument() on every connection of the process (responders too): the SDK's tracer (every span sampled, a batch processor, an exporter that drops them), W3C propagation, metrics aggregated by the SDK's meter provider."]
+      : []),
+    ...(baseline ? [`quicknats-base: @quicknats/node built from ${baseline.ref} (${baseline.commit}) in a temporary worktree, default options.`] : []),
   ].join("\n");
 }
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2), path.join(benchDir, "results", "latest.json"));
-  if (opts.micro) {
-    const { runMicro } = await import("./micro/index.js");
-    await runMicro(opts.quick);
-    return;
-  }
   const selected = opts.only ? opts.only.map(scenarioById) : [...scenarios];
+  const baseline = opts.baseline === undefined ? undefined : buildBaseline(repoRoot, opts.baseline, (l) => console.error(l));
+  try {
+    if (opts.micro) {
+      const { runMicro } = await import("./micro/index.js");
+      await runMicro(opts.quick, baseline && { entry: baseline.entry, label: `${baseline.ref} (${baseline.commit})` });
+      return;
+    }
+    if (baseline) process.env[BASELINE_ENV] = baseline.entry;
+    await runAll(opts, selected, baseline);
+  } finally {
+    baseline?.remove();
+  }
+}
+
+async function runAll(opts: Options, selected: Scenario[], baseline: Baseline | undefined): Promise<void> {
   const entry = await childEntry();
   const facts = machineFacts(natsServerBinary());
   // JetStream (memory streams only) when a scenario needs it; its store dir is the server's temp dir
@@ -146,11 +166,13 @@ async function main(): Promise<void> {
   );
   const started = Date.now();
   const groups: RowSummary[][] = [];
+  const allRows: Row[][] = [];
   const raw: { scenario: string; title: string; n: number; rows: { client: string; rounds: Round[] }[] }[] = [];
   try {
     for (const s of scenarios.filter((x) => selected.includes(x))) {
       const rows = await runScenario(entry, server, s, opts);
       groups.push(summarizeScenario(rows));
+      allRows.push(rows);
       raw.push({
         scenario: s.id,
         title: s.title(rows[0]?.n ?? 0),
@@ -164,14 +186,16 @@ async function main(): Promise<void> {
   const tableText = renderTable(groups);
   const failures = groups.flat().flatMap((s) => s.failed.map((f) => `${s.scenario} ${s.client} ${f}`));
   const targets = renderTargets(scenarios, groups);
-  console.log(`\n${tableText}\n\n${notes(facts, opts, process.platform === "linux")}`);
+  const compared = renderComparisons(groups, allRows, baseline ? `${baseline.ref}, ${baseline.commit}` : undefined);
+  console.log(`\n${tableText}\n\n${notes(facts, opts, process.platform === "linux", baseline)}`);
   if (targets) console.log(`\n${targets}`);
+  if (compared) console.log(`\n${compared}`);
   if (failures.length) console.log(`\nFailed rounds:\n${failures.map((f) => `- ${f}`).join("\n")}`);
   mkdirSync(path.dirname(opts.json), { recursive: true });
   const { micro: _micro, ...settings } = opts;
   writeFileSync(
     opts.json,
-    JSON.stringify({ machine: facts, settings, server: SERVER_CONFIG, durationMs: Date.now() - started, summary: groups, scenarios: raw }, null, 2),
+    JSON.stringify({ machine: facts, settings, baseline: baseline && { ref: baseline.ref, commit: baseline.commit }, server: SERVER_CONFIG, durationMs: Date.now() - started, summary: groups, scenarios: raw }, null, 2),
   );
   console.log(`\nRaw numbers: ${opts.json} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   if (failures.length) process.exitCode = 1;

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // The runtime matrix (`npm run test:runtimes`): one scenario
 // (test/runtimes/scenario.ts: connect, wildcard subscribe, 1000 messages with
-// headers, request/reply, no responders, drain, closed()) in every runtime and
-// transport, against real nats-server processes with TCP and websocket
-// listeners; plus a reconnect scenario (the server restarted on the same
-// ports) over WebSocket; plus the browser example page driven in headless
-// Chromium, with a screenshot in examples/browser/screenshot.png.
+// headers, request/reply, no responders, the diagnostics channels' events (on
+// node:diagnostics_channel in Node, Bun and Deno, the core's own channels in
+// the browser), @quicknats/otel's spans with the OpenTelemetry SDK, drain,
+// closed()) in every runtime and transport, against real nats-server
+// processes with TCP and websocket listeners; plus a reconnect scenario (the
+// server restarted on the same ports; status and diagnostics events) over
+// WebSocket; plus the browser example page driven in headless Chromium, with
+// a screenshot in examples/browser/screenshot.png.
 //
 //   node scripts/runtime-matrix.mjs              every row
 //   node scripts/runtime-matrix.mjs deno chromium   rows whose id contains a filter
@@ -134,6 +137,8 @@ function denoChild(cfg, transport, opts) {
       "--sloppy-imports",
       "--no-prompt",
       "--allow-net=127.0.0.1,localhost",
+      // the OpenTelemetry SDK of the otel step reads its OTEL_* settings
+      "--allow-env=OTEL_*",
       "test/runtimes/deno-entry.ts",
       JSON.stringify(cfg),
       transport,

@@ -50,8 +50,16 @@ export interface LibraryConnection {
   subscribe(subject: string, opts: { callback: (err: Error | null, msg: { data: Uint8Array }) => void }): unknown;
 }
 
-export type ClientName = "quicknats" | "official" | "official-fast" | "nats2" | "raw";
+export type ClientName = "quicknats" | "official" | "official-fast" | "nats2" | "raw" | "quicknats-otel" | "quicknats-base";
 
+/** What a run has by default (`--clients` not given). */
 export const ALL_CLIENTS: readonly ClientName[] = ["quicknats", "official", "official-fast", "nats2", "raw"];
+
+/**
+ * Every contender: the default ones, plus `quicknats-otel` (quicknats with
+ * @quicknats/otel tracing on) and `quicknats-base` (quicknats built from
+ * another commit: `--baseline <git-ref>` adds it).
+ */
+export const KNOWN_CLIENTS: readonly ClientName[] = [...ALL_CLIENTS, "quicknats-otel", "quicknats-base"];
 
 export type Connect = (url: string) => Promise<BenchConn>;

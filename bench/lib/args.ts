@@ -1,7 +1,7 @@
 /** Command line of run.ts. */
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ALL_CLIENTS, type ClientName } from "../clients/types.js";
+import { ALL_CLIENTS, type ClientName, KNOWN_CLIENTS } from "../clients/types.js";
 
 export interface Options {
   quick: boolean;
@@ -10,13 +10,18 @@ export interface Options {
   json: string;
   clients: ClientName[];
   micro: boolean;
+  /** a git ref whose quicknats runs as the `quicknats-base` contender */
+  baseline: string | undefined;
 }
 
 export const USAGE = `usage: npm run bench -- [options]
   --quick                 smaller counts and 2 rounds (one to two minutes)
   --rounds N              rounds per client and scenario (default 3, quick 2)
   --only a,b              scenarios to run (ids: see the table or README)
-  --clients a,b           ${ALL_CLIENTS.join(",")} (default: all)
+  --clients a,b           ${KNOWN_CLIENTS.join(",")}
+                          (default: ${ALL_CLIENTS.join(",")})
+  --baseline REF          also run quicknats built from git REF (a branch, tag or commit),
+                          as the client quicknats-base, and compare the quicknats row with it
   --json FILE             where to write raw numbers (default bench/results/latest.json)
   --micro                 run the parser and encoder microbenchmarks instead`;
 
@@ -30,6 +35,7 @@ export function parseOptions(argv: string[], defaultJson: string): Options {
       json: { type: "string" },
       clients: { type: "string" },
       micro: { type: "boolean", default: false },
+      baseline: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -43,8 +49,11 @@ export function parseOptions(argv: string[], defaultJson: string): Options {
     s === undefined ? undefined : s.split(",").map((x) => x.trim()).filter(Boolean);
   const clients = (list(values.clients) ?? [...ALL_CLIENTS]) as ClientName[];
   for (const c of clients) {
-    if (!ALL_CLIENTS.includes(c)) throw new Error(`--clients: unknown client ${c}; known: ${ALL_CLIENTS.join(", ")}`);
+    if (!KNOWN_CLIENTS.includes(c)) throw new Error(`--clients: unknown client ${c}; known: ${KNOWN_CLIENTS.join(", ")}`);
   }
+  const baseline = values.baseline?.trim() || undefined;
+  if (baseline !== undefined && !clients.includes("quicknats-base")) clients.push("quicknats-base");
+  if (baseline === undefined && clients.includes("quicknats-base")) throw new Error("--clients quicknats-base needs --baseline <git-ref>");
   return {
     quick: values.quick ?? false,
     rounds,
@@ -53,5 +62,6 @@ export function parseOptions(argv: string[], defaultJson: string): Options {
     json: values.json ? path.resolve(process.env.INIT_CWD ?? process.cwd(), values.json) : defaultJson,
     clients,
     micro: values.micro ?? false,
+    baseline,
   };
 }

@@ -417,6 +417,27 @@ describe("seed README examples, run unchanged", () => {
     assert.equal(lines[2], `id ${id}`, "get('id') returns the value that was iterated");
   });
 
+  it("otel-tracing.ts prints the time and its spans as a tree", async () => {
+    const child = example("otel-tracing", srv.port);
+    await child.exitsCleanly();
+    assert.match(child.lines[0] ?? "", /^the time is \d{4}-\d\d-\d\dT[\d:.]+Z$/, child.describe());
+    assert.ok(child.lines.some((l) => /^(└─|   └─) GET \/checkout \[internal\] [\d.]+ ms$/.test(l)), child.describe());
+  });
+
+  it("otel-tracing.ts: one trace, the request, the responder's process span, its span and its reply", async () => {
+    const child = example("otel-tracing", srv.port);
+    await child.exitsCleanly();
+    const tree = child.lines.slice(1).map((l) => l.replace(/ [\d.]+ ms$/, "").replace(/^trace [0-9a-f]{32}$/, "trace"));
+    assert.deepEqual(tree, [
+      "trace",
+      "└─ GET /checkout [internal]",
+      "   └─ request time [client]",
+      "      └─ process time [consumer]",
+      "         └─ format time [internal]",
+      "            └─ publish [producer]",
+    ], child.describe());
+  });
+
   it("no-responders.ts prints that no one is listening", async () => {
     const t0 = Date.now();
     const child = example("no-responders", srv.port);

@@ -2,11 +2,13 @@
 // into a scratch project (our packages from the tarballs only; @nats-io/nkeys
 // and tweetnacl from the npm cache, or the registry when the cache lacks them), and a consumer checks:
 // ESM `import` and CommonJS `require()` at run time (with a round trip to a
-// real server), TypeScript compilation under moduleResolution nodenext, node16
-// and bundler (deliberate errors prove every entry's types are real), Deno
-// running and type-checking @quicknats/deno from node_modules, and an esbuild
-// browser bundle of wsconnect that reaches no `node:` module. The bundle's
-// minified+gzipped size is reported next to the official client's.
+// real server; @quicknats/otel with its peer @opentelemetry/api), TypeScript
+// compilation under moduleResolution nodenext, node16 and bundler (deliberate
+// errors prove every entry's types are real), Deno running and type-checking
+// @quicknats/deno from node_modules, and an esbuild browser bundle of
+// wsconnect that reaches no `node:` module and holds no diagnostics event
+// code unless the channels are used. The bundle's minified+gzipped size is
+// reported next to the official client's.
 //
 // Needs the packages built (`npm run build`; the suite's pretest does it).
 import { after, before, describe, it } from "node:test";
@@ -23,7 +25,7 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TSC = path.join(ROOT, "node_modules/typescript/bin/tsc");
 const DENO = path.join(ROOT, "node_modules/.bin/deno");
 /** Packages that publish; @quicknats/deno only once it exists. */
-const PACKAGES = ["core", "node", "deno"].filter((p) => existsSync(path.join(ROOT, "packages", p, "package.json")));
+const PACKAGES = ["core", "node", "deno", "otel"].filter((p) => existsSync(path.join(ROOT, "packages", p, "package.json")));
 const CMD_TIMEOUT_MS = 60_000;
 /**
  * "keep it well below the official client's" (issue 5): the quicknats bundle
@@ -111,8 +113,11 @@ describe("packed packages", () => {
         }
       }
     }
-    // @quicknats/node's dependency on @quicknats/core is the tarball's copy, not a second one
+    // @quicknats/node's and @quicknats/otel's dependency on @quicknats/core is the tarball's copy, not a second one
     assert.ok(!existsSync(path.join(appDir(), "node_modules/@quicknats/node/node_modules/@quicknats/core")), "a nested @quicknats/core was installed");
+    assert.ok(!existsSync(path.join(appDir(), "node_modules/@quicknats/otel/node_modules/@quicknats/core")), "a nested @quicknats/core was installed (otel)");
+    // the peer dependency came with it (npm 7+ installs peers)
+    assert.ok(existsSync(path.join(appDir(), "node_modules/@opentelemetry/api/package.json")), "@opentelemetry/api, otel's peer, is not installed");
   });
 
   it("import (ESM) works, with a round trip through a real server", async () => {
@@ -128,10 +133,17 @@ describe("packed packages", () => {
       const cjs = createRequire(import.meta.url)("@quicknats/core");
       out.brand = new cjs.TimeoutError() instanceof core.TimeoutError && !(new cjs.TimeoutError() instanceof core.ConnectionError);
       const nc = await connect({ servers: "${srv.hostport}" });
+      // @quicknats/otel on the packed core's channels (no SDK here: the API's no-op tracer)
+      const { instrument } = await import("@quicknats/otel");
+      const start = core.diagnosticsChannel(core.DiagnosticsChannels.PublishStart);
+      const inst = instrument(nc);
+      out.otel = [start.hasSubscribers];
       const sub = nc.subscribe("pack.esm.>", { max: 1 });
       const h = headers(); h.set("Via", "esm");
       nc.publish("pack.esm.x", "hello", { headers: h });
       for await (const m of sub) out.msg = m.subject + " " + m.headers.get("Via") + " " + m.string();
+      inst.stop();
+      out.otel.push(start.hasSubscribers);
       await nc.close();
       console.log(JSON.stringify(out));`;
     writeFileSync(path.join(appDir(), "esm-check.mjs"), script);
@@ -142,6 +154,7 @@ describe("packed packages", () => {
       headers: "function",
       ...(PACKAGES.includes("deno") ? { deno: "function", denoOnNode: "ConnectionError" } : {}),
       brand: true,
+      otel: [true, false],
       msg: "pack.esm.x esm hello",
     });
   });
@@ -156,6 +169,9 @@ describe("packed packages", () => {
         const out = { core: typeof core.wsconnect, internal: typeof internal.NatsConnectionImpl${PACKAGES.includes("deno") ? ", deno: typeof deno.connect" : ""} };
         out.file = require.resolve("@quicknats/node").includes("/dist/cjs/");
         const nc = await connect({ servers: "${srv.hostport}" });
+        const inst = require("@quicknats/otel").instrument(nc);
+        out.otel = require.resolve("@quicknats/otel").includes("/dist/cjs/") && core.diagnosticsChannel(core.DiagnosticsChannels.PublishStart).hasSubscribers;
+        inst.stop();
         const sub = nc.subscribe("pack.cjs.*", { max: 1 });
         const h = headers(); h.set("Via", "cjs");
         nc.publish("pack.cjs.x", "hello", { headers: h });
@@ -170,6 +186,7 @@ describe("packed packages", () => {
       internal: "function",
       ...(PACKAGES.includes("deno") ? { deno: "function" } : {}),
       file: true,
+      otel: true,
       msg: "pack.cjs.x cjs hello",
     });
   });
@@ -183,9 +200,12 @@ describe("packed packages", () => {
       `import { connect, headers, type Msg, type NatsConnection, RequestError, type NodeConnectionOptions } from "@quicknats/node";
 import { wsconnect, type WsConnectionOptions, type ConnectionOptions } from "@quicknats/core";
 import { NatsConnectionImpl, type Transport, type TransportFactory } from "@quicknats/core/internal";
+import { instrument, type Instrumentation, type InstrumentOptions } from "@quicknats/otel";
 ${deno ? 'import { connect as denoConnect, denoTransportFactory } from "@quicknats/deno";' : ""}
-export async function main(o: NodeConnectionOptions, w: WsConnectionOptions, c: ConnectionOptions): Promise<string> {
+export async function main(o: NodeConnectionOptions, w: WsConnectionOptions, c: ConnectionOptions, io: InstrumentOptions): Promise<string> {
   const nc: NatsConnection = await connect(o);
+  const i: Instrumentation = instrument(nc, io);
+  i.stop();
   const ws: NatsConnection = await wsconnect(w);
   ${deno ? "const dn: NatsConnection = await denoConnect(c); const f: TransportFactory = denoTransportFactory; void dn; void f;" : "void c;"}
   const h = headers();
@@ -203,9 +223,11 @@ export async function main(o: NodeConnectionOptions, w: WsConnectionOptions, c: 
       path.join(dir, "cjs.cts"),
       `import { connect, type NatsConnection } from "@quicknats/node";
 import { NatsConnectionImpl } from "@quicknats/core/internal";
+import { instrument } from "@quicknats/otel";
 ${deno ? 'import { connect as denoConnect } from "@quicknats/deno";' : ""}
 export async function main(): Promise<boolean> {
   const nc: NatsConnection = await connect({ servers: "127.0.0.1:4222" });
+  instrument(nc).stop();
   ${deno ? "void denoConnect;" : ""}
   return nc instanceof NatsConnectionImpl;
 }
@@ -216,10 +238,12 @@ export async function main(): Promise<boolean> {
       'import { connect } from "@quicknats/node";',
       'import { wsconnect } from "@quicknats/core";',
       'import { NatsConnectionImpl } from "@quicknats/core/internal";',
+      'import { instrument } from "@quicknats/otel";',
       ...(deno ? ['import { connect as denoConnect } from "@quicknats/deno";'] : []),
       "export const a: number = connect;",
       "export const b: number = wsconnect;",
       "export const c: number = NatsConnectionImpl;",
+      "export const e: number = instrument;",
       ...(deno ? ["export const d: number = denoConnect;"] : []),
     ];
     writeFileSync(path.join(dir, "wrong.ts"), wrong.join("\n") + "\n");
@@ -265,32 +289,36 @@ export async function main(): Promise<boolean> {
     });
   });
 
-  // the bundles are made once, for the two tests below
-  const entry = (pkg: string) =>
-    `import { wsconnect } from "${pkg}";
-const nc = await wsconnect({ servers: "ws://127.0.0.1:8080" });
+  // the bundles are made once, for the tests below; `diagnostics`: the app also subscribes to a channel
+  const entry = (pkg: string, diagnostics: boolean) =>
+    `import { wsconnect${diagnostics ? ", diagnosticsChannel" : ""} } from "${pkg}";
+${diagnostics ? 'diagnosticsChannel("tracing:quicknats:publish:start").subscribe((ev) => console.log(ev.subject));\n' : ""}const nc = await wsconnect({ servers: "ws://127.0.0.1:8080" });
 nc.subscribe("chat.>", { callback: (_e, m) => console.log(m.subject, m.string()) });
 nc.publish("chat.hello", "hi");
 console.log((await nc.request("svc.time", "now?", { timeout: 1000 })).string());
 `;
   interface Bundle {
     inputs: string[];
+    /** the inputs that left code in the bundle (tree shaking dropped the others) */
+    used: string[];
     externals: string[];
     min: number;
     gz: number;
   }
   const bundles = new Map<string, Promise<Bundle>>();
-  const bundle = (pkg: string, nodePaths: string[] = []): Promise<Bundle> => {
-    let b = bundles.get(pkg);
+  const bundle = (pkg: string, nodePaths: string[] = [], diagnostics = false): Promise<Bundle> => {
+    const key = `${pkg}${diagnostics ? "+diagnostics" : ""}`;
+    let b = bundles.get(key);
     if (!b) {
       b = (async () => {
-        const dir = path.join(appDir(), "bundle", pkg.replace(/\W/g, "_"));
+        const dir = path.join(appDir(), "bundle", key.replace(/\W/g, "_"));
         mkdirSync(dir, { recursive: true });
-        writeFileSync(path.join(dir, "entry.mjs"), entry(pkg));
-        const { inputs, externals, code, gz } = await browserBundle(path.join(dir, "entry.mjs"), nodePaths);
-        return { inputs, externals, min: code.length, gz };
+        writeFileSync(path.join(dir, "entry.mjs"), entry(pkg, diagnostics));
+        const { inputs, externals, code, gz, modules } = await browserBundle(path.join(dir, "entry.mjs"), nodePaths);
+        const used = Object.entries(modules).filter(([, i]) => i.bytesInOutput > 0).map(([f]) => f);
+        return { inputs, used, externals, min: code.length, gz };
       })();
-      bundles.set(pkg, b);
+      bundles.set(key, b);
     }
     return b;
   };
@@ -316,6 +344,16 @@ console.log((await nc.request("svc.time", "now?", { timeout: 1000 })).string());
       `quicknats ${kib(ours.gz)} gzipped is not well below the official ${kib(official.gz)} (ratio ${(ours.gz / official.gz).toFixed(2)} > ${MAX_SIZE_RATIO})` +
         (nkeys.length ? "; it includes @nats-io/nkeys + tweetnacl, which wsconnect/publish/subscribe/request never call" : ""),
     );
+  });
+
+  it("the diagnostics event code is in the bundle only when the app uses the channels", async (t) => {
+    const plain = await bundle("@quicknats/core");
+    const diag = await bundle("@quicknats/core", [], true);
+    const events = (b: Bundle) => b.used.filter((i) => /\/dist\/esm\/diagnostics\/(?!hooks\.js)/.test(i)).map((i) => i.replace(/.*\/dist\/esm\//, ""));
+    t.diagnostic(`with a channel subscribed: ${kib(diag.min)} min, ${kib(diag.gz)} min+gzip (+${diag.gz - plain.gz} bytes gzipped: ${events(diag).join(", ")})`);
+    assert.deepEqual(events(plain), [], "wsconnect/publish/subscribe/request alone pulled in diagnostics code");
+    // the check sees it when it is there
+    assert.ok(events(diag).includes("diagnostics/emitter.js"), `with the channels used: ${events(diag).join(", ")}`);
   });
 
   it("Deno runs and type-checks @quicknats/deno from node_modules, offline", { skip: !PACKAGES.includes("deno") && "no packages/deno" }, async () => {

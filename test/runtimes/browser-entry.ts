@@ -4,7 +4,16 @@
  * it exposes `quicknatsScenario(cfg)`. The reconnect scenario's restart hook
  * asks the matrix's static server (`POST /__restart`) to restart nats-server.
  */
-import { ClosedConnectionError, headers, NoRespondersError, RequestError, wsconnect } from "@quicknats/core";
+import {
+  ClosedConnectionError,
+  diagnosticsChannel,
+  DiagnosticsChannels,
+  headers,
+  NoRespondersError,
+  RequestError,
+  wsconnect,
+} from "@quicknats/core";
+import { otelApi } from "./otel-sdk.js";
 import { runScenario, type ScenarioApi, type ScenarioConfig, type ScenarioResult } from "./scenario.js";
 
 const api: ScenarioApi = {
@@ -13,6 +22,10 @@ const api: ScenarioApi = {
   RequestError,
   NoRespondersError,
   ClosedConnectionError,
+  // no node:diagnostics_channel: the core's own channels
+  diagnosticsChannel,
+  DiagnosticsChannels,
+  otel: otelApi,
 };
 
 async function restart(): Promise<void> {

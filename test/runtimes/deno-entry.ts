@@ -4,12 +4,23 @@
  * packages/deno/deno.json, offline:
  *
  *   deno run --config packages/deno/deno.json --no-remote --cached-only --sloppy-imports \
- *     --allow-net=127.0.0.1 test/runtimes/deno-entry.ts '<ScenarioConfig json>' tcp|ws
+ *     --allow-net=127.0.0.1 --allow-env=OTEL_* test/runtimes/deno-entry.ts '<ScenarioConfig json>' tcp|ws
  *
  * `--sloppy-imports` lets Deno take "./scenario.js" for scenario.ts, the
  * specifier tsc (NodeNext) and tsx want; @quicknats/deno itself needs no flag.
  */
-import { ClosedConnectionError, connect, headers, NoRespondersError, RequestError, wsconnect } from "@quicknats/deno";
+import * as dc from "node:diagnostics_channel";
+import {
+  ClosedConnectionError,
+  connect,
+  diagnosticsChannel,
+  DiagnosticsChannels,
+  headers,
+  NoRespondersError,
+  RequestError,
+  wsconnect,
+} from "@quicknats/deno";
+import { otelApi } from "./otel-sdk.js";
 import { runChild, type ScenarioApi } from "./scenario.js";
 
 // tsc (tsconfig.test.json) knows no Deno global: declare the two members used
@@ -22,6 +33,11 @@ const api: ScenarioApi = {
   RequestError,
   NoRespondersError,
   ClosedConnectionError,
+  diagnosticsChannel,
+  DiagnosticsChannels,
+  // Deno 2 has node:diagnostics_channel: connect() and wsconnect() plug it in
+  runtimeChannels: dc,
+  otel: otelApi,
 };
 const ok = await runChild(api, deno.args, (line) => console.log(line));
 deno.exit(ok ? 0 : 1);

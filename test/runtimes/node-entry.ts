@@ -7,9 +7,12 @@
  * `ws` uses the runtime's global WebSocket when it has one (Bun, Node 22+),
  * else the `ws` package through `wsFactory` (Node 20). It prints which.
  */
+import * as dc from "node:diagnostics_channel";
 import {
   ClosedConnectionError,
   connect,
+  diagnosticsChannel,
+  DiagnosticsChannels,
   headers,
   NoRespondersError,
   RequestError,
@@ -17,6 +20,7 @@ import {
   type ConnectionOptions,
   type WsSocketFactory,
 } from "@quicknats/node";
+import { otelApi } from "./otel-sdk.js";
 import { runChild, type ScenarioApi } from "./scenario.js";
 
 const transport = process.argv[3] ?? "tcp";
@@ -44,6 +48,17 @@ if (transport === "ws") {
   connectFn = (opts) => connect(opts);
 }
 
-const api: ScenarioApi = { connect: connectFn, headers, RequestError, NoRespondersError, ClosedConnectionError };
+const api: ScenarioApi = {
+  connect: connectFn,
+  headers,
+  RequestError,
+  NoRespondersError,
+  ClosedConnectionError,
+  diagnosticsChannel,
+  DiagnosticsChannels,
+  // both transports publish on the runtime's module (wsconnect of @quicknats/node plugs it in too)
+  runtimeChannels: dc,
+  otel: otelApi,
+};
 const ok = await runChild(api, process.argv.slice(2), (line) => console.log(line));
 process.exit(ok ? 0 : 1);

@@ -6,15 +6,23 @@
  *
  * Two scenarios:
  * - `basic`: connect, wildcard subscribe, 1000 messages with headers,
- *   request/reply, no responders, drain, `closed()`.
+ *   request/reply, no responders, the diagnostics channels (publish,
+ *   message, callback and request events; on Node, Bun and Deno the same
+ *   channels as `node:diagnostics_channel`'s), @quicknats/otel's spans
+ *   (A's request and B's process span in one trace, a producer and its
+ *   consumer, a no-responders error), drain, `closed()`.
  * - `reconnect`: messages flow, the server is restarted on the same ports
  *   (by the parent, when `restart()` is called), both connections report
- *   disconnect + reconnect, and messages flow again on the old subscription.
+ *   disconnect + reconnect (status and diagnostics events), and messages
+ *   flow again on the old subscription.
  *
  * Every wait is bounded. A failed check throws, naming the step.
  */
 import type {
   ConnectionOptions,
+  DiagnosticsChannel,
+  diagnosticsChannel as diagnosticsChannelFn,
+  DiagnosticsChannels as DiagnosticsChannelsType,
   Msg,
   MsgHdrs,
   NatsConnection,
@@ -22,6 +30,8 @@ import type {
   RequestError as RequestErrorType,
   Status,
 } from "@quicknats/core";
+import type { instrument as instrumentFn } from "@quicknats/otel";
+import type { TextMapPropagator, TracerProvider } from "@opentelemetry/api";
 
 /** What a runtime entry hands to the scenario: its package's public API. */
 export interface ScenarioApi {
@@ -31,6 +41,33 @@ export interface ScenarioApi {
   RequestError: typeof RequestErrorType;
   NoRespondersError: typeof NoRespondersErrorType;
   ClosedConnectionError: new (...args: never[]) => Error;
+  /** the package's diagnostics channels */
+  diagnosticsChannel: typeof diagnosticsChannelFn;
+  DiagnosticsChannels: typeof DiagnosticsChannelsType;
+  /**
+   * The runtime's `node:diagnostics_channel` (Node, Bun, Deno): the channels
+   * must be its own. Undefined in the browser (the core's own channels).
+   */
+  runtimeChannels?: { channel(name: string): unknown };
+  /** @quicknats/otel and an SDK whose spans the scenario reads */
+  otel: OtelApi;
+}
+
+/** What the otel step needs: `instrument`, and an SDK (tracer provider, propagator) with its finished spans. */
+export interface OtelApi {
+  instrument: typeof instrumentFn;
+  /** a fresh SDK: spans go to an in-memory exporter */
+  sdk(): { tracerProvider: TracerProvider; propagator: TextMapPropagator; spans(): FinishedSpan[] };
+}
+
+/** The part of the SDK's ReadableSpan the step reads. */
+export interface FinishedSpan {
+  name: string;
+  kind: number;
+  status: { code: number };
+  attributes: Record<string, unknown>;
+  parentSpanContext?: { spanId: string };
+  spanContext(): { traceId: string; spanId: string };
 }
 
 export interface ScenarioConfig {
@@ -228,6 +265,9 @@ async function basic(api: ScenarioApi, cfg: ScenarioConfig, step: Step, open: Op
     return (err as Error).message;
   });
 
+  await step("diagnostics channels", () => diagnostics(api, p, pub, sub));
+  await step("@quicknats/otel spans", () => otelSpans(api, p, pub, sub));
+
   await step("drain", async () => {
     // messages sent before drain() reach the subscription before it closes
     let got = 0;
@@ -261,6 +301,118 @@ async function basic(api: ScenarioApi, cfg: ScenarioConfig, step: Step, open: Op
     check(threw instanceof api.ClosedConnectionError, "closed", `publish after close: ${String(threw)}`);
     return "undefined";
   });
+}
+
+/**
+ * Subscribes to the channels of the contract (the package's), checks the
+ * events of a publish, its delivery to a callback and a request, with their
+ * fields and in order; a header set at publish start reaches the subscriber.
+ * Where the runtime has node:diagnostics_channel, the channels are its own.
+ */
+async function diagnostics(api: ScenarioApi, p: string, pub: NatsConnection, sub: NatsConnection): Promise<string> {
+  const names = api.DiagnosticsChannels;
+  const keys = ["PublishStart", "PublishEnd", "Message", "CallbackStart", "CallbackEnd", "RequestStart", "RequestResponse", "RequestEnd"] as const;
+  const seen: { key: string; side: string; subject: string; size: number; ev: unknown }[] = [];
+  const subscribed: [DiagnosticsChannel<any>, (m: any) => void][] = [];
+  for (const key of keys) {
+    const ch = api.diagnosticsChannel(names[key]) as DiagnosticsChannel<any>;
+    const fn = (ev: { connection: unknown; subject: string; size: number }) => {
+      const side = ev.connection === pub ? "pub" : ev.connection === sub ? "sub" : undefined;
+      if (side !== undefined) seen.push({ key, side, subject: ev.subject, size: ev.size, ev });
+    };
+    ch.subscribe(fn);
+    subscribed.push([ch, fn]);
+  }
+  const tag = (ev: { connection: unknown; setHeader(k: string, v: string): boolean }) => {
+    if (ev.connection === pub) ev.setHeader("X-Diag", "set-at-start");
+  };
+  const start = api.diagnosticsChannel(names.PublishStart) as DiagnosticsChannel<any>;
+  start.subscribe(tag);
+  subscribed.push([start, tag]);
+  try {
+    let via = "the core's channels";
+    if (api.runtimeChannels) {
+      for (const key of keys) {
+        check(api.diagnosticsChannel(names[key]) === api.runtimeChannels.channel(names[key]), "diagnostics", `${names[key]} is not node:diagnostics_channel's`);
+      }
+      via = "node:diagnostics_channel";
+    }
+    const got = new Promise<Msg>((resolve) => {
+      sub.subscribe(`${p}.diag`, { max: 1, callback: (_e, m) => resolve(m) });
+    });
+    await sub.flush();
+    seen.length = 0;
+    pub.publish(`${p}.diag`, "héllo");
+    const m = await within(got, STEP_TIMEOUT_MS, "the message");
+    check(m.headers?.get("X-Diag") === "set-at-start", "diagnostics", `setHeader at publish start: '${m.headers?.get("X-Diag")}'`);
+    const r = await pub.request(`${p}.echo`, "q", { timeout: 5_000 });
+    check(r.string() === "echo:q", "diagnostics", `request: '${r.string()}'`);
+    const order = seen.map((e) => `${e.side}:${e.key}`).join(",");
+    const want = [
+      "pub:PublishStart", "pub:PublishEnd", "sub:Message", "sub:CallbackStart", "sub:CallbackEnd",
+      "pub:RequestStart", "pub:PublishStart", "pub:PublishEnd",
+      "sub:Message", "sub:CallbackStart", "sub:PublishStart", "sub:PublishEnd", "sub:CallbackEnd",
+      "pub:Message", "pub:RequestResponse", "pub:RequestEnd",
+    ].join(",");
+    check(order === want, "diagnostics", `events ${order}, want ${want}`);
+    const first = seen[0]!;
+    check(first.subject === `${p}.diag` && first.size === 6, "diagnostics", `publish start: ${first.subject} ${first.size} bytes`);
+    check(seen[1]!.ev === first.ev, "diagnostics", "publish end is not the start's object");
+    check(seen[2]!.subject === `${p}.diag` && seen[2]!.size === 6, "diagnostics", `message: ${seen[2]!.subject} ${seen[2]!.size} bytes`);
+    return `${seen.length} events in order via ${via}`;
+  } finally {
+    for (const [ch, fn] of subscribed) ch.unsubscribe(fn);
+  }
+}
+
+/**
+ * @quicknats/otel on both connections with an SDK of the runtime: a request
+ * answered by the other connection is one trace (client span, and the
+ * responder's process span its child); a publish gives a producer span whose
+ * consumer span is its child; a no-responders request records its error.
+ */
+async function otelSpans(api: ScenarioApi, p: string, pub: NatsConnection, sub: NatsConnection): Promise<string> {
+  const sdk = api.otel.sdk();
+  const opts = { tracerProvider: sdk.tracerProvider, propagator: sdk.propagator, metrics: false };
+  const a = api.otel.instrument(pub, opts);
+  const b = api.otel.instrument(sub, opts);
+  try {
+    const got = new Promise<Msg>((resolve) => sub.subscribe(`${p}.otel`, { max: 1, callback: (_e, m) => resolve(m) }));
+    await sub.flush();
+    pub.publish(`${p}.otel`, "x");
+    const m = await within(got, STEP_TIMEOUT_MS, "the traced message");
+    check(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/.test(m.headers?.get("traceparent") ?? ""), "otel", `traceparent '${m.headers?.get("traceparent")}'`);
+    await pub.request(`${p}.echo`, "q", { timeout: 5_000 });
+    let nr: unknown;
+    try {
+      await pub.request(`${p}.otel.nobody`, "", { timeout: 5_000 });
+    } catch (e) {
+      nr = e;
+    }
+    check(nr instanceof api.RequestError, "otel", "no-responders request resolved");
+    // the responder's process span ends right after its callback, maybe after the requester saw the reply
+    for (let i = 0; i < 100 && !sdk.spans().some((s) => s.name === `process ${p}.echo`); i++) await new Promise((r) => setTimeout(r, 20));
+    const spans = sdk.spans();
+    const one = (name: string): FinishedSpan => {
+      const found = spans.filter((s) => s.name === name);
+      check(found.length === 1, "otel", `${found.length} spans '${name}' among ${spans.map((s) => s.name).join(", ")}`);
+      return found[0]!;
+    };
+    const producer = one(`publish ${p}.otel`);
+    const consumer = one(`process ${p}.otel`);
+    check(consumer.parentSpanContext?.spanId === producer.spanContext().spanId, "otel", "the consumer span is not the producer's child");
+    const client = one(`request ${p}.echo`);
+    const server = one(`process ${p}.echo`);
+    check(server.spanContext().traceId === client.spanContext().traceId, "otel", "request and process span in two traces");
+    check(server.parentSpanContext?.spanId === client.spanContext().spanId, "otel", "the process span is not the request's child");
+    check(client.attributes["messaging.system"] === "nats", "otel", `messaging.system ${String(client.attributes["messaging.system"])}`);
+    const failed = one(`request ${p}.otel.nobody`);
+    check(failed.status.code === 2 && failed.attributes["error.type"] === "NATS_NO_RESPONDERS", "otel", `no-responders span: status ${failed.status.code}, ${String(failed.attributes["error.type"])}`);
+    return `${spans.length} spans`;
+  } finally {
+    a.stop();
+    b.stop();
+  }
 }
 
 /** Resolves with the first status of `type` from an iterator started before the event. */
@@ -302,10 +454,29 @@ async function reconnect(api: ScenarioApi, cfg: ScenarioConfig, step: Step, open
 
   const pubEvents = waitStatus(pub, ["disconnect", "reconnect"]);
   const subEvents = waitStatus(sub, ["disconnect", "reconnect"]);
+  // the lifecycle's diagnostics events, as an APM agent sees them
+  const lifecycle: string[] = [];
+  const watched: [DiagnosticsChannel<any>, (m: any) => void][] = [];
+  for (const key of ["Disconnect", "Reconnect"] as const) {
+    const ch = api.diagnosticsChannel(api.DiagnosticsChannels[key]) as DiagnosticsChannel<any>;
+    const fn = (ev: { connection: unknown; server: string }) => {
+      if (ev.connection === pub || ev.connection === sub) lifecycle.push(`${ev.connection === pub ? "pub" : "sub"}:${key}`);
+    };
+    ch.subscribe(fn);
+    watched.push([ch, fn]);
+  }
   await step("server restart", async () => {
-    await hooks.restart!();
-    await within(Promise.all([pubEvents.all, subEvents.all]), RECONNECT_TIMEOUT_MS, "disconnect+reconnect on both connections");
-    return `pub ${[...pubEvents.seen].join(",")}; sub ${[...subEvents.seen].join(",")}`;
+    try {
+      await hooks.restart!();
+      await within(Promise.all([pubEvents.all, subEvents.all]), RECONNECT_TIMEOUT_MS, "disconnect+reconnect on both connections");
+    } finally {
+      for (const [ch, fn] of watched) ch.unsubscribe(fn);
+    }
+    for (const side of ["pub", "sub"]) {
+      const mine = lifecycle.filter((e) => e.startsWith(`${side}:`)).join(",");
+      check(mine === `${side}:Disconnect,${side}:Reconnect`, "diagnostics", `${side}: ${mine}`);
+    }
+    return `pub ${[...pubEvents.seen].join(",")}; sub ${[...subEvents.seen].join(",")}; diagnostics ${lifecycle.length} events`;
   }, RECONNECT_TIMEOUT_MS + 5_000);
 
   await step("after reconnect", async () => {

@@ -94,3 +94,22 @@ export type { BenchOpts, Perf } from "./api/bench.js";
 export { hasWsProtocol } from "./connection/options.js";
 export type { Timeout } from "./timers.js";
 export type { WithRequired } from "./types.js";
+export { DiagnosticsChannels, DiagnosticsTracingChannels } from "./diagnostics/names.js";
+export type { DiagnosticsChannelKey, DiagnosticsChannelName } from "./diagnostics/names.js";
+export { diagnosticsChannel, useDiagnosticsChannel } from "./diagnostics/registry.js";
+export type { DiagnosticsChannelProvider } from "./diagnostics/registry.js";
+export type { DiagnosticsChannel, DiagnosticsListener, DiagnosticsStore } from "./diagnostics/channel.js";
+export type {
+  CloseEvent,
+  ConnectErrorEvent,
+  ConnectEvent,
+  ConnectionEvent,
+  DeliveryEvent,
+  DiagnosticsMessages,
+  DisconnectEvent,
+  DropEvent,
+  OutgoingEvent,
+  PublishEvent,
+  RequestErrorReason,
+  RequestEvent,
+} from "./diagnostics/events.js";

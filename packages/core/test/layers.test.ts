@@ -7,7 +7,8 @@
 //   auth/       authenticators
 //   transport/  byte pipes (the interface and the W3C WebSocket)
 //   connection/ the engine: dial, handshake, writer, reconnect, heartbeat
-//   api/        NatsConnection, subscriptions, messages, headers, requests
+//   api/        NatsConnection, subscriptions, messages, headers, requests;
+//   diagnostics/ its events, at the same level (it builds headers, the API emits)
 //   entries     mod.ts internal.ts wsconnect.ts
 //
 // And the core imports nothing from `node:`.
@@ -22,10 +23,13 @@ const ENTRIES = new Set(["mod.ts", "internal.ts", "wsconnect.ts"]);
 const LAYERS = ["ground", "protocol", "auth", "transport", "connection", "api", "entries"] as const;
 type Layer = typeof LAYERS[number];
 
+/** Folders that share a layer with another. */
+const SAME_LAYER: Record<string, Layer> = { diagnostics: "api" };
+
 function layerOf(rel: string): Layer {
   const parts = rel.split("/");
   if (parts.length === 1) return ENTRIES.has(rel) ? "entries" : "ground";
-  const dir = parts[0] as Layer;
+  const dir = (SAME_LAYER[parts[0]!] ?? parts[0]) as Layer;
   assert.ok(LAYERS.includes(dir), `${rel}: a folder with no layer (add it to this test and the README)`);
   return dir;
 }

@@ -1,5 +1,7 @@
-import type { ConnectionOptions, NatsConnection } from "@quicknats/core";
+import type { ConnectionOptions, NatsConnection, WsConnectionOptions } from "@quicknats/core";
+import { wsconnect as coreWsconnect } from "@quicknats/core";
 import { NatsConnectionImpl } from "@quicknats/core/internal";
+import { useRuntimeDiagnosticsChannel } from "./diagnostics-channel.ts";
 import { denoTransportFactory } from "./transport.ts";
 
 /**
@@ -10,5 +12,15 @@ import { denoTransportFactory } from "./transport.ts";
  * InvalidArgumentError (bad options, or a ws:// URL: use `wsconnect()`).
  */
 export function connect(opts: ConnectionOptions = {}): Promise<NatsConnection> {
+  useRuntimeDiagnosticsChannel();
   return NatsConnectionImpl.connect(opts, denoTransportFactory);
+}
+
+/**
+ * `wsconnect()` of @quicknats/core (a connection over Deno's WebSocket),
+ * with the diagnostics on `node:diagnostics_channel` as for `connect()`.
+ */
+export function wsconnect(opts: WsConnectionOptions = {}): Promise<NatsConnection> {
+  useRuntimeDiagnosticsChannel();
+  return coreWsconnect(opts);
 }

@@ -1,4 +1,4 @@
 /** @quicknats/deno: `connect()` over Deno's TCP and TLS sockets, and everything of @quicknats/core. */
 export * from "@quicknats/core";
-export { connect } from "./connect.ts";
+export { connect, wsconnect } from "./connect.ts";
 export { DenoTransport, denoTransportFactory } from "./transport.ts";

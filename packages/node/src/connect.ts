@@ -1,5 +1,7 @@
-import type { ConnectionOptions, NatsConnection } from "@quicknats/core";
+import type { ConnectionOptions, NatsConnection, WsConnectionOptions } from "@quicknats/core";
+import { wsconnect as coreWsconnect } from "@quicknats/core";
 import { NatsConnectionImpl, type TransportFactory } from "@quicknats/core/internal";
+import { useNodeDiagnosticsChannel } from "./diagnostics-channel.js";
 import { bridgeOfficialErrors } from "./official-errors.js";
 import { type NodeTlsOptions, nodeTransportFactory } from "./transport.js";
 
@@ -18,5 +20,16 @@ const factory: TransportFactory = { ...nodeTransportFactory, adaptError: bridgeO
  */
 export function connect(opts: NodeConnectionOptions = {}): Promise<NatsConnection> {
   bridgeOfficialErrors();
+  useNodeDiagnosticsChannel();
   return NatsConnectionImpl.connect(opts as ConnectionOptions, factory);
+}
+
+/**
+ * `wsconnect()` of @quicknats/core (a connection over a W3C WebSocket: the
+ * global one, or `wsFactory`'s), with the diagnostics on
+ * `node:diagnostics_channel` as for `connect()`.
+ */
+export function wsconnect(opts: WsConnectionOptions = {}): Promise<NatsConnection> {
+  useNodeDiagnosticsChannel();
+  return coreWsconnect(opts);
 }

@@ -1,6 +1,7 @@
 /** @quicknats/node: `connect()` over node:net, and everything of @quicknats/core. */
 export * from "@quicknats/core";
-export { connect } from "./connect.js";
+// wsconnect: the core's, with node:diagnostics_channel plugged in (this export wins over the one of `export *`)
+export { connect, wsconnect } from "./connect.js";
 export type { NodeConnectionOptions } from "./connect.js";
 export { NodeTransport, nodeTransportFactory } from "./transport.js";
 export type { NodeTlsOptions } from "./transport.js";

@@ -25,6 +25,7 @@ import { QueuedIteratorImpl } from "./queued-iterator.js";
 import { RequestMux, SingleRequest } from "./request.js";
 import { publishOptions, requestMany, requestOnOwnInbox } from "./requests.js";
 import { SubscriptionImpl, type SubscriptionHost } from "./subscription.js";
+import { diagnosticsSlot, type DiagnosticsSlot, type RequestTap } from "../diagnostics/hooks.js";
 import type {
   ConnectionOptions,
   Msg,
@@ -63,6 +64,8 @@ function notifyClosed(l: CloseListener, err: Error | undefined): void {
 export class NatsConnectionImpl implements NatsConnection, EngineOwner, SubscriptionHost {
   readonly engine: Engine;
   readonly options: ParsedOptions;
+  /** the diagnostics hooks, once the channels are in use (see diagnostics/hooks.ts) */
+  readonly diagnostics: DiagnosticsSlot = diagnosticsSlot();
   private readonly mux: RequestMux;
   private readonly listeners = new Set<QueuedIteratorImpl<Status>>();
   private readonly closedPromise: Promise<void | Error>;
@@ -97,6 +100,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   ): Promise<NatsConnectionImpl> {
     const nc = new NatsConnectionImpl(parseOptions(opts, factory), factory);
     await nc.engine.connect();
+    nc.diagnostics.current?.connected(nc, nc.getServer(), nc.engine.info!, false);
     return nc;
   }
 
@@ -108,8 +112,16 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
 
   onStatus(status: Status): void {
     for (const l of this.listeners) l.push(status);
+    if (status.type === "reconnect") this.diagnostics.current?.connected(this, status.server, this.engine.info!, true);
   }
 
+  onDialError(server: string, err: Error, reconnecting: boolean): void {
+    this.diagnostics.current?.connectError(this, server, err, reconnecting);
+  }
+
+  onDisconnect(server: string, err: Error): void {
+    this.diagnostics.current?.disconnected(this, server, err);
+  }
 
   /** See `TransportFactory.adaptError`. */
   adaptError(err: Error): void {
@@ -134,6 +146,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     this.mux.close(new RequestError("connection closed", { cause: new ClosedConnectionError() }));
     for (const sub of this.liveSubscriptions()) sub.finish();
     this.onStatus({ type: "close" });
+    this.diagnostics.current?.closed(this, err);
     for (const l of this.listeners) l.stop();
     this.listeners.clear();
     this.resolveClosed(err);
@@ -285,14 +298,28 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   }
 
   publish(subject: string, payload: Payload = Empty, options?: PublishOptions): boolean {
-    return this.send(subject, payload, options, false);
+    return this.send(subject, payload, options, false, undefined);
+  }
+
+  /**
+   * A request's publish: the reply subject was made or checked by the
+   * request; `request` is its diagnostics tap, when someone listened.
+   */
+  sendRequest(subject: string, payload: Payload, options: PublishOptions, request: RequestTap | undefined): boolean {
+    return this.send(subject, payload, options, true, request);
   }
 
   /**
    * publish(), and the requests' path: `ownReply` says the reply subject was
    * made here (a request inbox) and needs no check.
    */
-  private send(subject: string, payload: Payload, options: PublishOptions | undefined, ownReply: boolean): boolean {
+  private send(
+    subject: string,
+    payload: Payload,
+    options: PublishOptions | undefined,
+    ownReply: boolean,
+    request: RequestTap | undefined,
+  ): boolean {
     this.checkPublish();
     // publishers tend to repeat a subject: a string checked once stays valid
     if (this.checkedSubject === undefined || subject !== this.checkedSubject) {
@@ -311,6 +338,15 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     if (typeof payload !== "string" && !(payload instanceof Uint8Array)) {
       throw argumentTypeError("payload must be a string or a Uint8Array");
     }
+    const hooks = this.diagnostics.current;
+    if (hooks !== undefined && hooks.channels.PublishStart.hasSubscribers) {
+      return hooks.publish(this, subject, reply, hdrs, payload, request);
+    }
+    return this.encodeAndSend(subject, reply, hdrs, payload);
+  }
+
+  /** The rest of a publish (past its start event, when traced): headers encoded, what depends on them checked, the message queued. */
+  encodeAndSend(subject: string, reply: string | undefined, hdrs: MsgHdrs | undefined, payload: Uint8Array | string): boolean {
     let hbytes: Uint8Array | undefined;
     if (hdrs !== undefined) {
       hbytes = encodeHeaders(hdrs);
@@ -395,8 +431,10 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     if (opts.noMux) return requestOnOwnInbox(this, subject, payload, opts, timeout);
 
     const req = new SingleRequest(subject, timeout, this.mux);
+    const tap = this.diagnostics.current?.requestStart(this, subject, req.reply, opts.headers, payload, "single", timeout, false);
+    req.diag = tap;
     try {
-      this.send(subject, payload, publishOptions(req.reply, opts), true);
+      this.send(subject, payload, publishOptions(req.reply, opts, tap), true, tap);
     } catch (err) {
       req.fail(err as Error);
     }

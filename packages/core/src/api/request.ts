@@ -15,6 +15,7 @@ import type { MsgImpl } from "./msg.js";
 import { QueuedIteratorImpl } from "./queued-iterator.js";
 import { SubscriptionImpl, type SubscriptionHost } from "./subscription.js";
 import type { Msg, RequestStrategy } from "../types.js";
+import type { RequestTap } from "../diagnostics/hooks.js";
 
 /** A reply with a 503 status and no payload: nobody listens on the request subject. */
 export function isNoResponders(m: Msg): boolean {
@@ -76,7 +77,7 @@ export class RequestMux {
   private init(): void {
     this.prefix = `${createInbox(this.inboxPrefix)}.`;
     this.prefixBytes = new TextEncoder().encode(this.prefix).length;
-    this.sub = new SubscriptionImpl(this.host, `${this.prefix}*`, {
+    const sub = new SubscriptionImpl(this.host, `${this.prefix}*`, {
       callback: (err, m) => {
         if (err) {
           this.failAll(err);
@@ -85,7 +86,9 @@ export class RequestMux {
         this.dispatch(m);
       },
     });
-    this.host.engine.addSubscription(this.sub);
+    sub.requestInbox = true;
+    this.sub = sub;
+    this.host.engine.addSubscription(sub);
   }
 
   private dispatch(m: Msg): void {
@@ -143,6 +146,8 @@ export class SingleRequest implements PendingRequest, Expiring {
   private readonly token: number;
   /** the reply subject to publish with */
   readonly reply: string;
+  /** its diagnostics events, when someone listened at its start */
+  diag: RequestTap | undefined = undefined;
 
   constructor(readonly subject: string, timeout: number, private readonly mux: RequestMux) {
     this.promise = new Promise<Msg>((resolve, reject) => {
@@ -164,6 +169,11 @@ export class SingleRequest implements PendingRequest, Expiring {
       this.fail(new RequestError(cause.message, { cause }));
     } else {
       this.settle();
+      const diag = this.diag;
+      if (diag !== undefined) {
+        diag.respond(m);
+        diag.end();
+      }
       this.resolve(m);
     }
     return true;
@@ -171,6 +181,7 @@ export class SingleRequest implements PendingRequest, Expiring {
 
   fail(err: Error): void {
     if (this.settle()) {
+      this.diag?.fail(err);
       this.mux.host.adaptError?.(err);
       this.reject(err);
     }
@@ -195,6 +206,8 @@ export class ManyRequest implements PendingRequest {
   private count = 0;
   private ended = false;
   onDone: (() => void) | undefined;
+  /** its diagnostics events, when someone listened at its start */
+  diag: RequestTap | undefined = undefined;
 
   constructor(
     readonly subject: string,
@@ -214,6 +227,7 @@ export class ManyRequest implements PendingRequest {
       return true;
     }
     this.count++;
+    this.diag?.respond(m);
     this.iter.push(m);
     // as in 3.4: the sentinel (any reply with no data, headers or not) is yielded, then the iterator ends
     if (this.strategy === "sentinel" && m.data.length === 0) {
@@ -241,6 +255,8 @@ export class ManyRequest implements PendingRequest {
     if (this.maxTimer !== undefined) clearTimeout(this.maxTimer);
     if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
     this.maxTimer = this.stallTimer = undefined;
+    if (err) this.diag?.fail(err);
+    else this.diag?.end();
     this.iter.stop(err);
     this.onDone?.();
   }

@@ -5,7 +5,8 @@
  * or, with `noMux`, through its own.
  */
 import { ClosedConnectionError, InvalidArgumentError, NoRespondersError, RequestError, requestTimeoutError } from "../errors.js";
-import type { Msg, Payload, PublishOptions, RequestManyOptions, RequestOptions, Subscription, SubscriptionOptions } from "../types.js";
+import type { Msg, NatsConnection, Payload, PublishOptions, RequestManyOptions, RequestOptions, Subscription, SubscriptionOptions } from "../types.js";
+import type { DiagnosticsSlot, RequestTap } from "../diagnostics/hooks.js";
 import { checkPublishSubject } from "./arguments.js";
 import { createInbox } from "./inbox.js";
 import { isNoResponders, ManyRequest, type RequestMux } from "./request.js";
@@ -15,14 +16,22 @@ import type { SubscriptionImpl } from "./subscription.js";
 export interface RequestHost {
   readonly options: { readonly inboxPrefix: string };
   subscribe(subject: string, opts?: SubscriptionOptions): Subscription;
-  publish(subject: string, payload?: Payload, options?: PublishOptions): boolean;
+  /** publishes a request whose reply subject is checked, with its diagnostics tap */
+  sendRequest(subject: string, payload: Payload, options: PublishOptions, request: RequestTap | undefined): boolean;
+  /** the diagnostics hooks, once the channels are in use */
+  readonly diagnostics: DiagnosticsSlot;
   /** a request's error on its way to user code (see `TransportFactory.adaptError`) */
   adaptError(err: Error): void;
 }
 
-/** The publish options of a request: its reply subject, and the headers and tracing options it was given. */
-export function publishOptions(reply: string, opts: Partial<RequestOptions>): PublishOptions {
-  return { reply, headers: opts.headers, traceDestination: opts.traceDestination, traceOnly: opts.traceOnly };
+/**
+ * The publish options of a request: its reply subject, and the headers
+ * (the diagnostics tap's, which subscribers may have added to) and tracing
+ * options it was given.
+ */
+export function publishOptions(reply: string, opts: Partial<RequestOptions>, tap?: RequestTap): PublishOptions {
+  const headers = tap ? tap.headers : opts.headers;
+  return { reply, headers, traceDestination: opts.traceDestination, traceOnly: opts.traceOnly };
 }
 
 /** A request whose reply comes on an inbox subscribed for it alone, for at most one message. */
@@ -37,9 +46,11 @@ export function requestOnOwnInbox(
   checkPublishSubject(inbox);
   return new Promise<Msg>((resolve, reject) => {
     let settled = false;
+    let tap: RequestTap | undefined;
     const fail = (err: Error): void => {
       if (settled) return;
       settled = true;
+      tap?.fail(err);
       host.adaptError(err);
       reject(err);
     };
@@ -55,11 +66,17 @@ export function requestOnOwnInbox(
           fail(new RequestError(cause.message, { cause }));
         } else {
           settled = true;
+          if (tap !== undefined) {
+            tap.respond(m);
+            tap.end();
+          }
           resolve(m);
         }
       },
     }) as SubscriptionImpl;
     sub.requestSubject = subject;
+    sub.requestInbox = true;
+    tap = host.diagnostics.current?.requestStart(host as unknown as NatsConnection, subject, inbox, opts.headers, payload, "single", timeout, true);
     timer = setTimeout(() => {
       sub.terminate(requestTimeoutError());
     }, timeout);
@@ -68,7 +85,7 @@ export function requestOnOwnInbox(
       fail(new RequestError("connection closed", { cause: new ClosedConnectionError() }));
     });
     try {
-      host.publish(subject, payload, publishOptions(inbox, opts));
+      host.sendRequest(subject, payload, publishOptions(inbox, opts, tap), tap);
     } catch (err) {
       sub.unsubscribe();
       fail(err as Error);
@@ -109,6 +126,7 @@ export function requestMany(
     }) as SubscriptionImpl;
     // permission errors for the request subject reach this inbox
     sub.requestSubject = subject;
+    sub.requestInbox = true;
     sub.closed.then(() => req.end());
     req.onDone = () => sub.unsubscribe();
   } else {
@@ -116,8 +134,10 @@ export function requestMany(
     reply = mux.replySubject(token);
     req.onDone = () => mux.remove(token);
   }
+  const tap = host.diagnostics.current?.requestStart(host as unknown as NatsConnection, subject, reply, opts.headers, payload, "many", maxWait, opts.noMux === true);
+  req.diag = tap;
   try {
-    host.publish(subject, payload, publishOptions(reply, opts));
+    host.sendRequest(subject, payload, publishOptions(reply, opts, tap), tap);
   } catch (err) {
     req.fail(err as Error);
     throw err;

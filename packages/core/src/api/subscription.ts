@@ -8,16 +8,19 @@ import { ClosedConnectionError, InvalidArgumentError, InvalidOperationError, Tim
 import type { MsgArgs } from "../protocol/parser.js";
 import { validateMaxMessages } from "../protocol/validate.js";
 import { MsgImpl, type MsgPublisher } from "./msg.js";
+import type { DiagnosticsSlot } from "../diagnostics/hooks.js";
 
 /** Defaults of nats.go's SetPendingLimits. */
 export const DEFAULT_PENDING_MSGS = 512 * 1024;
 export const DEFAULT_PENDING_BYTES = 64 * 1024 * 1024;
 import { QueuedIteratorImpl } from "./queued-iterator.js";
-import type { Msg, MsgCallback, Status, Subscription, SubscriptionOptions } from "../types.js";
+import type { Msg, MsgCallback, NatsConnection, Status, Subscription, SubscriptionOptions } from "../types.js";
 
 /** What a subscription needs of its connection. */
 export interface SubscriptionHost extends MsgPublisher {
   readonly engine: Engine;
+  /** the diagnostics hooks, once the channels are in use */
+  readonly diagnostics: DiagnosticsSlot;
   /** an error for the `status()` stream (e.g. a throwing callback) */
   onStatus(status: Status): void;
   /** a request's error on its way to user code (see `TransportFactory.adaptError`) */
@@ -52,6 +55,8 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
   private dropping = false;
   /** for a noMux request's inbox: the subject requested, to route publish permission errors */
   requestSubject: string | undefined;
+  /** a request inbox (the shared one, or a noMux request's): what arrives are replies */
+  requestInbox = false;
 
   constructor(
     private readonly host: SubscriptionHost,
@@ -113,19 +118,26 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
     }
     const msg = new MsgImpl(args, payload, this.host);
     const cb = this.userCallback;
+    const hooks = this.host.diagnostics.current;
+    const observed = hooks !== undefined &&
+      (hooks.channels.Message.hasSubscribers || hooks.channels.CallbackStart.hasSubscribers);
     if (cb !== undefined) {
       this.processed++;
-      try {
-        const r: unknown = cb(null, msg);
-        // an async callback's rejection must not become an unhandled rejection
-        if (r instanceof Promise) r.catch((err) => this.reportCallbackError(err));
-      } catch (err) {
-        this.reportCallbackError(err);
+      // with listeners, the message event; the callback runs inside its own events, or as usual
+      if (!observed || !hooks.deliver(this.connection(), this, msg, this.requestInbox, cb)) {
+        try {
+          const r: unknown = cb(null, msg);
+          // an async callback's rejection must not become an unhandled rejection
+          if (r instanceof Promise) r.catch((err) => this.reportCallbackError(err));
+        } catch (err) {
+          this.reportCallbackError(err);
+        }
       }
     } else {
+      if (observed) hooks.deliver(this.connection(), this, msg, this.requestInbox, undefined);
       const iter = this.iter!;
       if (this.overLimits(iter, payload.length)) {
-        this.drop(iter.getPending());
+        this.drop(iter, msg);
       } else {
         iter.push(msg);
         if (this.slow !== undefined) this.checkSlow(iter.getPending());
@@ -137,7 +149,13 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
     }
   }
 
-  private reportCallbackError(err: unknown): void {
+  /** The connection, as the diagnostics events carry it. */
+  private connection(): NatsConnection {
+    return this.host as unknown as NatsConnection;
+  }
+
+  /** A callback's error (or its promise's rejection) goes to `status()`. */
+  reportCallbackError(err: unknown): void {
     const error = err instanceof Error ? err : new Error(String(err));
     this.host.onStatus({ type: "error", error });
   }
@@ -152,11 +170,16 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
     return over;
   }
 
-  private drop(pending: number): void {
+  private drop(iter: QueuedIteratorImpl<Msg>, msg: Msg): void {
+    const pending = iter.getPending();
     this.dropped++;
     if (!this.dropping) {
       this.dropping = true;
       this.host.onStatus({ type: "slowConsumer", sub: this, pending });
+    }
+    const hooks = this.host.diagnostics.current;
+    if (hooks !== undefined && hooks.channels.Drop.hasSubscribers) {
+      hooks.drop(this.connection(), this, msg, pending, iter.pendingBytes, this.dropped);
     }
   }
 

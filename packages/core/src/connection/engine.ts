@@ -20,6 +20,10 @@ export interface EngineOwner {
   onPermissionError(err: PermissionViolationError): void;
   /** the engine is closed for good; `err` is why, undefined for a requested close */
   onClosed(err: Error | undefined): void;
+  /** one attempt to reach `server` (`host:port`) failed: first connection, or reconnecting */
+  onDialError(server: string, err: Error, reconnecting: boolean): void;
+  /** the established connection to `server` was lost, for `err` (after the `disconnect` status) */
+  onDisconnect(server: string, err: Error): void;
 }
 
 /** What the API layer may ask of the engine. */

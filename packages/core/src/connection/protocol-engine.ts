@@ -182,6 +182,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
     this.heartbeat.stop();
     this.out.dropped(new RequestError("connection disconnected", { cause: reason }));
     this.owner.onStatus({ type: "disconnect", server });
+    this.owner.onDisconnect(server, reason);
     if (!this.options.reconnect) {
       this.state = State.Closing;
       this.finish(reason);
@@ -229,7 +230,9 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
     try {
       addrs = await resolve(server.hostname);
     } catch (err) {
-      throw new ConnectionError(`cannot resolve host '${server.hostname}'`, { cause: err });
+      const e = new ConnectionError(`cannot resolve host '${server.hostname}'`, { cause: err });
+      this.dialFailed(server, e);
+      throw e;
     }
     return this.options.noRandomize ? addrs : shuffle(addrs.slice());
   }
@@ -256,7 +259,10 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
   handshakeEnded(handshake: Handshake, err?: Error): void {
     if (this.handshake !== handshake) return;
     this.handshake = undefined;
-    if (err) return;
+    if (err) {
+      this.dialFailed(this.server!, err);
+      return;
+    }
     const server = this.server!;
     this.state = State.Connected;
     this.pool.current = server;
@@ -264,6 +270,11 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
     if (resubscribe) handshake.transport.write(resubscribe);
     this.out.attach(handshake.transport);
     this.heartbeat.start();
+  }
+
+  /** An attempt failed; not reported once close() was called (the attempt is abandoned, not failed). */
+  private dialFailed(server: ServerEntry, err: Error): void {
+    if (this.wantsConnection()) this.owner.onDialError(server.listen, err, this.state === State.Reconnecting);
   }
 
   /** A listener that ignores a transport once it has been replaced. */

@@ -1,0 +1,115 @@
+/**
+ * Where the API layer finds the code that builds diagnostics events: a slot
+ * that stays empty until something uses the channels.
+ *
+ * The event classes (outgoing.ts, delivery.ts) and the channels themselves
+ * are reached only through `DiagnosticsHooks`, which the slot holds once
+ * `diagnosticsChannel()` or `useDiagnosticsChannel()` has been called (the
+ * Node and Deno `connect()` call the latter). The API layer imports this
+ * file and types only, so a browser bundle that never touches the channels
+ * holds none of that code; a connection checks `slot.current` (undefined)
+ * and nothing else.
+ *
+ * The slot belongs to one copy of the core (its symbol is not registered):
+ * a copy's connections build their events with that copy's classes, while
+ * the channels are shared by all (registry.ts).
+ */
+import type { Msg, MsgCallback, MsgHdrs, NatsConnection, ServerInfo, Subscription } from "../types.js";
+import type { Diagnostics } from "./registry.js";
+
+/** What a request's later events need (RequestEventImpl). */
+export interface RequestTap {
+  /** the headers to publish the request with, once the start event is over */
+  readonly headers: MsgHdrs | undefined;
+  /** a reply (not a no-responders status) */
+  respond(msg: Msg): void;
+  /** the request completed */
+  end(): void;
+  /** the request failed with `err`, what the caller gets */
+  fail(err: Error): void;
+}
+
+/** A connection as the outgoing events see it. */
+export interface PublishingConnection extends NatsConnection {
+  /** sends a message with its final headers: what a traced publish wraps */
+  encodeAndSend(subject: string, reply: string | undefined, headers: MsgHdrs | undefined, payload: Uint8Array | string): boolean;
+}
+
+/** A subscription as the delivery events see it: where a traced callback's error goes. */
+export interface DeliveryTarget extends Subscription {
+  reportCallbackError(err: unknown): void;
+}
+
+/**
+ * The events, built and published by the diagnostics code (emitter.ts). The
+ * hot paths check the channel first (`hooks.channels.PublishStart.hasSubscribers`);
+ * the lifecycle methods check it themselves.
+ */
+export interface DiagnosticsHooks {
+  readonly channels: Diagnostics;
+  /** the first connection (`reconnect` false) or a reconnection */
+  connected(connection: NatsConnection, server: string, info: ServerInfo, reconnect: boolean): void;
+  connectError(connection: NatsConnection, server: string, error: Error, reconnecting: boolean): void;
+  disconnected(connection: NatsConnection, server: string, error: Error | undefined): void;
+  closed(connection: NatsConnection, error: Error | undefined): void;
+  /** A publish inside its events (`connection.encodeAndSend()` inside); only when PublishStart has subscribers. */
+  publish(
+    connection: PublishingConnection,
+    subject: string,
+    reply: string | undefined,
+    headers: MsgHdrs | undefined,
+    payload: Uint8Array | string,
+    request: RequestTap | undefined,
+  ): boolean;
+  /**
+   * A request's start event, when RequestStart has subscribers (else
+   * undefined): they may set headers, so the request is published with the
+   * tap's. Called once per request (not checked by the caller).
+   */
+  requestStart(
+    connection: NatsConnection,
+    subject: string,
+    reply: string,
+    headers: MsgHdrs | undefined,
+    payload: unknown,
+    kind: "single" | "many",
+    timeout: number,
+    noMux: boolean,
+  ): RequestTap | undefined;
+  /**
+   * A message for `sub`: publishes Message if it has subscribers; then, for
+   * a callback (not a request inbox's) while CallbackStart has subscribers,
+   * runs it inside the callback events and returns true. False: the caller
+   * delivers as usual. Only when Message or CallbackStart has subscribers.
+   */
+  deliver(
+    connection: NatsConnection,
+    sub: DeliveryTarget,
+    msg: Msg,
+    requestReply: boolean,
+    cb: MsgCallback<Msg> | undefined,
+  ): boolean;
+  /** Only when Drop has subscribers. */
+  drop(connection: NatsConnection, sub: Subscription, msg: Msg, pending: number, pendingBytes: number, dropped: number): void;
+}
+
+/** Holds this copy's hooks once diagnostics are in use. */
+export interface DiagnosticsSlot {
+  current: DiagnosticsHooks | undefined;
+}
+
+// not Symbol.for(): one slot per copy of the core
+const SLOT = Symbol("quicknats.diagnostics.hooks");
+
+type Global = typeof globalThis & { [SLOT]?: DiagnosticsSlot };
+
+/** This copy's slot (made on first use; process-wide, like the channels). */
+export function diagnosticsSlot(): DiagnosticsSlot {
+  const g = globalThis as Global;
+  let slot = g[SLOT];
+  if (slot === undefined) {
+    slot = { current: undefined };
+    Object.defineProperty(g, SLOT, { value: slot, enumerable: false, writable: false, configurable: false });
+  }
+  return slot;
+}
