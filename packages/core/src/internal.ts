@@ -13,7 +13,8 @@ export type { CloseListener } from "./api/connection.js";
 export { ProtocolEngine } from "./connection/protocol-engine.js";
 export type { Engine } from "./connection/engine.js";
 export { FLUSH_THRESHOLD } from "./connection/writer.js";
-export { parseOptions, parseServer } from "./connection/options.js";
+export { parseOptions } from "./connection/options.js";
+export { parseServer, parseTcpUrl } from "./transport/tcp-url.js";
 export type { ParsedOptions, ServerAddress } from "./connection/options.js";
 export { Parser } from "./protocol/parser.js";
 export type { MsgArgs, ParserHandler } from "./protocol/parser.js";
@@ -22,7 +23,6 @@ export { validateQueue, validateSubject } from "./protocol/validate.js";
 export { requestTimeoutError } from "./errors.js";
 export { WsTransport, wsTransportFactory, wsUrlParseFn } from "./transport/websocket.js";
 export {
-  checkTcpUrl,
   closedBeforeTls,
   dialError,
   lostError,
@@ -32,7 +32,6 @@ export {
   tlsProblem,
   where,
 } from "./transport/errors.js";
-export { serverParser } from "./connection/options.js";
 export type {
   DialTarget,
   Transport,

@@ -17,7 +17,7 @@ import {
 import { DEFAULT_JITTER_TLS, type ParsedOptions, parseOptions } from "../src/connection/options.js";
 import { type DialHost, DialLoop } from "../src/connection/reconnect.js";
 import { type ServerEntry, ServerPool } from "../src/connection/servers.js";
-import { parseServer } from "../src/connection/options.js";
+import { parseServer, parseTcpUrl } from "../src/transport/tcp-url.js";
 import type { TransportFactory } from "../src/transport/transport.js";
 import { ManualClock } from "./helpers/manual-clock.js";
 
@@ -26,6 +26,7 @@ const factory: TransportFactory = {
     throw new Error("the dial loop tests dial through the fake host");
   },
   defaultPort: 4222,
+  parseUrl: parseTcpUrl,
 };
 
 interface Attempt {

@@ -12,6 +12,7 @@ import { nkeyAuthenticator } from "../src/auth/nkey.js";
 import { ConnectionError, InvalidArgumentError } from "../src/errors.js";
 import { connectFields, tlsDecision } from "../src/connection/handshake.js";
 import { type ParsedOptions, parseOptions } from "../src/connection/options.js";
+import { parseTcpUrl } from "../src/transport/tcp-url.js";
 import type { TransportFactory } from "../src/transport/transport.js";
 
 const factory: TransportFactory = {
@@ -19,6 +20,7 @@ const factory: TransportFactory = {
     throw new Error("not dialed");
   },
   defaultPort: 4222,
+  parseUrl: parseTcpUrl,
 };
 const options = (o: ConnectionOptions = {}): ParsedOptions => parseOptions(o, factory);
 const info = (i: Partial<ServerInfo> = {}): ServerInfo => ({ server_id: "S", proto: 1, ...i }) as ServerInfo;

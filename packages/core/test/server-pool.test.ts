@@ -5,7 +5,8 @@
 // frozen snapshots users see, randomisation, duplicates and IPv6 literals.
 import { describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { parseServer, type ServerAddress } from "../src/connection/options.js";
+import type { ServerAddress } from "../src/connection/options.js";
+import { parseServer } from "../src/transport/tcp-url.js";
 import { ServerEntry, ServerPool } from "../src/connection/servers.js";
 
 const parse = (u: string): ServerAddress => parseServer(u, 4222);

@@ -9,7 +9,7 @@
  * and the high-water mark refer to.
  */
 import { ConnectionError, type TlsOptions, VERSION } from "@quicknats/core";
-import { checkTcpUrl, closedBeforeTls, dialError, lostError, tlsError, tlsFileError, tlsProblem, where } from "@quicknats/core/internal";
+import { closedBeforeTls, parseTcpUrl, dialError, lostError, tlsError, tlsFileError, tlsProblem, where } from "@quicknats/core/internal";
 import type { DialTarget, TlsFailure, Transport, TransportFactory, TransportListener } from "@quicknats/core/internal";
 import { type DenoConn, denoNet, type DenoTcpConn, type DenoTlsConn } from "./deno-api.ts";
 
@@ -349,5 +349,5 @@ export class DenoTransport implements Transport {
 export const denoTransportFactory: TransportFactory = {
   create: () => new DenoTransport(),
   defaultPort: 4222,
-  checkUrl: checkTcpUrl,
+  parseUrl: parseTcpUrl,
 };

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { createConnection, isIP, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectOptions, type TLSSocket } from "node:tls";
 import { type TlsOptions, VERSION } from "@quicknats/core";
-import { checkTcpUrl, closedBeforeTls, dialError, lostError, tlsError, tlsFileError } from "@quicknats/core/internal";
+import { closedBeforeTls, parseTcpUrl, dialError, lostError, tlsError, tlsFileError } from "@quicknats/core/internal";
 import type { DialTarget, TlsFailure, Transport, TransportFactory, TransportListener } from "@quicknats/core/internal";
 
 export const LANG = "quicknats";
@@ -200,5 +200,5 @@ export const nodeTransportFactory: TransportFactory = {
     const addrs = await dns.promises.lookup(hostname, { all: true });
     return addrs.map((a: { address: string }) => a.address);
   },
-  checkUrl: checkTcpUrl,
+  parseUrl: parseTcpUrl,
 };

@@ -4,7 +4,7 @@
  * events into promises, iterators and status events.
  */
 import { createEngine, type Engine, type EngineOwner } from "../connection/engine.js";
-import { type ParsedOptions, parseOptions, serverParser } from "../connection/options.js";
+import { type ParsedOptions, parseOptions } from "../connection/options.js";
 import {
   argumentTypeError,
   ClosedConnectionError,
@@ -188,8 +188,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     if (!Array.isArray(servers) || servers.length === 0) {
       throw InvalidArgumentError.format("servers", "must be a non-empty array of host:port strings");
     }
-    const parse = serverParser(this.factory);
-    const addrs = servers.map((u) => parse(u));
+    const addrs = servers.map((u) => this.factory.parseUrl(u));
     this.engine.pool.replace(addrs);
   }
 

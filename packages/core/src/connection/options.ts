@@ -46,18 +46,6 @@ export interface ServerAddress {
   url?: string;
 }
 
-/**
- * How a transport's server strings become addresses: its own URL parser
- * (websocket URLs) or host:port. `encrypted` tells a gossiped URL's parser
- * whether the current connection is secure.
- */
-export function serverParser(factory: TransportFactory): (url: string, encrypted?: boolean) => ServerAddress {
-  return (url, encrypted) => {
-    factory.checkUrl?.(url);
-    return factory.parseUrl ? factory.parseUrl(url, encrypted) : parseServer(url, factory.defaultPort);
-  };
-}
-
 export interface ParsedOptions {
   servers: ServerAddress[];
   name?: string;
@@ -110,62 +98,6 @@ function positive(name: string, v: unknown, def: number): number {
   return n;
 }
 
-/** Parses `host`, `host:port`, `nats://host:port`, `[::1]:4222`. */
-export function parseServer(src: string, defaultPort: number): ServerAddress {
-  if (typeof src !== "string" || src.trim() === "") {
-    throw InvalidArgumentError.format("servers", "entries must be non-empty strings");
-  }
-  let rest = src.trim();
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(rest);
-  if (scheme) {
-    const s = scheme[1].toLowerCase();
-    if (s !== "nats" && s !== "tls") {
-      throw InvalidArgumentError.format("servers", `has an unsupported URL scheme '${s}://' (use host:port or nats://host:port)`);
-    }
-    rest = rest.slice(scheme[0].length);
-  }
-  rest = rest.replace(/\/+$/, "");
-  if (rest.includes("@")) {
-    throw InvalidArgumentError.format("servers", "must not contain credentials; use the 'user'/'pass' or 'token' options");
-  }
-  if (rest.includes("/") || /\s/.test(rest)) {
-    throw InvalidArgumentError.format("servers", `entry is not a host:port: '${src}'`);
-  }
-  let hostname: string;
-  let portText: string | undefined;
-  if (rest.startsWith("[")) {
-    const end = rest.indexOf("]");
-    if (end < 0) throw InvalidArgumentError.format("servers", `has an unterminated IPv6 address: '${src}'`);
-    hostname = rest.slice(1, end);
-    const after = rest.slice(end + 1);
-    if (after.startsWith(":")) portText = after.slice(1);
-    else if (after !== "") throw InvalidArgumentError.format("servers", `entry is not a host:port: '${src}'`);
-  } else {
-    const colons = rest.split(":").length - 1;
-    if (colons > 1) {
-      hostname = rest; // a bare IPv6 address
-    } else if (colons === 1) {
-      const i = rest.indexOf(":");
-      hostname = rest.slice(0, i);
-      portText = rest.slice(i + 1);
-    } else {
-      hostname = rest;
-    }
-  }
-  if (hostname === "") throw InvalidArgumentError.format("servers", `entry has no host: '${src}'`);
-  let port = defaultPort;
-  if (portText !== undefined) {
-    if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
-      throw InvalidArgumentError.format("servers", `entry has an invalid port: '${src}'`);
-    }
-    port = Number(portText);
-  }
-  const listen = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
-  const addr: ServerAddress = { hostname, port, listen, src };
-  if (scheme && scheme[1].toLowerCase() === "tls") addr.tls = true;
-  return addr;
-}
-
 /** Validates the options and fills in the defaults. */
 export function parseOptions(
   opts: ConnectionOptions | undefined,
@@ -188,8 +120,8 @@ export function parseOptions(
   } else {
     urls = [factory.defaultServer ?? `${DEFAULT_HOST}:${factory.defaultPort}`];
   }
-  const parse = serverParser(factory);
-  const servers = urls.map((u) => parse(u));
+  // each transport parses its own (host:port for TCP, URLs for websockets), so a bundle carries one parser
+  const servers = urls.map((u) => factory.parseUrl(u));
   if (o.tls !== undefined && o.tls !== null && typeof o.tls !== "object") {
     throw InvalidArgumentError.format("tls", "must be an object of TLS options, or null");
   }

@@ -20,7 +20,7 @@ import type { Transport, TransportFactory, TransportListener } from "../transpor
 import { debugMsgLine } from "./debug.js";
 import { dialTarget, Handshake, type HandshakeHost } from "./dial.js";
 import { Heartbeat, type HeartbeatHost } from "./heartbeat.js";
-import { isIpLiteral, type ParsedOptions, type ServerAddress, serverParser, shuffle } from "./options.js";
+import { isIpLiteral, type ParsedOptions, shuffle } from "./options.js";
 import { Outbound } from "./outbound.js";
 import { type DialHost, DialLoop, isAuthError } from "./reconnect.js";
 import { type ServerEntry, ServerPool } from "./servers.js";
@@ -52,7 +52,6 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
   private readonly dialLoop: DialLoop;
   private readonly parser: Parser;
   private readonly heartbeat: Heartbeat;
-  private readonly parseServer: (url: string, encrypted?: boolean) => ServerAddress;
   /** the last server error that was not a permission violation; the close reason if the connection then drops */
   private lastError: Error | undefined;
   private closeWaiter: (() => void) | undefined;
@@ -67,11 +66,10 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
     this.out = new Outbound(options, this.stats, this);
     this.parser = new Parser(this);
     this.heartbeat = new Heartbeat(this, options.pingInterval, options.maxPingOut);
-    this.parseServer = serverParser(factory);
     this.pool = new ServerPool(
       options.servers,
       !options.noRandomize,
-      (url) => this.parseServer(url, this.transport?.isEncrypted()),
+      (url) => factory.parseUrl(url, this.transport?.isEncrypted()),
     );
     this.dialLoop = new DialLoop(this);
   }

@@ -4,7 +4,7 @@
  * check failed) and these build the ConnectionError, so a failure reads the
  * same on every runtime.
  */
-import { ConnectionError, ErrorCode, InvalidArgumentError } from "../errors.js";
+import { ConnectionError, ErrorCode } from "../errors.js";
 import type { DialTarget } from "./transport.js";
 
 /** `host:port` of a dial, for messages. */
@@ -67,16 +67,6 @@ export function tlsProblem(message: string): ConnectionError {
 /** The socket went away before the TLS upgrade could start. */
 export function closedBeforeTls(target: DialTarget): ConnectionError {
   return new ConnectionError(`connection to ${where(target)} closed before TLS`);
-}
-
-/** `TransportFactory.checkUrl` of a TCP transport: a websocket URL is refused with a pointer to `wsconnect()`. */
-export function checkTcpUrl(url: string): void {
-  if (/^wss?:\/\//i.test(url.trim())) {
-    throw InvalidArgumentError.format(
-      "servers",
-      `'${url}' is a websocket URL: this transport speaks TCP; use wsconnect() for websockets`,
-    );
-  }
 }
 
 function tlsCode(cause: unknown): { code: ErrorCode; cause?: unknown } {

@@ -83,13 +83,12 @@ export interface TransportFactory {
   /** the server used when the options name none (default `127.0.0.1:<defaultPort>`) */
   defaultServer?: string;
   /**
-   * Parses a server string into an address (default: host:port with
-   * `defaultPort`). `encrypted` says, for a URL gossiped by the cluster,
-   * whether the current connection is secure.
+   * Parses a server string into an address, before anything is dialed
+   * (`parseTcpUrl` for TCP transports); throws InvalidArgumentError for one
+   * this transport cannot use. `encrypted` says, for a URL gossiped by the
+   * cluster, whether the current connection is secure.
    */
-  parseUrl?(url: string, encrypted?: boolean): ServerAddress;
-  /** Checks a server URL before anything is dialed; throws InvalidArgumentError for one this transport cannot use. */
-  checkUrl?(url: string): void;
+  parseUrl(url: string, encrypted?: boolean): ServerAddress;
   /** Resolves a hostname to all its addresses (runtimes with DNS access); IP literals are not passed. */
   resolve?(hostname: string): Promise<string[]>;
   /**
