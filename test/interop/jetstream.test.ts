@@ -2,7 +2,7 @@
 // official transport: streams, publish acks, de-duplication, expectations,
 // stored-message reads, and pull consumers (next, fetch, consume, acks,
 // redelivery, ordered consumers). Same assertions for both (see clients.ts).
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   AckPolicy,
@@ -15,29 +15,21 @@ import {
   jetstreamManager,
   type JsMsg,
 } from "@nats-io/jetstream";
-import { headers, type NatsConnection } from "@nats-io/nats-core";
-import type { NatsServer } from "../helpers/nats-server.js";
+import { headers } from "@nats-io/nats-core";
 import { eventually, within } from "../helpers/wait.js";
-import { CLIENTS, failure, startJetStream, take } from "./clients.js";
+import { CLIENTS, failure, startJetStream, suiteConnection, take } from "./clients.js";
 
 const td = new TextDecoder();
 
 for (const client of CLIENTS) {
   describe(`jetstream on ${client.name}`, () => {
-    let srv: NatsServer;
-    let nc: NatsConnection;
     let jsm: JetStreamManager;
     let js: JetStreamClient;
-
-    before(async () => {
-      srv = await startJetStream();
-      nc = await client.connect({ port: srv.port });
-      jsm = await jetstreamManager(nc);
-      js = jetstream(nc);
-    });
-    after(async () => {
-      await nc?.close();
-      await srv?.stop();
+    const suite = suiteConnection(client, startJetStream, {
+      async setup(nc) {
+        jsm = await jetstreamManager(nc);
+        js = jetstream(nc);
+      },
     });
 
     it("stream CRUD: add, info, update, list, names, delete", async () => {
@@ -105,7 +97,7 @@ for (const client of CLIENTS) {
       const h = headers();
       h.set("X-Trace", "abc");
       await js.publish("get.a", "first", { headers: h });
-      nc.publish("get.b", new Uint8Array([0, 1, 2, 255]));
+      suite.nc.publish("get.b", new Uint8Array([0, 1, 2, 255]));
       await js.publish("get.a", "second");
       await eventually(async () => (await jsm.streams.info("GET")).state.messages === 3, 5000, "3 stored messages");
 
