@@ -21,6 +21,18 @@ import { CLIENTS, failure, startJetStream, suiteConnection, take } from "./clien
 
 const td = new TextDecoder();
 
+/** The payloads of a fetch(), which ends by itself, each message acked; bounded in time. */
+async function fetchAcked(iter: AsyncIterable<JsMsg>, what: string): Promise<string[]> {
+  const got: string[] = [];
+  await within((async () => {
+    for await (const m of iter) {
+      got.push(m.string());
+      m.ack();
+    }
+  })(), 10_000, what);
+  return got;
+}
+
 for (const client of CLIENTS) {
   describe(`jetstream on ${client.name}`, () => {
     let jsm: JetStreamManager;
@@ -179,14 +191,7 @@ for (const client of CLIENTS) {
         assert.equal(again.info.deliveryCount, 2);
         assert.equal(again.redelivered, true);
         again.term();
-        const rest: string[] = [];
-        const iter = await c.fetch({ max_messages: 20, expires: 1500 });
-        await within((async () => {
-          for await (const m of iter) {
-            rest.push(m.string());
-            m.ack();
-          }
-        })(), 10_000, "the rest");
+        const rest = await fetchAcked(await c.fetch({ max_messages: 20, expires: 1500 }), "the rest");
         assert.ok(!rest.includes("job-1"), `the terminated message is not delivered again: ${rest}`);
         await eventually(async () => (await c.info()).num_ack_pending === 0, 5000, "nothing pending");
         assert.equal((await c.info()).num_pending, 0);
@@ -196,13 +201,7 @@ for (const client of CLIENTS) {
         await jsm.consumers.add("WORK", { durable_name: "fetch", ack_policy: AckPolicy.Explicit });
         const c = await js.consumers.get("WORK", "fetch");
         const iter = await c.fetch({ max_messages: 5, expires: 2000 });
-        const got: string[] = [];
-        await within((async () => {
-          for await (const m of iter) {
-            got.push(m.string());
-            m.ack();
-          }
-        })(), 10_000, "the fetch");
+        const got = await fetchAcked(iter, "the fetch");
         assert.deepEqual(got, ["job-1", "job-2", "job-3", "job-4", "job-5"]);
       });
 
