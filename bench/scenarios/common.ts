@@ -102,6 +102,32 @@ export async function timeSequential<T>(
   return { ms, p50us: quantileSorted(lat, 0.5) * 1000, p99us: quantileSorted(lat, 0.99) * 1000 };
 }
 
+/**
+ * Runs `op` `n` times with `width` calls in flight, bounded by `timeoutMs`;
+ * each result is checked by `verify`. Returns the run's duration.
+ */
+export async function timeInFlight<T>(
+  n: number,
+  width: number,
+  timeoutMs: number,
+  what: string,
+  op: () => Promise<T>,
+  verify: (result: T) => void,
+): Promise<number> {
+  let started = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    while (started < n) {
+      started++;
+      verify(await op());
+      done++;
+    }
+  };
+  const t0 = performance.now();
+  await withTimeout(Promise.all(Array.from({ length: width }, worker)), timeoutMs, () => `${done} of ${n} ${what}`);
+  return performance.now() - t0;
+}
+
 export function check(ok: boolean, message: string): void {
   if (!ok) throw new Error(message);
 }

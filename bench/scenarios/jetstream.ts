@@ -13,7 +13,8 @@ import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager, StorageT
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { BenchConn, ClientName } from "../clients/types.js";
-import { check, count, deferred, payload, publishAll, rate, timeSequential, withTimeout } from "./common.js";
+import { check, count, deferred, payload, publishAll, rate, timeInFlight, timeSequential, withTimeout } from "./common.js";
+import { msgsPerSec, p50us, p99us } from "./metrics.js";
 import type { Scenario, ScenarioCtx } from "./types.js";
 
 const SIZE = 128;
@@ -21,6 +22,9 @@ const IN_FLIGHT = 64;
 const WARMUP = 100;
 /** The clients the official libraries run on. */
 const JS_CLIENTS: readonly ClientName[] = ["quicknats", "official", "official-fast"];
+
+/** What every scenario here is: on the libraries' clients only (no raw row), with JetStream on. */
+const ON_JETSTREAM = { noRaw: true, clients: JS_CLIENTS, jetstream: true } as const;
 
 /** The connection under the adapter, as the libraries take it. */
 function natsConnection(c: BenchConn): NatsConnection {
@@ -56,15 +60,10 @@ async function publisher(ctx: ScenarioCtx) {
 export const jsPublishSequential: Scenario = {
   id: "js-pub",
   title: (n) => `js.publish(), sequential, ${count(n)} × 128 B (memory stream)`,
-  metric: { key: "msgsPerSec", unit: "msgs/s", better: "higher" },
-  extras: [
-    { key: "p50us", unit: "µs", better: "lower", label: "p50" },
-    { key: "p99us", unit: "µs", better: "lower", label: "p99" },
-  ],
+  metric: msgsPerSec,
+  extras: [p50us, p99us],
   count: { full: 20_000, quick: 2_000 },
-  noRaw: true,
-  clients: JS_CLIENTS,
-  jetstream: true,
+  ...ON_JETSTREAM,
   async prepare(ctx) {
     const { js, stream, data } = await publisher(ctx);
     return async () => {
@@ -84,27 +83,20 @@ export const jsPublishSequential: Scenario = {
 export const jsPublishInFlight: Scenario = {
   id: "js-pub-64",
   title: (n) => `js.publish(), ${IN_FLIGHT} in flight, ${count(n)} × 128 B (memory stream)`,
-  metric: { key: "msgsPerSec", unit: "msgs/s", better: "higher" },
+  metric: msgsPerSec,
   count: { full: 100_000, quick: 10_000 },
-  noRaw: true,
-  clients: JS_CLIENTS,
-  jetstream: true,
+  ...ON_JETSTREAM,
   async prepare(ctx) {
     const { js, jsm, stream, data } = await publisher(ctx);
     return async () => {
-      let started = 0;
-      let done = 0;
-      const worker = async (): Promise<void> => {
-        while (started < ctx.n) {
-          started++;
-          const ack = await js.publish(stream.subject, data);
-          check(ack.stream === stream.name, `ack from stream ${ack.stream}`);
-          done++;
-        }
-      };
-      const t0 = performance.now();
-      await withTimeout(Promise.all(Array.from({ length: IN_FLIGHT }, worker)), ctx.timeoutMs, () => `${done} of ${ctx.n} publishes`);
-      const ms = performance.now() - t0;
+      const ms = await timeInFlight(
+        ctx.n,
+        IN_FLIGHT,
+        ctx.timeoutMs,
+        "publishes",
+        () => js.publish(stream.subject, data),
+        (ack) => check(ack.stream === stream.name, `ack from stream ${ack.stream}`),
+      );
       const stored = (await jsm.streams.info(stream.name)).state.messages;
       check(stored === WARMUP + ctx.n, `${stored} stored, want ${WARMUP + ctx.n}`);
       await stream.drop();
@@ -118,11 +110,9 @@ function consumeScenario(id: string, ack: boolean): Scenario {
   return {
     id,
     title: (n) => `consume() of ${count(n)} stored × 128 B, ${ack ? "each acked (explicit acks)" : "no acks (AckPolicy.None)"}, memory stream`,
-    metric: { key: "msgsPerSec", unit: "msgs/s", better: "higher" },
+    metric: msgsPerSec,
     count: { full: 100_000, quick: 20_000 },
-    noRaw: true,
-    clients: JS_CLIENTS,
-    jetstream: true,
+    ...ON_JETSTREAM,
     async prepare(ctx) {
       const c = await ctx.connect();
       const nc = natsConnection(c);
@@ -168,15 +158,10 @@ export const jsConsumeNoAck = consumeScenario("js-consume-noack", false);
 export const kvGet: Scenario = {
   id: "kv-get",
   title: (n) => `kv.get() of one key, sequential, ${count(n)} (memory bucket)`,
-  metric: { key: "p50us", unit: "µs", better: "lower", label: "p50" },
-  extras: [
-    { key: "p99us", unit: "µs", better: "lower", label: "p99" },
-    { key: "getsPerSec", unit: "req/s", better: "higher" },
-  ],
+  metric: p50us,
+  extras: [p99us, { key: "getsPerSec", unit: "req/s", better: "higher" }],
   count: { full: 10_000, quick: 1_000 },
-  noRaw: true,
-  clients: JS_CLIENTS,
-  jetstream: true,
+  ...ON_JETSTREAM,
   async prepare(ctx) {
     const nc = natsConnection(await ctx.connect());
     const name = `bench_${unique(ctx)}`;

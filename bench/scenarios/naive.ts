@@ -8,14 +8,13 @@
 import type { BenchConn, LibraryConnection } from "../clients/types.js";
 import type { RssSampler } from "../lib/rss.js";
 import { check, count, deferred, payload, rate, SAMPLE_EVERY, withTimeout } from "./common.js";
+import { mibPerSec, msgsPerSec } from "./metrics.js";
 import type { Metrics, Scenario, ScenarioCtx } from "./types.js";
 
 const MiB = 1024 * 1024;
 /** The yielding publisher lets the event loop run after this many publishes. */
 const YIELD_EVERY = 1_000;
 
-const msgsPerSec = { key: "msgsPerSec", unit: "msgs/s", better: "higher" } as const;
-const mibPerSec = { key: "mibPerSec", unit: "MiB/s", better: "higher" } as const;
 
 function library(c: BenchConn): LibraryConnection {
   if (!c.nc) throw new Error("this client has no library connection");

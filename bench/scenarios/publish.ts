@@ -1,17 +1,16 @@
 /** Publishing as fast as the client allows, then one flush: throughput and peak RSS growth. */
 import { count, payload, publishAll, rate, READY_PUBLISHER_BOUND } from "./common.js";
+import { mibPerSec, msgsPerSec } from "./metrics.js";
 import type { Scenario } from "./types.js";
 
 const SUBJECT = "bench.pub"; // nobody subscribes: the server drops the messages
 
 function publishScenario(id: string, size: number, sizeLabel: string, full: number, quick: number): Scenario {
-  const msgs = { key: "msgsPerSec", unit: "msgs/s", better: "higher" } as const;
-  const mib = { key: "mibPerSec", unit: "MiB/s", better: "higher" } as const;
   return {
     id,
     title: (n) => `publish ${count(n)} × ${sizeLabel}, then flush`,
-    metric: size < 1024 ? msgs : mib,
-    extras: [size < 1024 ? mib : msgs],
+    metric: size < 1024 ? msgsPerSec : mibPerSec,
+    extras: [size < 1024 ? mibPerSec : msgsPerSec],
     count: { full, quick },
     target: READY_PUBLISHER_BOUND,
     async prepare(ctx) {

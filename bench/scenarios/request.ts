@@ -4,7 +4,8 @@
  * not timed.
  */
 import type { BenchConn } from "../clients/types.js";
-import { check, count, payload, rate, timeSequential, withTimeout } from "./common.js";
+import { check, count, payload, rate, timeInFlight, timeSequential, withTimeout } from "./common.js";
+import { p50us, p99us, reqPerSec } from "./metrics.js";
 import type { Measure, Scenario, ScenarioCtx } from "./types.js";
 
 /** Per client: responders serve every round of a scenario, so each client's must be its own. */
@@ -25,12 +26,14 @@ const echoResponder = {
 };
 
 /** The requesting connection of a round, its subject and payload. */
-async function requester(ctx: ScenarioCtx): Promise<{ c: BenchConn; subj: string; data: Uint8Array }> {
-  return { c: await ctx.connect(), subj: subject(ctx), data: payload(SIZE) };
+interface Requester {
+  c: BenchConn;
+  subj: string;
+  data: Uint8Array;
 }
 
 /** WARMUP untimed requests (the raw requester has no per-request timeout, so bound them all). */
-async function warmUp(c: BenchConn, subj: string, data: Uint8Array, timeoutMs: number): Promise<void> {
+async function warmUp({ c, subj, data }: Requester, timeoutMs: number): Promise<void> {
   let i = 0;
   const run = async (): Promise<void> => {
     for (; i < WARMUP; i++) await c.request(subj, data, REQUEST_TIMEOUT_MS);
@@ -38,57 +41,49 @@ async function warmUp(c: BenchConn, subj: string, data: Uint8Array, timeoutMs: n
   await withTimeout(run(), timeoutMs, () => `warm-up: ${i} of ${WARMUP} requests`);
 }
 
+/** A prepare() whose rounds each warm up, then run `measure` on the round's requester. */
+function warmedRequester(measure: (r: Requester, ctx: ScenarioCtx) => ReturnType<Measure>): Scenario["prepare"] {
+  return async (ctx) => {
+    const r: Requester = { c: await ctx.connect(), subj: subject(ctx), data: payload(SIZE) };
+    return async () => {
+      await warmUp(r, ctx.timeoutMs);
+      return measure(r, ctx);
+    };
+  };
+}
+
+/** Checks that a reply echoed the whole request. */
+function checkEcho(c: BenchConn, reply: unknown): void {
+  check(c.sizeOf(reply) === SIZE, `reply of ${c.sizeOf(reply)} bytes, want ${SIZE}`);
+}
+
 export const requestSequential: Scenario = {
   id: "rr-seq",
   title: (n) => `request/reply, sequential, ${count(n)} × 128 B`,
-  metric: { key: "p50us", unit: "µs", better: "lower", label: "p50" },
-  extras: [
-    { key: "p99us", unit: "µs", better: "lower", label: "p99" },
-    { key: "reqPerSec", unit: "req/s", better: "higher" },
-  ],
+  metric: p50us,
+  extras: [p99us, reqPerSec],
   count: { full: 10_000, quick: 1_000 },
   helper: echoResponder,
-  async prepare(ctx) {
-    const { c, subj, data } = await requester(ctx);
-    return async () => {
-      await warmUp(c, subj, data, ctx.timeoutMs);
-      const { ms, p50us, p99us } = await timeSequential(
-        ctx.n,
-        ctx.timeoutMs,
-        "requests",
-        () => c.request(subj, data, REQUEST_TIMEOUT_MS),
-        (m) => check(c.sizeOf(m) === SIZE, `reply of ${c.sizeOf(m)} bytes, want ${SIZE}`),
-      );
-      return { p50us, p99us, reqPerSec: rate(ctx.n, ms), ms };
-    };
-  },
+  prepare: warmedRequester(async ({ c, subj, data }, ctx) => {
+    const { ms, p50us, p99us } = await timeSequential(
+      ctx.n,
+      ctx.timeoutMs,
+      "requests",
+      () => c.request(subj, data, REQUEST_TIMEOUT_MS),
+      (m) => checkEcho(c, m),
+    );
+    return { p50us, p99us, reqPerSec: rate(ctx.n, ms), ms };
+  }),
 };
 
 export const requestInFlight: Scenario = {
   id: "rr-64",
   title: (n) => `request/reply, ${IN_FLIGHT} in flight, ${count(n)} × 128 B`,
-  metric: { key: "reqPerSec", unit: "req/s", better: "higher" },
+  metric: reqPerSec,
   count: { full: 100_000, quick: 8_000 },
   helper: echoResponder,
-  async prepare(ctx) {
-    const { c, subj, data } = await requester(ctx);
-    return async () => {
-      await warmUp(c, subj, data, ctx.timeoutMs);
-      let started = 0;
-      let done = 0;
-      const worker = async (): Promise<void> => {
-        while (started < ctx.n) {
-          started++;
-          const m = await c.request(subj, data, REQUEST_TIMEOUT_MS);
-          check(c.sizeOf(m) === SIZE, `reply of ${c.sizeOf(m)} bytes, want ${SIZE}`);
-          done++;
-        }
-      };
-      const t0 = performance.now();
-      const workers = Array.from({ length: IN_FLIGHT }, worker);
-      await withTimeout(Promise.all(workers), ctx.timeoutMs, () => `${done} of ${ctx.n} requests`);
-      const ms = performance.now() - t0;
-      return { reqPerSec: rate(ctx.n, ms), ms };
-    };
-  },
+  prepare: warmedRequester(async ({ c, subj, data }, ctx) => {
+    const ms = await timeInFlight(ctx.n, IN_FLIGHT, ctx.timeoutMs, "requests", () => c.request(subj, data, REQUEST_TIMEOUT_MS), (m) => checkEcho(c, m));
+    return { reqPerSec: rate(ctx.n, ms), ms };
+  }),
 };

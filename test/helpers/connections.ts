@@ -3,8 +3,9 @@
  * even when it failed half-way: a connection left open keeps reconnecting and
  * would hold the file's process (and its nats-server) alive.
  */
-import { after, type TestContext } from "node:test";
+import { after, before, type TestContext } from "node:test";
 import { connect, type NatsConnection, type NodeConnectionOptions } from "@quicknats/node";
+import { NatsServer, type ServerConfig } from "./nats-server.js";
 
 /** connect(), closed when test `t` ends. */
 export async function connectFor(t: TestContext, opts: NodeConnectionOptions): Promise<NatsConnection> {
@@ -27,4 +28,29 @@ export function connectForFile(): (opts: NodeConnectionOptions) => Promise<NatsC
     open.push(nc);
     return nc;
   };
+}
+
+/**
+ * Registers hooks in the calling describe() (or at a file's top level) that
+ * start a nats-server with `config` and open `count` connections to it before
+ * the first test, then hand both to `ready`, which keeps them and may prepare
+ * them (subscriptions, instrumentation). After the last test the connections
+ * close and the server stops, even when a test failed half-way.
+ */
+export function serverWithConnections(
+  config: ServerConfig,
+  count: number,
+  ready: (srv: NatsServer, conns: NatsConnection[]) => void | Promise<void>,
+): void {
+  let srv: NatsServer | undefined;
+  const conns: NatsConnection[] = [];
+  before(async () => {
+    srv = await NatsServer.start(config);
+    for (let i = 0; i < count; i++) conns.push(await connect({ servers: srv.url }));
+    await ready(srv, conns);
+  });
+  after(async () => {
+    await Promise.allSettled(conns.map((nc) => nc.close()));
+    await srv?.stop();
+  });
 }

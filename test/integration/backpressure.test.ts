@@ -3,7 +3,7 @@
 // ConnectionError (NATS_OUTBOUND_FULL), instead of buffering without bound;
 // `await nc.ready()` waits for room; nothing accepted is lost once the server
 // resumes. (Without the option nothing is thrown: publish-volume.test.ts.)
-import { after, before, describe, it, type TestContext } from "node:test";
+import { describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import {
   ConnectionError,
@@ -13,8 +13,8 @@ import {
   type NatsConnection,
   type NodeConnectionOptions,
 } from "@quicknats/node";
-import { NatsServer } from "../helpers/nats-server.js";
-import { connectFor } from "../helpers/connections.js";
+import type { NatsServer } from "../helpers/nats-server.js";
+import { connectFor, serverWithConnections } from "../helpers/connections.js";
 import { gcFn } from "../helpers/leaks.js";
 import { eventually, sleep, within } from "../helpers/wait.js";
 
@@ -23,13 +23,8 @@ const MiB = 1024 * 1024;
 
 describe("outbound backpressure", () => {
   let srv: NatsServer;
-  before(async () => {
-    srv = await NatsServer.start();
-  });
-  after(async () => {
-    srv.resume(); // a no-op unless a test failed while it was paused
-    await srv.stop();
-  });
+  // stop() continues a server a failed test left paused
+  serverWithConnections({}, 0, (s) => void (srv = s));
 
   const open = (t: TestContext, opts: NodeConnectionOptions = {}): Promise<NatsConnection> =>
     connectFor(t, { servers: srv.url, ...opts });

@@ -3,7 +3,7 @@
 // role against a real server, metric names and counts, byte totals checked
 // against what a second connection actually receives, the report formats,
 // and publishing through a tiny outbound buffer (backpressure retries).
-import { after, before, describe, it, type TestContext } from "node:test";
+import { describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import {
   Bench,
@@ -22,7 +22,8 @@ import {
   VERSION,
   type WithRequired,
 } from "@quicknats/node";
-import { NatsServer } from "../helpers/nats-server.js";
+import type { NatsServer } from "../helpers/nats-server.js";
+import { serverWithConnections } from "../helpers/connections.js";
 import { eventually, within } from "../helpers/wait.js";
 
 const N = 2000;
@@ -63,13 +64,8 @@ function checkCommon(ms: Metric[], payload: number): void {
 
 describe("Bench API", () => {
   let srv: NatsServer;
-  before(async () => {
-    srv = await NatsServer.start();
-  });
-  after(async () => {
-    srv.resume(); // a no-op unless a test failed while it was paused
-    await srv.stop();
-  });
+  // stop() continues a server a failed test left paused
+  serverWithConnections({}, 0, (s) => void (srv = s));
 
   async function open(t: TestContext, opts: NodeConnectionOptions = {}): Promise<NatsConnection> {
     const nc = await connect({ servers: srv.url, ...opts });

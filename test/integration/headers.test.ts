@@ -2,7 +2,7 @@
 // headers() arrives intact (multi-valued, case preserved), messages without
 // headers have none, requests and responses carry headers, status lines, and
 // header blocks written by other clients.
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import {
@@ -17,7 +17,8 @@ import {
   type MsgHdrs,
   type NatsConnection,
 } from "@quicknats/node";
-import { NatsServer } from "../helpers/nats-server.js";
+import type { NatsServer } from "../helpers/nats-server.js";
+import { serverWithConnections } from "../helpers/connections.js";
 import { RogueServer } from "../helpers/rogue-server.js";
 import { eventually } from "../helpers/wait.js";
 
@@ -87,16 +88,9 @@ describe("headers", () => {
   let nc: NatsConnection;
   let nc2: NatsConnection;
 
-  before(async () => {
-    srv = await NatsServer.start();
-    nc = await connect({ servers: srv.url });
-    nc2 = await connect({ servers: srv.url });
+  serverWithConnections({}, 2, (s, conns) => {
+    [srv, nc, nc2] = [s, ...conns];
     assert.equal(nc.info?.headers, true);
-  });
-  after(async () => {
-    await nc?.close();
-    await nc2?.close();
-    await srv?.stop();
   });
 
   it("arrive with the same keys, values, order and case", async () => {

@@ -4,12 +4,13 @@
 // official transport): headers made by another implementation, nc.features,
 // getServerVersion(), close listeners, _resub(), nc.options, msg.publisher,
 // and a status() iterator the library stops.
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { headers as officialHeaders } from "@nats-io/nats-core";
 import { connect, headers, InvalidArgumentError, type Msg, type NatsConnection, type Subscription } from "@quicknats/node";
 import { Feature, type NatsConnectionImpl } from "@quicknats/core/internal";
-import { NatsServer } from "../helpers/nats-server.js";
+import type { NatsServer } from "../helpers/nats-server.js";
+import { serverWithConnections } from "../helpers/connections.js";
 import { RogueServer } from "../helpers/rogue-server.js";
 import { eventually, within } from "../helpers/wait.js";
 
@@ -20,16 +21,7 @@ describe("nats-core compatibility", () => {
   let srv: NatsServer;
   let nc: NatsConnection;
   let other: NatsConnection;
-  before(async () => {
-    srv = await NatsServer.start();
-    nc = await connect({ port: srv.port });
-    other = await connect({ port: srv.port });
-  });
-  after(async () => {
-    await nc?.close();
-    await other?.close();
-    await srv?.stop();
-  });
+  serverWithConnections({}, 2, (s, conns) => void ([srv, nc, other] = [s, ...conns]));
 
   /** The next message on `subject`, as `other` receives it after `publish()` runs. */
   async function receive(subject: string, publish: () => void): Promise<Msg> {

@@ -5,30 +5,21 @@
 // installed: @opentelemetry/api alone, its no-op globals). Everything works
 // as without the instrumentation and no header is added. Its own file, so
 // its own process: the other otel tests register global providers.
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { propagation, trace } from "@opentelemetry/api";
-import { connect, headers, type Msg, type NatsConnection, RequestError, type Status } from "@quicknats/node";
+import { headers, type Msg, type NatsConnection, RequestError, type Status } from "@quicknats/node";
 import { instrument, traceMessage } from "@quicknats/otel";
-import { NatsServer } from "../helpers/nats-server.js";
+import { serverWithConnections } from "../helpers/connections.js";
 import { eventually, rejection, within } from "../helpers/wait.js";
 
-let srv: NatsServer;
 let a: NatsConnection;
 let b: NatsConnection;
 
-before(async () => {
-  srv = await NatsServer.start();
-  a = await connect({ port: srv.port });
-  b = await connect({ port: srv.port });
+serverWithConnections({}, 2, (_srv, conns) => {
+  [a, b] = conns;
   instrument(a);
   instrument(b);
-});
-
-after(async () => {
-  await a?.close();
-  await b?.close();
-  await srv?.stop();
 });
 
 describe("@quicknats/otel without an SDK", () => {

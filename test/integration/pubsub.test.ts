@@ -16,6 +16,7 @@ import {
   type Subscription,
 } from "@quicknats/node";
 import { NatsServer } from "../helpers/nats-server.js";
+import { serverWithConnections } from "../helpers/connections.js";
 import { eventually, sleep, within } from "../helpers/wait.js";
 
 const te = new TextEncoder();
@@ -47,16 +48,7 @@ describe("publish and subscribe", () => {
   let nc: NatsConnection; // publisher
   let nc2: NatsConnection; // subscriber
 
-  before(async () => {
-    srv = await NatsServer.start({ max_payload: 2097152 });
-    nc = await connect({ servers: srv.url });
-    nc2 = await connect({ servers: srv.url });
-  });
-  after(async () => {
-    await nc?.close();
-    await nc2?.close();
-    await srv?.stop();
-  });
+  serverWithConnections({ max_payload: 2097152 }, 2, (s, conns) => void ([srv, nc, nc2] = [s, ...conns]));
 
   describe("payloads", () => {
     it("delivers string, Uint8Array, empty and omitted payloads exactly", async () => {

@@ -4,7 +4,7 @@
 // connection subscribed to ">" sees only a sentinel published afterwards, and
 // the server's counters for the connection moved only by that sentinel), and
 // that the connection still works. Valid edge cases must be delivered exactly.
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   canonicalMIMEHeaderKey,
@@ -20,6 +20,7 @@ import {
 } from "@quicknats/node";
 import { NatsConnectionImpl } from "@quicknats/core/internal";
 import { NatsServer } from "../helpers/nats-server.js";
+import { serverWithConnections } from "../helpers/connections.js";
 import { eventually } from "../helpers/wait.js";
 
 /** A wrong-type argument: a TypeError, as 3.4 throws, that is also an InvalidArgumentError with its code. */
@@ -54,21 +55,14 @@ describe("input validation", () => {
   const seen: Array<{ subject: string; reply: string | undefined; data: string }> = [];
   let sentinels = 0;
 
-  before(async () => {
-    srv = await NatsServer.start();
-    nc = await connect({ servers: srv.url });
-    spy = await connect({ servers: srv.url });
+  serverWithConnections({}, 2, async (s, conns) => {
+    [srv, nc, spy] = [s, ...conns];
     spy.subscribe(">", {
       callback: (_e, m) => {
         seen.push({ subject: m.subject, reply: m.reply, data: m.string() });
       },
     });
     await spy.flush();
-  });
-  after(async () => {
-    await nc?.close();
-    await spy?.close();
-    await srv?.stop();
   });
 
   async function serverView(): Promise<{ inMsgs: number; subs: number }> {

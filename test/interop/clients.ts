@@ -4,6 +4,7 @@
  * written once and runs for both (`for (const client of CLIENTS)`), so a
  * difference between them shows as a failing test for one of a pair.
  */
+import { after, before } from "node:test";
 import { connect as quicknatsConnect } from "@quicknats/node";
 import { connect as officialConnect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
@@ -24,6 +25,38 @@ export const CLIENTS: Client[] = [
 /** A nats-server with JetStream on, storing in a fresh dir of its own. */
 export function startJetStream(config: ServerConfig = {}): Promise<NatsServer> {
   return NatsServer.start({ jetstream: { max_memory_store: 256 * 1024 * 1024, max_file_store: 1024 * 1024 * 1024 }, ...config });
+}
+
+/** The server and the connection that the tests of one describe() share. */
+export interface SuiteConnection {
+  readonly srv: NatsServer;
+  readonly nc: NatsConnection;
+}
+
+/**
+ * Registers, in the calling describe(), the hooks that start a server with `start`
+ * and connect `client` to it before the tests, then run `setup` on that connection
+ * (streams, buckets, services); after the tests, `teardown` runs while the
+ * connection is still open, then the connection closes and the server stops.
+ * The returned object is filled in by the time the first test runs.
+ */
+export function suiteConnection(
+  client: Client,
+  start: () => Promise<NatsServer>,
+  hooks: { setup?(nc: NatsConnection): Promise<void>; teardown?(): Promise<void> } = {},
+): SuiteConnection {
+  const shared = {} as { srv: NatsServer; nc: NatsConnection };
+  before(async () => {
+    shared.srv = await start();
+    shared.nc = await client.connect({ port: shared.srv.port });
+    await hooks.setup?.(shared.nc);
+  });
+  after(async () => {
+    await hooks.teardown?.();
+    await shared.nc?.close();
+    await shared.srv?.stop();
+  });
+  return shared;
 }
 
 /** Every item of an async iterable, until `n` are in (then the loop is left). */

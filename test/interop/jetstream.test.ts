@@ -2,7 +2,7 @@
 // official transport: streams, publish acks, de-duplication, expectations,
 // stored-message reads, and pull consumers (next, fetch, consume, acks,
 // redelivery, ordered consumers). Same assertions for both (see clients.ts).
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   AckPolicy,
@@ -15,29 +15,33 @@ import {
   jetstreamManager,
   type JsMsg,
 } from "@nats-io/jetstream";
-import { headers, type NatsConnection } from "@nats-io/nats-core";
-import type { NatsServer } from "../helpers/nats-server.js";
+import { headers } from "@nats-io/nats-core";
 import { eventually, within } from "../helpers/wait.js";
-import { CLIENTS, failure, startJetStream, take } from "./clients.js";
+import { CLIENTS, failure, startJetStream, suiteConnection, take } from "./clients.js";
 
 const td = new TextDecoder();
 
+/** The payloads of a fetch(), which ends by itself, each message acked; bounded in time. */
+async function fetchAcked(iter: AsyncIterable<JsMsg>, what: string): Promise<string[]> {
+  const got: string[] = [];
+  await within((async () => {
+    for await (const m of iter) {
+      got.push(m.string());
+      m.ack();
+    }
+  })(), 10_000, what);
+  return got;
+}
+
 for (const client of CLIENTS) {
   describe(`jetstream on ${client.name}`, () => {
-    let srv: NatsServer;
-    let nc: NatsConnection;
     let jsm: JetStreamManager;
     let js: JetStreamClient;
-
-    before(async () => {
-      srv = await startJetStream();
-      nc = await client.connect({ port: srv.port });
-      jsm = await jetstreamManager(nc);
-      js = jetstream(nc);
-    });
-    after(async () => {
-      await nc?.close();
-      await srv?.stop();
+    const suite = suiteConnection(client, startJetStream, {
+      async setup(nc) {
+        jsm = await jetstreamManager(nc);
+        js = jetstream(nc);
+      },
     });
 
     it("stream CRUD: add, info, update, list, names, delete", async () => {
@@ -105,7 +109,7 @@ for (const client of CLIENTS) {
       const h = headers();
       h.set("X-Trace", "abc");
       await js.publish("get.a", "first", { headers: h });
-      nc.publish("get.b", new Uint8Array([0, 1, 2, 255]));
+      suite.nc.publish("get.b", new Uint8Array([0, 1, 2, 255]));
       await js.publish("get.a", "second");
       await eventually(async () => (await jsm.streams.info("GET")).state.messages === 3, 5000, "3 stored messages");
 
@@ -187,14 +191,7 @@ for (const client of CLIENTS) {
         assert.equal(again.info.deliveryCount, 2);
         assert.equal(again.redelivered, true);
         again.term();
-        const rest: string[] = [];
-        const iter = await c.fetch({ max_messages: 20, expires: 1500 });
-        await within((async () => {
-          for await (const m of iter) {
-            rest.push(m.string());
-            m.ack();
-          }
-        })(), 10_000, "the rest");
+        const rest = await fetchAcked(await c.fetch({ max_messages: 20, expires: 1500 }), "the rest");
         assert.ok(!rest.includes("job-1"), `the terminated message is not delivered again: ${rest}`);
         await eventually(async () => (await c.info()).num_ack_pending === 0, 5000, "nothing pending");
         assert.equal((await c.info()).num_pending, 0);
@@ -204,13 +201,7 @@ for (const client of CLIENTS) {
         await jsm.consumers.add("WORK", { durable_name: "fetch", ack_policy: AckPolicy.Explicit });
         const c = await js.consumers.get("WORK", "fetch");
         const iter = await c.fetch({ max_messages: 5, expires: 2000 });
-        const got: string[] = [];
-        await within((async () => {
-          for await (const m of iter) {
-            got.push(m.string());
-            m.ack();
-          }
-        })(), 10_000, "the fetch");
+        const got = await fetchAcked(iter, "the fetch");
         assert.deepEqual(got, ["job-1", "job-2", "job-3", "job-4", "job-5"]);
       });
 

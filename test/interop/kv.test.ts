@@ -2,31 +2,22 @@
 // transport: put/get, delete, purge, history, keys, watch, compare-and-set.
 // Keys, watch and history create consumers whose filter subject travels in the
 // request subject (`$JS.API.CONSUMER.CREATE.KV_b.<name>.$KV.b.>`).
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { type KV, type KvWatchEntry, Kvm } from "@nats-io/kv";
-import type { NatsConnection } from "@nats-io/nats-core";
-import type { NatsServer } from "../helpers/nats-server.js";
 import { eventually, within } from "../helpers/wait.js";
-import { CLIENTS, failure, startJetStream } from "./clients.js";
+import { CLIENTS, failure, startJetStream, suiteConnection } from "./clients.js";
 
 for (const client of CLIENTS) {
   describe(`kv on ${client.name}`, () => {
-    let srv: NatsServer;
-    let nc: NatsConnection;
     let kvm: Kvm;
     let kv: KV;
-
-    before(async () => {
-      srv = await startJetStream();
-      nc = await client.connect({ port: srv.port });
-      kvm = new Kvm(nc);
-      kv = await kvm.create("config", { history: 5 });
-    });
-    after(async () => {
-      await nc?.close();
-      await srv?.stop();
+    suiteConnection(client, startJetStream, {
+      async setup(nc) {
+        kvm = new Kvm(nc);
+        kv = await kvm.create("config", { history: 5 });
+      },
     });
 
     it("put and get: value, revision, operation", async () => {

@@ -1,14 +1,12 @@
 // @nats-io/obj 3.4, unchanged, on a quicknats connection and on the official
 // transport: a ~1 MiB object in and out (chunks, digest), list, info, delete,
 // watch.
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import type { NatsConnection } from "@nats-io/nats-core";
 import { type ObjectInfo, type ObjectStore, Objm } from "@nats-io/obj";
-import type { NatsServer } from "../helpers/nats-server.js";
 import { eventually, within } from "../helpers/wait.js";
-import { CLIENTS, startJetStream } from "./clients.js";
+import { CLIENTS, startJetStream, suiteConnection } from "./clients.js";
 
 const SIZE = 1024 * 1024 + 12_345; // not a multiple of the 128 KiB chunk
 
@@ -43,19 +41,12 @@ const sha = (b: Uint8Array): string => createHash("sha256").update(b).digest("he
 
 for (const client of CLIENTS) {
   describe(`object store on ${client.name}`, () => {
-    let srv: NatsServer;
-    let nc: NatsConnection;
     let os: ObjectStore;
     const big = new Uint8Array(randomBytes(SIZE));
-
-    before(async () => {
-      srv = await startJetStream();
-      nc = await client.connect({ port: srv.port });
-      os = await new Objm(nc).create("files");
-    });
-    after(async () => {
-      await nc?.close();
-      await srv?.stop();
+    const suite = suiteConnection(client, startJetStream, {
+      async setup(nc) {
+        os = await new Objm(nc).create("files");
+      },
     });
 
     it("put and get of ~1 MiB: same bytes, size, chunk count and digest check", async () => {
@@ -90,7 +81,7 @@ for (const client of CLIENTS) {
     });
 
     it("watch: puts and deletes as they happen", async () => {
-      const w = await new Objm(nc).create("watched");
+      const w = await new Objm(suite.nc).create("watched");
       const iter = await w.watch();
       const seen: Array<[string, boolean]> = [];
       const loop = (async () => {

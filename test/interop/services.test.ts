@@ -1,13 +1,13 @@
 // @nats-io/services (npm latest), unchanged, on a quicknats connection and on
 // the official transport: endpoints, groups, iterator endpoints, errors
 // (respondError, a throwing handler), and discovery (ping, info, stats).
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { errors, type NatsConnection } from "@nats-io/nats-core";
 import { type Service, type ServiceClient, ServiceError, Svcm } from "@nats-io/services";
 import { NatsServer } from "../helpers/nats-server.js";
 import { within } from "../helpers/wait.js";
-import { CLIENTS } from "./clients.js";
+import { CLIENTS, suiteConnection } from "./clients.js";
 
 // @nats-io/services 3.0.0-25 pins nats-core 3.0.0-50, whose NatsConnection type
 // differs from 3.4's (Match is an enum there): the official 3.4 transport needs
@@ -22,14 +22,11 @@ async function all<T>(iter: AsyncIterable<T>): Promise<T[]> {
 
 for (const client of CLIENTS) {
   describe(`services on ${client.name}`, () => {
-    let srv: NatsServer;
-    let nc: NatsConnection;
     let svc: Service;
     let sc: ServiceClient;
+    const suite = suiteConnection(client, () => NatsServer.start(), { setup, teardown: async () => void (await svc?.stop()) });
 
-    before(async () => {
-      srv = await NatsServer.start();
-      nc = await client.connect({ port: srv.port });
+    async function setup(nc: NatsConnection): Promise<void> {
       const svcm = new Svcm(nc as unknown as ServicesConnection);
       svc = await svcm.add({ name: "calc", version: "1.2.3", description: "adds numbers", metadata: { team: "x" } });
       svc.addEndpoint("add", (err, m) => {
@@ -52,42 +49,37 @@ for (const client of CLIENTS) {
         for await (const m of iter) m.respond(m.string().toUpperCase());
       })();
       sc = svcm.client();
-    });
-    after(async () => {
-      await svc?.stop();
-      await nc?.close();
-      await srv?.stop();
-    });
+    }
 
     it("an endpoint answers requests", async () => {
-      const r = await nc.request("add", JSON.stringify([2, 3]), { timeout: 2000 });
+      const r = await suite.nc.request("add", JSON.stringify([2, 3]), { timeout: 2000 });
       assert.equal(r.json(), 5);
       assert.equal(r.headers?.get("Nats-Service-Error"), undefined);
     });
 
     it("a group's endpoint is under the group's subject", async () => {
-      const r = await nc.request("math.neg", JSON.stringify(7), { timeout: 2000 });
+      const r = await suite.nc.request("math.neg", JSON.stringify(7), { timeout: 2000 });
       assert.equal(r.json(), -7);
     });
 
     it("an iterator endpoint", async () => {
-      const r = await nc.request("upper", "shout", { timeout: 2000 });
+      const r = await suite.nc.request("upper", "shout", { timeout: 2000 });
       assert.equal(r.string(), "SHOUT");
     });
 
     it("respondError: code and description in headers, data as given", async () => {
-      const r = await nc.request("math.fail", "", { timeout: 2000 });
+      const r = await suite.nc.request("math.fail", "", { timeout: 2000 });
       assert.equal(r.headers?.get("Nats-Service-Error"), "conflict here");
       assert.equal(r.headers?.get("Nats-Service-Error-Code"), "409");
       assert.deepEqual(r.json(), { why: "test" });
     });
 
     it("a throwing handler answers with a 500 error; a ServiceError with its code", async () => {
-      const r = await nc.request("math.throw", "", { timeout: 2000 });
+      const r = await suite.nc.request("math.throw", "", { timeout: 2000 });
       assert.equal(r.headers?.get("Nats-Service-Error"), "handler blew up");
       assert.equal(r.headers?.get("Nats-Service-Error-Code"), "500");
       assert.equal(r.data.length, 0);
-      const t = await nc.request("math.serviceerror", "", { timeout: 2000 });
+      const t = await suite.nc.request("math.serviceerror", "", { timeout: 2000 });
       assert.equal(t.headers?.get("Nats-Service-Error-Code"), "418");
       assert.equal(t.headers?.get("Nats-Service-Error"), "teapot");
     });
@@ -110,11 +102,11 @@ for (const client of CLIENTS) {
     });
 
     it("stop() ends the service: requests find no responders", async () => {
-      const s2 = await new Svcm(nc as unknown as ServicesConnection).add({ name: "temp", version: "0.0.1" });
+      const s2 = await new Svcm(suite.nc as unknown as ServicesConnection).add({ name: "temp", version: "0.0.1" });
       s2.addEndpoint("temp", (_e, m) => void m.respond("here"));
-      assert.equal((await nc.request("temp", "", { timeout: 2000 })).string(), "here");
+      assert.equal((await suite.nc.request("temp", "", { timeout: 2000 })).string(), "here");
       await s2.stop();
-      await assert.rejects(nc.request("temp", "", { timeout: 2000 }), (err: Error) => err instanceof errors.RequestError && err.isNoResponders());
+      await assert.rejects(suite.nc.request("temp", "", { timeout: 2000 }), (err: Error) => err instanceof errors.RequestError && err.isNoResponders());
     });
   });
 }

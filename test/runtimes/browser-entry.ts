@@ -4,29 +4,12 @@
  * it exposes `quicknatsScenario(cfg)`. The reconnect scenario's restart hook
  * asks the matrix's static server (`POST /__restart`) to restart nats-server.
  */
-import {
-  ClosedConnectionError,
-  diagnosticsChannel,
-  DiagnosticsChannels,
-  headers,
-  NoRespondersError,
-  RequestError,
-  wsconnect,
-} from "@quicknats/core";
-import { otelApi } from "./otel-sdk.js";
-import { runScenario, type ScenarioApi, type ScenarioConfig, type ScenarioResult } from "./scenario.js";
+import * as quicknats from "@quicknats/core";
+import { runScenario, type ScenarioConfig, type ScenarioResult } from "./scenario.js";
+import { scenarioApi } from "./scenario-api.js";
 
-const api: ScenarioApi = {
-  connect: (opts) => wsconnect(opts),
-  headers,
-  RequestError,
-  NoRespondersError,
-  ClosedConnectionError,
-  // no node:diagnostics_channel: the core's own channels
-  diagnosticsChannel,
-  DiagnosticsChannels,
-  otel: otelApi,
-};
+// no node:diagnostics_channel: the core's own channels
+const api = scenarioApi(quicknats, (opts) => quicknats.wsconnect(opts));
 
 async function restart(): Promise<void> {
   const res = await fetch("/__restart", { method: "POST" });

@@ -10,34 +10,15 @@
  * specifier tsc (NodeNext) and tsx want; @quicknats/deno itself needs no flag.
  */
 import * as dc from "node:diagnostics_channel";
-import {
-  ClosedConnectionError,
-  connect,
-  diagnosticsChannel,
-  DiagnosticsChannels,
-  headers,
-  NoRespondersError,
-  RequestError,
-  wsconnect,
-} from "@quicknats/deno";
-import { otelApi } from "./otel-sdk.js";
-import { runChild, type ScenarioApi } from "./scenario.js";
+import * as quicknats from "@quicknats/deno";
+import { runChild } from "./scenario.js";
+import { scenarioApi } from "./scenario-api.js";
 
 // tsc (tsconfig.test.json) knows no Deno global: declare the two members used
 const deno = (globalThis as unknown as { Deno: { args: string[]; exit(code: number): never } }).Deno;
 const transport = deno.args[1] ?? "tcp";
 
-const api: ScenarioApi = {
-  connect: transport === "ws" ? (opts) => wsconnect(opts) : (opts) => connect(opts),
-  headers,
-  RequestError,
-  NoRespondersError,
-  ClosedConnectionError,
-  diagnosticsChannel,
-  DiagnosticsChannels,
-  // Deno 2 has node:diagnostics_channel: connect() and wsconnect() plug it in
-  runtimeChannels: dc,
-  otel: otelApi,
-};
+// Deno 2 has node:diagnostics_channel: connect() and wsconnect() plug it in
+const api = scenarioApi(quicknats, transport === "ws" ? (opts) => quicknats.wsconnect(opts) : (opts) => quicknats.connect(opts), dc);
 const ok = await runChild(api, deno.args, (line) => console.log(line));
 deno.exit(ok ? 0 : 1);

@@ -8,20 +8,10 @@
  * else the `ws` package through `wsFactory` (Node 20). It prints which.
  */
 import * as dc from "node:diagnostics_channel";
-import {
-  ClosedConnectionError,
-  connect,
-  diagnosticsChannel,
-  DiagnosticsChannels,
-  headers,
-  NoRespondersError,
-  RequestError,
-  wsconnect,
-  type ConnectionOptions,
-  type WsSocketFactory,
-} from "@quicknats/node";
-import { otelApi } from "./otel-sdk.js";
-import { runChild, type ScenarioApi } from "./scenario.js";
+import * as quicknats from "@quicknats/node";
+import type { ConnectionOptions, WsSocketFactory } from "@quicknats/node";
+import { runChild } from "./scenario.js";
+import { scenarioApi } from "./scenario-api.js";
 
 const transport = process.argv[3] ?? "tcp";
 
@@ -34,31 +24,21 @@ async function wsPackageFactory(): Promise<WsSocketFactory> {
   });
 }
 
-let connectFn: (opts: ConnectionOptions) => ReturnType<typeof connect>;
+let connectFn: (opts: ConnectionOptions) => ReturnType<typeof quicknats.connect>;
 if (transport === "ws") {
   if (typeof globalThis.WebSocket === "function") {
     console.log("using the global WebSocket");
-    connectFn = (opts) => wsconnect(opts);
+    connectFn = (opts) => quicknats.wsconnect(opts);
   } else {
     console.log("no global WebSocket: using the ws package via wsFactory");
     const wsFactory = await wsPackageFactory();
-    connectFn = (opts) => wsconnect({ ...opts, wsFactory });
+    connectFn = (opts) => quicknats.wsconnect({ ...opts, wsFactory });
   }
 } else {
-  connectFn = (opts) => connect(opts);
+  connectFn = (opts) => quicknats.connect(opts);
 }
 
-const api: ScenarioApi = {
-  connect: connectFn,
-  headers,
-  RequestError,
-  NoRespondersError,
-  ClosedConnectionError,
-  diagnosticsChannel,
-  DiagnosticsChannels,
-  // both transports publish on the runtime's module (wsconnect of @quicknats/node plugs it in too)
-  runtimeChannels: dc,
-  otel: otelApi,
-};
+// both transports publish on the runtime's module (wsconnect of @quicknats/node plugs it in too)
+const api = scenarioApi(quicknats, connectFn, dc);
 const ok = await runChild(api, process.argv.slice(2), (line) => console.log(line));
 process.exit(ok ? 0 : 1);

@@ -28,8 +28,8 @@ export interface CommandSpec {
   summary: string;
   /** arguments after the flags, e.g. `SUBJECT [BODY]` */
   usage: string;
-  /** paragraphs for `--help` */
-  description: string;
+  /** the lines of `--help`'s paragraphs (an empty line between paragraphs) */
+  description: string[];
   /** how many positional arguments it takes */
   args: { min: number; max: number };
   flags: Flags;
@@ -214,7 +214,7 @@ export function commandHelp(spec: CommandSpec, connectionFlags: Flags): string {
   const lines = [
     `Usage: quicknats ${spec.name} [flags]${spec.usage ? ` ${spec.usage}` : ""}`,
     "",
-    spec.description,
+    ...spec.description,
     "",
   ];
   if (Object.keys(spec.flags).length > 0) lines.push("Flags:", ...flagLines(spec.flags), "");

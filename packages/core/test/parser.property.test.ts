@@ -26,13 +26,17 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Parser } from "../src/protocol/parser.js";
-import type { MsgArgs, ParserHandler, ParserOptions } from "../src/protocol/parser.js";
+import type { MsgArgs, ParserOptions } from "../src/protocol/parser.js";
+import { concatBytes } from "./helpers/bytes.js";
+import { type ControlEvent, RecordingHandler } from "./helpers/recording-handler.js";
 import { MsgHdrsImpl } from "../src/api/headers.js";
 import { ProtocolError } from "../src/errors.js";
+import { describeProperties, type NamedProperty, tickingProperty, SEED } from "./helpers/properties.js";
 
 const te = new TextEncoder();
 
-export const SEED = Number(process.env.QUICKNATS_FUZZ_SEED ?? 0x6e617473); // "nats"
+// the hostile-server test replays its cases with this seed
+export { SEED };
 
 /** Runs per property in `npm test` (the fuzz script runs them for a time instead). */
 export const RUNS = {
@@ -48,13 +52,8 @@ export const CASE_TIME_LIMIT_MS = 2000;
 
 // ---- events ---------------------------------------------------------------
 
-export type Event =
-  | { op: "msg"; subject: Uint8Array; sid: number; reply: Uint8Array; hdrLen: number; size: number; payload: Uint8Array }
-  | { op: "info"; json: string }
-  | { op: "ping" }
-  | { op: "pong" }
-  | { op: "ok" }
-  | { op: "err"; text: string };
+export type MsgEvent = { op: "msg"; subject: Uint8Array; sid: number; reply: Uint8Array; hdrLen: number; size: number; payload: Uint8Array };
+export type Event = MsgEvent | ControlEvent;
 
 /** A plain Uint8Array copy (deepEqual tells a Buffer from a Uint8Array). */
 function copy(b: Uint8Array): Uint8Array {
@@ -62,8 +61,7 @@ function copy(b: Uint8Array): Uint8Array {
 }
 
 /** Records events (copies: args and views are the parser's), and keeps the raw payload views to check later. */
-export class Recorder implements ParserHandler {
-  events: Event[] = [];
+export class Recorder extends RecordingHandler<MsgEvent> {
   views: Array<{ view: Uint8Array; copy: Uint8Array }> = [];
   onMsg(a: MsgArgs, payload: Uint8Array): void {
     const p = copy(payload);
@@ -78,31 +76,6 @@ export class Recorder implements ParserHandler {
     });
     this.views.push({ view: payload, copy: p });
   }
-  onInfo(json: string): void {
-    this.events.push({ op: "info", json });
-  }
-  onPing(): void {
-    this.events.push({ op: "ping" });
-  }
-  onPong(): void {
-    this.events.push({ op: "pong" });
-  }
-  onOk(): void {
-    this.events.push({ op: "ok" });
-  }
-  onErr(text: string): void {
-    this.events.push({ op: "err", text });
-  }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
 }
 
 // ---- valid frames ----------------------------------------------------------
@@ -142,7 +115,7 @@ export const payloadArb: fc.Arbitrary<Uint8Array> = fc.oneof(
   {
     weight: 4,
     arbitrary: fc.array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.uint8Array({ maxLength: 6 })), { maxLength: 12 })
-      .map(concat),
+      .map(concatBytes),
   },
   { weight: 1, arbitrary: fc.uint8Array({ minLength: 500, maxLength: 4000 }) },
   { weight: 1, arbitrary: fc.constant(Uint8Array.from({ length: 256 }, (_, k) => k)) },
@@ -261,10 +234,10 @@ function encodeFrame(f: FrameSpec, style: Style, k: number): Frame {
       if (f.reply) parts.push(te.encode(sep(2)), f.reply);
       if (f.hdr) parts.push(te.encode(`${sep(3)}${hdrLen}`));
       parts.push(te.encode(`${sep(4)}${size}\r\n`));
-      const payload = f.hdr ? concat([f.hdr, f.data]) : f.data;
+      const payload = f.hdr ? concatBytes([f.hdr, f.data]) : f.data;
       parts.push(payload, te.encode("\r\n"));
       return {
-        bytes: concat(parts),
+        bytes: concatBytes(parts),
         event: { op: "msg", subject: copy(f.subject), sid: f.sid, reply: f.reply ? copy(f.reply) : new Uint8Array(0), hdrLen, size, payload: copy(payload) },
       };
     }
@@ -276,7 +249,7 @@ export const validStreamArb: fc.Arbitrary<{ bytes: Uint8Array; events: Event[] }
   .tuple(fc.array(frameSpecArb, { minLength: 1, maxLength: 25 }), styleArb)
   .map(([specs, style]) => {
     const frames = specs.map((s, k) => encodeFrame(s, style, k));
-    return { bytes: concat(frames.map((f) => f.bytes)), events: frames.map((f) => f.event) };
+    return { bytes: concatBytes(frames.map((f) => f.bytes)), events: frames.map((f) => f.event) };
   });
 
 /** Cut points, as fractions of the stream length (so they fit any stream). */
@@ -356,7 +329,7 @@ const hostilePieceArb: fc.Arbitrary<Uint8Array> = fc.oneof(
         size: fc.constantFrom(...ABSURD_SIZES, "0", "3", "12"),
         tail: fc.uint8Array({ maxLength: 40 }),
       })
-      .map((r) => concat([
+      .map((r) => concatBytes([
         te.encode(`${r.op} ${r.subject} ${r.sid}${r.reply ? ` ${r.reply}` : ""}${/h/i.test(r.op[0]) ? ` ${r.hdr}` : ""} ${r.size}\r\n`),
         r.tail,
       ])),
@@ -370,7 +343,7 @@ const hostilePieceArb: fc.Arbitrary<Uint8Array> = fc.oneof(
         delta: fc.integer({ min: -3, max: 3 }),
         end: fc.constantFrom("", "\r", "\n", "\n\r", "XX", "\rX", "\r\r\n", " \r\n"),
       })
-      .map((r) => concat([te.encode(`MSG a 1 ${Math.max(0, r.data.length + r.delta)}\r\n`), r.data, te.encode(r.end)])),
+      .map((r) => concatBytes([te.encode(`MSG a 1 ${Math.max(0, r.data.length + r.delta)}\r\n`), r.data, te.encode(r.end)])),
   },
   // oversized control lines, with or without their end
   {
@@ -382,7 +355,7 @@ const hostilePieceArb: fc.Arbitrary<Uint8Array> = fc.oneof(
         fill: fc.constantFrom(0x78, 0x20, 0x0d, 0x31, 0xff),
         end: fc.constantFrom("\r\n", "", "\r", "\n"),
       })
-      .map((r) => concat([te.encode(r.op), new Uint8Array(r.len).fill(r.fill), te.encode(r.end)])),
+      .map((r) => concatBytes([te.encode(r.op), new Uint8Array(r.len).fill(r.fill), te.encode(r.end)])),
   },
   // invalid UTF-8 in subjects, replies, INFO and -ERR text
   {
@@ -395,13 +368,13 @@ const hostilePieceArb: fc.Arbitrary<Uint8Array> = fc.oneof(
       .map(({ bad, where }) => {
         switch (where) {
           case "subject":
-            return concat([te.encode("MSG a."), bad, te.encode(" 1 2\r\nhi\r\n")]);
+            return concatBytes([te.encode("MSG a."), bad, te.encode(" 1 2\r\nhi\r\n")]);
           case "reply":
-            return concat([te.encode("MSG a 1 r."), bad, te.encode(" 2\r\nhi\r\n")]);
+            return concatBytes([te.encode("MSG a 1 r."), bad, te.encode(" 2\r\nhi\r\n")]);
           case "info":
-            return concat([te.encode('INFO {"server_id":"'), bad, te.encode('"}\r\n')]);
+            return concatBytes([te.encode('INFO {"server_id":"'), bad, te.encode('"}\r\n')]);
           default:
-            return concat([te.encode("-ERR '"), bad, te.encode("'\r\n")]);
+            return concatBytes([te.encode("-ERR '"), bad, te.encode("'\r\n")]);
         }
       }),
   },
@@ -412,10 +385,10 @@ const hostilePieceArb: fc.Arbitrary<Uint8Array> = fc.oneof(
       .record({ h: headersArb, data: fc.uint8Array({ maxLength: 20 }), delta: fc.integer({ min: -30, max: 30 }), sizeDelta: fc.integer({ min: -5, max: 5 }) })
       .map(({ h, data, delta, sizeDelta }) => {
         const block = buildHeaders(h).encode();
-        const payload = concat([block, data]);
+        const payload = concatBytes([block, data]);
         const hdr = Math.max(0, block.length + delta);
         const size = Math.max(0, payload.length + sizeDelta);
-        return concat([te.encode(`HMSG a 1 ${hdr} ${size}\r\n`), payload, te.encode("\r\n")]);
+        return concatBytes([te.encode(`HMSG a 1 ${hdr} ${size}\r\n`), payload, te.encode("\r\n")]);
       }),
   },
   // unknown operations and near-misses
@@ -454,11 +427,11 @@ function mutate(b: Uint8Array, m: Mutation): Uint8Array {
       return out;
     }
     case "insert":
-      return concat([b.subarray(0, at), new Uint8Array(m.len).fill(m.byte), b.subarray(at)]);
+      return concatBytes([b.subarray(0, at), new Uint8Array(m.len).fill(m.byte), b.subarray(at)]);
     case "delete":
-      return concat([b.subarray(0, at), b.subarray(at + m.len)]);
+      return concatBytes([b.subarray(0, at), b.subarray(at + m.len)]);
     case "dup":
-      return concat([b.subarray(0, at + m.len), b.subarray(at)]);
+      return concatBytes([b.subarray(0, at + m.len), b.subarray(at)]);
     case "digit": {
       // change a digit: sizes and sids that disagree with the frame
       const out = b.slice();
@@ -497,7 +470,7 @@ export const hostileArb: fc.Arbitrary<HostileCase> = fc
     maxPayload: fc.constantFrom(undefined, undefined, 16, 4096),
   })
   .map(({ prefix, bad, suffix, mutations, cuts, maxControlLine, maxInfoLine, maxPayload }) => {
-    let bytes = concat([...prefix, ...bad, ...suffix]);
+    let bytes = concatBytes([...prefix, ...bad, ...suffix]);
     for (const m of mutations) bytes = mutate(bytes, m);
     const opts: ParserOptions = {};
     if (maxControlLine !== undefined) opts.maxControlLine = maxControlLine;
@@ -628,12 +601,8 @@ const headerBytesArb: fc.Arbitrary<Uint8Array> = fc.oneof(
 // ---- the properties, as the tests and the fuzz script run them -------------
 
 /** The properties by name; `tick` is called at the start of every case (the fuzz script's watchdog). */
-export function properties(tick: () => void = () => {}): Array<{ name: string; runs: number; property: fc.IProperty<unknown> }> {
-  const p = <T>(arb: fc.Arbitrary<T>, check: (v: T) => void): fc.IProperty<unknown> =>
-    fc.property(arb, (v) => {
-      tick();
-      check(v);
-    }) as unknown as fc.IProperty<unknown>;
+export function properties(tick: () => void = () => {}): NamedProperty[] {
+  const p = <T>(arb: fc.Arbitrary<T>, check: (v: T) => void) => tickingProperty(tick, arb, check);
   return [
     { name: "valid stream, any chunking", runs: RUNS.validStream, property: p(fc.tuple(validStreamArb, cutsArb), ([s, c]) => checkValidStream(s, c)) },
     {
@@ -642,7 +611,7 @@ export function properties(tick: () => void = () => {}): Array<{ name: string; r
       property: p(fc.tuple(payloadArb, cutsArb, fc.boolean()), ([data, cuts, withHeaders]) => {
         const hdr = withHeaders ? te.encode("NATS/1.0\r\nA: b\r\n\r\n") : undefined;
         const f = encodeFrame({ op: "msg", subject: te.encode("a"), sid: 1, reply: undefined, hdr, data }, { caseMask: -1, seps: [" "] }, 0);
-        const bytes = concat([f.bytes, te.encode("PING\r\n")]);
+        const bytes = concatBytes([f.bytes, te.encode("PING\r\n")]);
         checkValidStream({ bytes, events: [f.event, { op: "ping" }] }, cuts);
       }),
     },
@@ -655,15 +624,7 @@ export function properties(tick: () => void = () => {}): Array<{ name: string; r
 // ---- tests ------------------------------------------------------------------
 
 if (process.env.QUICKNATS_NO_TESTS !== "1") {
-  describe("parser properties (fast-check)", () => {
-    for (const { name, runs, property } of properties()) {
-      it(`${name}: ${runs} cases`, (t) => {
-        const started = performance.now();
-        fc.assert(property, { seed: SEED, numRuns: runs });
-        t.diagnostic(`${name}: ${runs} cases, seed ${SEED}, ${(performance.now() - started).toFixed(0)} ms`);
-      });
-    }
-  });
+  describeProperties("parser properties (fast-check)", properties());
 
   describe("parser limits, worst cases", () => {
     it("a frame claiming 2 GB, 2^53 or 20 digits fails at once and holds nothing", () => {
@@ -719,7 +680,7 @@ if (process.env.QUICKNATS_NO_TESTS !== "1") {
       const all = Uint8Array.from({ length: 256 }, (_, k) => k);
       const f1 = encodeFrame({ op: "msg", subject: te.encode("x"), sid: 7, reply: te.encode("r"), hdr: undefined, data: all }, { caseMask: -1, seps: [" "] }, 0);
       const f2 = encodeFrame({ op: "msg", subject: te.encode("y"), sid: 8, reply: undefined, hdr: te.encode("NATS/1.0\r\n\r\n"), data: all }, { caseMask: -1, seps: [" "] }, 0);
-      const bytes = concat([f1.bytes, f2.bytes]);
+      const bytes = concatBytes([f1.bytes, f2.bytes]);
       for (let a = 0; a <= bytes.length; a++) {
         checkValidStream({ bytes, events: [f1.event, f2.event] }, { kind: "random", f: [a / bytes.length] });
       }

@@ -8,22 +8,18 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Parser } from "../src/protocol/parser.js";
 import type { MsgArgs, ParserHandler, ParserOptions } from "../src/protocol/parser.js";
+import { concatBytes } from "./helpers/bytes.js";
+import { type ControlEvent, RecordingHandler } from "./helpers/recording-handler.js";
 import { ErrorCode, ProtocolError } from "../src/errors.js";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
 
-type Event =
-  | { op: "msg"; subject: string; sid: number; reply: string; hdrLen: number; size: number; payload: Uint8Array }
-  | { op: "info"; json: string }
-  | { op: "ping" }
-  | { op: "pong" }
-  | { op: "ok" }
-  | { op: "err"; text: string };
+type MsgEvent = { op: "msg"; subject: string; sid: number; reply: string; hdrLen: number; size: number; payload: Uint8Array };
+type Event = MsgEvent | ControlEvent;
 
 /** Records events, copying everything it keeps (args and views are reused). */
-class Recorder implements ParserHandler {
-  events: Event[] = [];
+class Recorder extends RecordingHandler<MsgEvent> {
   onMsg(a: MsgArgs, payload: Uint8Array): void {
     this.events.push({
       op: "msg",
@@ -35,21 +31,6 @@ class Recorder implements ParserHandler {
       payload: payload.slice(),
     });
     assert.equal(payload.length, a.size);
-  }
-  onInfo(json: string): void {
-    this.events.push({ op: "info", json });
-  }
-  onPing(): void {
-    this.events.push({ op: "ping" });
-  }
-  onPong(): void {
-    this.events.push({ op: "pong" });
-  }
-  onOk(): void {
-    this.events.push({ op: "ok" });
-  }
-  onErr(text: string): void {
-    this.events.push({ op: "err", text });
   }
 }
 
@@ -67,14 +48,7 @@ function handler(r: Recorder, over: Partial<ParserHandler> = {}): ParserHandler 
 }
 
 function bytes(...parts: (string | Uint8Array)[]): Uint8Array {
-  const arrays = parts.map((p) => (typeof p === "string" ? te.encode(p) : p));
-  const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
-  let off = 0;
-  for (const a of arrays) {
-    out.set(a, off);
-    off += a.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 function msg(subject: string, sid: number, payload: string | Uint8Array, reply = ""): Event {

@@ -29,12 +29,11 @@ import { validateQueue, validateSubject } from "../src/protocol/validate.js";
 import { OutboundBuffer } from "../src/protocol/encoder.js";
 import { MsgHdrsImpl } from "../src/api/headers.js";
 import { type ClientFrame, parseClientFrames } from "../../../test/helpers/rogue-server.js";
+import { checkProperty, type Diagnostics, describeProperties, type NamedProperty, tickingProperty } from "./helpers/properties.js";
 
 const te = new TextEncoder();
 // keeps a leading U+FEFF: the default decoder drops it, which would hide a changed subject
 const td = new TextDecoder("utf-8", { ignoreBOM: true });
-
-export const SEED = Number(process.env.QUICKNATS_FUZZ_SEED ?? 0x6e617473); // "nats"
 
 export const RUNS = {
   modelWellFormed: 3000,
@@ -248,12 +247,8 @@ export function checkEncoder(ops: Op[]): void {
 
 // ---- the pure properties, as the tests and the fuzz script run them -------
 
-export function properties(tick: () => void = () => {}): Array<{ name: string; runs: number; property: fc.IProperty<unknown> }> {
-  const p = <T>(arb: fc.Arbitrary<T>, check: (v: T) => void): fc.IProperty<unknown> =>
-    fc.property(arb, (v) => {
-      tick();
-      check(v);
-    }) as unknown as fc.IProperty<unknown>;
+export function properties(tick: () => void = () => {}): NamedProperty[] {
+  const p = <T>(arb: fc.Arbitrary<T>, check: (v: T) => void) => tickingProperty(tick, arb, check);
   return [
     {
       name: "accepted subjects and queues are well-formed UTF-16 (sent exactly as given)",
@@ -330,15 +325,7 @@ class WireTap {
 const isName = (name: string) => (e: unknown): boolean => e instanceof Error && e.name === name;
 
 if (process.env.QUICKNATS_NO_TESTS !== "1") {
-  describe("validation properties (fast-check, no server)", () => {
-    for (const { name, runs, property } of properties()) {
-      it(`${name}: ${runs} cases`, (t) => {
-        const started = performance.now();
-        fc.assert(property, { seed: SEED, numRuns: runs });
-        t.diagnostic(`${name}: ${runs} cases, seed ${SEED}, ${(performance.now() - started).toFixed(0)} ms`);
-      });
-    }
-  });
+  describeProperties("validation properties (fast-check, no server)", properties());
 
   describe("validation properties, end to end (real nats-server, wire recorded)", async () => {
     // loaded here so the fuzz script (which skips this block) needs neither the build nor a server
@@ -426,11 +413,9 @@ if (process.env.QUICKNATS_NO_TESTS !== "1") {
       assert.match((threw as Error).message, /^illegal subject: '/);
     }
 
-    /** Runs an async property with the file's seed and prints the count. */
-    async function run<T>(t: { diagnostic(s: string): void }, name: string, runs: number, arb: fc.Arbitrary<T>, check: (v: T) => Promise<void>): Promise<void> {
-      const started = performance.now();
-      await fc.assert(fc.asyncProperty(arb, check), { seed: SEED, numRuns: runs });
-      t.diagnostic(`${name}: ${runs} cases, seed ${SEED}, ${(performance.now() - started).toFixed(0)} ms`);
+    /** Runs an async property with the seed and prints the count. */
+    async function run<T>(t: Diagnostics, name: string, runs: number, arb: fc.Arbitrary<T>, check: (v: T) => Promise<void>): Promise<void> {
+      await checkProperty(t, name, runs, fc.asyncProperty(arb, check));
     }
 
     it(`publish(subject, data, { reply }): ${RUNS.publish} cases`, async (t) => {

@@ -15,6 +15,7 @@ import { type ConnectionSettings, openConnection } from "../connection.js";
 import { CliError, describeError, ExitCode, UsageError } from "../errors.js";
 import { formatBytes, formatCount, formatDuration } from "../format.js";
 import { type Command, type Invocation } from "../command.js";
+import { sharedFlag } from "../flags.js";
 import { log, out } from "../io.js";
 
 const MiB = 1024 * 1024;
@@ -43,7 +44,7 @@ export const bench: Command = {
     "",
     "Progress bars are drawn on stderr when it is a terminal. Exits with 5 when the",
     "subscribers stop receiving for --timeout (messages lost).",
-  ].join("\n"),
+  ],
   args: { min: 1, max: 1 },
   flags: {
     pub: { type: "string", arg: "N", help: "Publishers (requesters with --request) (default 1)" },
@@ -51,7 +52,7 @@ export const bench: Command = {
     msgs: { type: "string", arg: "N", help: "Messages to publish, shared among the publishers (default 100000)" },
     size: { type: "string", arg: "SIZE", help: "Payload size: 128, 1KB, 1MB (default 128)" },
     request: { type: "boolean", help: "Request/reply mode: measure round trips" },
-    json: { type: "boolean", help: "Print the results as one JSON object" },
+    json: sharedFlag.json("Print the results as one JSON object"),
     "no-progress": { type: "boolean", help: "Do not draw progress bars" },
   },
   examples: [

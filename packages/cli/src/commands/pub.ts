@@ -6,6 +6,7 @@ import { openConnection, publishWhenReady, watchServerErrors } from "../connecti
 import { describeError } from "../errors.js";
 import { formatCount, plural, renderTemplate, utf8 } from "../format.js";
 import { type Command, type Invocation } from "../command.js";
+import { sharedFlag } from "../flags.js";
 import { bodyFrom, log } from "../io.js";
 
 /** Publishes between flushes when there is no pause: bounds what waits in memory. */
@@ -20,14 +21,14 @@ export const pub: Command = {
     "is a pipe or a file, and is empty otherwise. In the body and in header values,",
     "{{Count}} (or {{.Count}}) is the message number, starting at 1; {{ID}}, {{TimeStamp}},",
     "{{Unix}} and {{UnixNano}} are a unique id and the time.",
-  ].join("\n"),
+  ],
   args: { min: 1, max: 2 },
   flags: {
-    count: { type: "string", arg: "N", help: "Publish N messages (default 1)" },
+    count: sharedFlag.count("Publish N messages (default 1)"),
     sleep: { type: "string", arg: "DURATION", help: "Pause between messages, e.g. 100ms" },
-    header: { type: "string", short: "H", multiple: true, arg: "KEY:VALUE", help: "Add a header" },
+    header: sharedFlag.header("Add a header"),
     reply: { type: "string", arg: "SUBJECT", help: "Reply subject to send with the message" },
-    quiet: { type: "boolean", short: "q", help: "Print nothing on success" },
+    quiet: sharedFlag.quiet("Print nothing on success"),
   },
   examples: [
     ["one message", "quicknats pub orders.new '{\"id\":1}'"],

@@ -6,6 +6,7 @@ import { openConnection, serve } from "../connection.js";
 import { UsageError } from "../errors.js";
 import { plural, renderMsg, renderTemplate, utf8 } from "../format.js";
 import { type Command, type Invocation } from "../command.js";
+import { sharedFlag } from "../flags.js";
 import { log, out } from "../io.js";
 
 export const reply: Command = {
@@ -19,15 +20,15 @@ export const reply: Command = {
     "its standard input (--command). The command also gets NATS_SUBJECT and NATS_COUNT in",
     "its environment; when it fails, the reply carries Nats-Service-Error headers.",
     "Each request is printed as `quicknats sub` prints messages. Ctrl-C drains and exits 0.",
-  ].join("\n"),
+  ],
   args: { min: 1, max: 2 },
   flags: {
     command: { type: "string", arg: "CMD", help: "Reply with the output of CMD (run by the shell; request body on stdin)" },
     echo: { type: "boolean", help: "Reply with the request's own body and headers" },
-    queue: { type: "string", arg: "GROUP", help: "Join a queue group so that several repliers share the load" },
-    count: { type: "string", arg: "N", help: "Exit after answering N requests" },
-    header: { type: "string", short: "H", multiple: true, arg: "KEY:VALUE", help: "Add a header to every reply" },
-    quiet: { type: "boolean", short: "q", help: "Do not print the requests" },
+    queue: sharedFlag.queue("Join a queue group so that several repliers share the load"),
+    count: sharedFlag.count("Exit after answering N requests"),
+    header: sharedFlag.header("Add a header to every reply"),
+    quiet: sharedFlag.quiet("Do not print the requests"),
   },
   examples: [
     ["a fixed answer", "quicknats reply service.hello 'hello there'"],

@@ -5,6 +5,7 @@ import { openConnection } from "../connection.js";
 import { CliError, describeError, ExitCode } from "../errors.js";
 import { formatDuration, headerLines, msgJson, renderTemplate, utf8 } from "../format.js";
 import { type Command, type Invocation } from "../command.js";
+import { sharedFlag } from "../flags.js";
 import { bodyFrom, log, out } from "../io.js";
 
 export const req: Command = {
@@ -19,13 +20,13 @@ export const req: Command = {
     "",
     "Exits with 4 when nobody is subscribed to SUBJECT (no responders) and with 5 when",
     "nothing answers in time.",
-  ].join("\n"),
+  ],
   args: { min: 1, max: 2 },
   flags: {
-    header: { type: "string", short: "H", multiple: true, arg: "KEY:VALUE", help: "Add a header" },
+    header: sharedFlag.header("Add a header"),
     replies: { type: "string", arg: "N", help: "Wait for up to N replies (0: all until the timeout)" },
-    raw: { type: "boolean", short: "r", help: "Print only the payload" },
-    json: { type: "boolean", help: "Print each reply as a JSON object: subject, headers, data, size, rtt_ms" },
+    raw: sharedFlag.raw("Print only the payload"),
+    json: sharedFlag.json("Print each reply as a JSON object: subject, headers, data, size, rtt_ms"),
   },
   examples: [
     ["ask a service", "quicknats req time.now ''"],

@@ -4,6 +4,7 @@ import { openConnection } from "../connection.js";
 import { describeError, UsageError } from "../errors.js";
 import { formatDuration } from "../format.js";
 import { type Command, type Invocation } from "../command.js";
+import { sharedFlag } from "../flags.js";
 import { out } from "../io.js";
 
 export const rtt: Command = {
@@ -13,10 +14,10 @@ export const rtt: Command = {
   description: [
     "Connects, then times ITERATIONS (default 5) PING/PONG round trips and prints their",
     "average, minimum and maximum.",
-  ].join("\n"),
+  ],
   args: { min: 0, max: 1 },
   flags: {
-    json: { type: "boolean", help: "Print a JSON object: server, iterations, avg_ms, min_ms, max_ms, samples_ms" },
+    json: sharedFlag.json("Print a JSON object: server, iterations, avg_ms, min_ms, max_ms, samples_ms"),
   },
   examples: [
     ["the default 5 round trips", "quicknats rtt"],

@@ -3,6 +3,7 @@ import { bool } from "../args.js";
 import { openConnection } from "../connection.js";
 import { formatBytes, table } from "../format.js";
 import { type Command, type Invocation } from "../command.js";
+import { sharedFlag } from "../flags.js";
 import { out } from "../io.js";
 
 export const serverInfo: Command = {
@@ -12,10 +13,10 @@ export const serverInfo: Command = {
   description: [
     "Connects and prints the INFO the server sent: its id and name, version, the",
     "address and client id of this connection, limits and features.",
-  ].join("\n"),
+  ],
   args: { min: 0, max: 0 },
   flags: {
-    json: { type: "boolean", help: "Print the INFO as JSON, as the server sent it" },
+    json: sharedFlag.json("Print the INFO as JSON, as the server sent it"),
   },
   examples: [
     ["readable", "quicknats server info"],

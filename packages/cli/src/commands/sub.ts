@@ -3,6 +3,7 @@ import { bool, int, str } from "../args.js";
 import { openConnection, serve } from "../connection.js";
 import { plural, renderMsg } from "../format.js";
 import { type Command, type Invocation } from "../command.js";
+import { sharedFlag } from "../flags.js";
 import { log, out } from "../io.js";
 
 export const sub: Command = {
@@ -15,14 +16,14 @@ export const sub: Command = {
     "does. Ctrl-C drains the subscription (messages already on their way are printed)",
     "and exits with 0. \"Subscribing on ...\" is printed to stderr once the server has",
     "the subscription.",
-  ].join("\n"),
+  ],
   args: { min: 1, max: 1 },
   flags: {
-    queue: { type: "string", arg: "GROUP", help: "Join a queue group: each message goes to one member" },
-    count: { type: "string", arg: "N", help: "Exit after N messages" },
-    raw: { type: "boolean", short: "r", help: "Print only the payloads, one per line" },
+    queue: sharedFlag.queue("Join a queue group: each message goes to one member"),
+    count: sharedFlag.count("Exit after N messages"),
+    raw: sharedFlag.raw("Print only the payloads, one per line"),
     "headers-only": { type: "boolean", help: "Print the headers but not the payloads" },
-    json: { type: "boolean", help: "Print one JSON object per message: seq, subject, reply, headers, data, size" },
+    json: sharedFlag.json("Print one JSON object per message: seq, subject, reply, headers, data, size"),
   },
   examples: [
     ["everything under orders.", "quicknats sub 'orders.>'"],

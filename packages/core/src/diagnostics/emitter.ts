@@ -7,7 +7,7 @@
 import { utf8Length } from "../protocol/control-line.js";
 import type { Msg, MsgCallback, MsgHdrs, NatsConnection, ServerInfo, Subscription } from "../types.js";
 import { DeliveryEventImpl, DropEventImpl, traceCallback } from "./delivery.js";
-import type { DeliveryTarget, DiagnosticsHooks, PublishingConnection, RequestTap } from "./hooks.js";
+import type { DeliveryTarget, PublishingConnection, RequestTap } from "./hooks.js";
 import { PublishEventImpl, RequestEventImpl, tracePublish } from "./outgoing.js";
 import type { Diagnostics } from "./registry.js";
 
@@ -22,9 +22,14 @@ function headersSupported(connection: NatsConnection): boolean {
   return connection.info?.headers === true;
 }
 
-export class DiagnosticsEmitter implements DiagnosticsHooks {
+/**
+ * What the API layer's call sites call (as `DiagnosticsHooks`, hooks.ts). The
+ * hot paths check the channel first; the lifecycle methods check it themselves.
+ */
+export class DiagnosticsEmitter {
   constructor(readonly channels: Diagnostics) {}
 
+  /** the first connection (`reconnect` false) or a reconnection */
   connected(connection: NatsConnection, server: string, info: ServerInfo, reconnect: boolean): void {
     const ch = reconnect ? this.channels.Reconnect : this.channels.Connect;
     if (ch.hasSubscribers) ch.publish({ connection, server, info });
@@ -45,6 +50,7 @@ export class DiagnosticsEmitter implements DiagnosticsHooks {
     if (ch.hasSubscribers) ch.publish({ connection, error });
   }
 
+  /** A publish inside its events (`connection.encodeAndSend()` inside); only when PublishStart has subscribers. */
   publish(
     connection: PublishingConnection,
     subject: string,
@@ -65,6 +71,11 @@ export class DiagnosticsEmitter implements DiagnosticsHooks {
     return tracePublish(this.channels, ev, payload, connection.encodeAndSend, connection);
   }
 
+  /**
+   * A request's start event, when RequestStart has subscribers (else
+   * undefined): they may set headers, so the request is published with the
+   * tap's. Called once per request (not checked by the caller).
+   */
   requestStart(
     connection: NatsConnection,
     subject: string,
@@ -92,6 +103,12 @@ export class DiagnosticsEmitter implements DiagnosticsHooks {
     return ev;
   }
 
+  /**
+   * A message for `sub`: publishes Message if it has subscribers; then, for
+   * a callback (not a request inbox's) while CallbackStart has subscribers,
+   * runs it inside the callback events and returns true. False: the caller
+   * delivers as usual. Only when Message or CallbackStart has subscribers.
+   */
   deliver(
     connection: NatsConnection,
     sub: DeliveryTarget,
@@ -111,6 +128,7 @@ export class DiagnosticsEmitter implements DiagnosticsHooks {
     return true;
   }
 
+  /** Only when Drop has subscribers. */
   drop(connection: NatsConnection, sub: Subscription, msg: Msg, pending: number, pendingBytes: number, dropped: number): void {
     this.channels.Drop.publish(new DropEventImpl(connection, sub, msg, pending, pendingBytes, dropped));
   }

@@ -14,8 +14,8 @@
  * a copy's connections build their events with that copy's classes, while
  * the channels are shared by all (registry.ts).
  */
-import type { Msg, MsgCallback, MsgHdrs, NatsConnection, ServerInfo, Subscription } from "../types.js";
-import type { Diagnostics } from "./registry.js";
+import type { Msg, MsgHdrs, NatsConnection, Subscription } from "../types.js";
+import type { DiagnosticsEmitter } from "./emitter.js";
 
 /** What a request's later events need (RequestEventImpl). */
 export interface RequestTap {
@@ -41,57 +41,13 @@ export interface DeliveryTarget extends Subscription {
 }
 
 /**
- * The events, built and published by the diagnostics code (emitter.ts). The
- * hot paths check the channel first (`hooks.channels.PublishStart.hasSubscribers`);
+ * The events, built and published by the diagnostics code: the public members
+ * of DiagnosticsEmitter (emitter.ts), which documents each. A type only, so
+ * this file still pulls no diagnostics code into a bundle. The hot paths
+ * check the channel first (`hooks.channels.PublishStart.hasSubscribers`);
  * the lifecycle methods check it themselves.
  */
-export interface DiagnosticsHooks {
-  readonly channels: Diagnostics;
-  /** the first connection (`reconnect` false) or a reconnection */
-  connected(connection: NatsConnection, server: string, info: ServerInfo, reconnect: boolean): void;
-  connectError(connection: NatsConnection, server: string, error: Error, reconnecting: boolean): void;
-  disconnected(connection: NatsConnection, server: string, error: Error | undefined): void;
-  closed(connection: NatsConnection, error: Error | undefined): void;
-  /** A publish inside its events (`connection.encodeAndSend()` inside); only when PublishStart has subscribers. */
-  publish(
-    connection: PublishingConnection,
-    subject: string,
-    reply: string | undefined,
-    headers: MsgHdrs | undefined,
-    payload: Uint8Array | string,
-    request: RequestTap | undefined,
-  ): boolean;
-  /**
-   * A request's start event, when RequestStart has subscribers (else
-   * undefined): they may set headers, so the request is published with the
-   * tap's. Called once per request (not checked by the caller).
-   */
-  requestStart(
-    connection: NatsConnection,
-    subject: string,
-    reply: string,
-    headers: MsgHdrs | undefined,
-    payload: unknown,
-    kind: "single" | "many",
-    timeout: number,
-    noMux: boolean,
-  ): RequestTap | undefined;
-  /**
-   * A message for `sub`: publishes Message if it has subscribers; then, for
-   * a callback (not a request inbox's) while CallbackStart has subscribers,
-   * runs it inside the callback events and returns true. False: the caller
-   * delivers as usual. Only when Message or CallbackStart has subscribers.
-   */
-  deliver(
-    connection: NatsConnection,
-    sub: DeliveryTarget,
-    msg: Msg,
-    requestReply: boolean,
-    cb: MsgCallback<Msg> | undefined,
-  ): boolean;
-  /** Only when Drop has subscribers. */
-  drop(connection: NatsConnection, sub: Subscription, msg: Msg, pending: number, pendingBytes: number, dropped: number): void;
-}
+export type DiagnosticsHooks = Pick<DiagnosticsEmitter, keyof DiagnosticsEmitter>;
 
 /** Holds this copy's hooks once diagnostics are in use. */
 export interface DiagnosticsSlot {
