@@ -17,11 +17,6 @@ function sizeOf(payload: unknown): number {
   return payload instanceof Uint8Array ? payload.length : 0;
 }
 
-/** The server takes headers: setHeader can add them. */
-function headersSupported(connection: NatsConnection): boolean {
-  return connection.info?.headers === true;
-}
-
 export class DiagnosticsEmitter implements DiagnosticsHooks {
   constructor(readonly channels: Diagnostics) {}
 
@@ -59,14 +54,14 @@ export class DiagnosticsEmitter implements DiagnosticsHooks {
       reply,
       headers,
       sizeOf(payload),
-      headersSupported(connection),
+      connection.headersSupported(),
       request as RequestEventImpl | undefined,
     );
     return tracePublish(this.channels, ev, payload, connection.encodeAndSend, connection);
   }
 
   requestStart(
-    connection: NatsConnection,
+    connection: PublishingConnection,
     subject: string,
     reply: string,
     headers: MsgHdrs | undefined,
@@ -83,7 +78,7 @@ export class DiagnosticsEmitter implements DiagnosticsHooks {
       reply,
       headers,
       sizeOf(payload),
-      headersSupported(connection),
+      connection.headersSupported(),
       kind,
       timeout,
       noMux,
