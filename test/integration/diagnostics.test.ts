@@ -383,6 +383,33 @@ describe("the events", () => {
     }
   });
 
+  it("setHeader on a publish made while reconnecting (the last server took headers): the header arrives after the reconnect", async () => {
+    const own = await NatsServer.start();
+    let nc: NatsConnection | undefined;
+    const add = (ev: PublishEvent) => {
+      if (ev.connection === nc) ev.setHeader("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+    };
+    dc.subscribe(DiagnosticsChannels.PublishStart, add as (m: unknown) => void);
+    try {
+      nc = await connect({ port: own.port, reconnectTimeWait: 50, maxReconnectAttempts: -1 });
+      const conn = nc;
+      const got: (string | undefined)[] = [];
+      conn.subscribe("diag.down.hdr", { callback: (_e, m) => got.push(m.headers?.get("traceparent")) });
+      await conn.flush();
+      await own.kill();
+      // a dial began and cleared the INFO
+      await eventually(() => conn.info === undefined, 3000, "a dial while the server is down");
+      conn.publish("diag.down.hdr", "while down");
+      await own.restart();
+      await eventually(() => got.length === 1, 5000, "the message published while down");
+      assert.deepEqual(got, ["00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"]);
+    } finally {
+      dc.unsubscribe(DiagnosticsChannels.PublishStart, add as (m: unknown) => void);
+      await nc?.close();
+      await own.stop();
+    }
+  });
+
   it("reconnect disabled: disconnect, then close with the error closed() gives", async () => {
     const own = await NatsServer.start();
     const log = new EventLog(() => true);

@@ -10,6 +10,8 @@ import {
   ConnectionError,
   connect,
   ErrorCode,
+  headers,
+  InvalidArgumentError,
   type Msg,
   type NodeConnectionOptions,
   type Server,
@@ -243,6 +245,85 @@ describe("requests while disconnected", () => {
     const elapsed = Date.now() - start;
     assert.ok(elapsed >= 550 && elapsed < 2000, `timed out after its 600 ms, not at the disconnect (${elapsed} ms)`);
     assert.equal(nc.isClosed(), false);
+  });
+});
+
+describe("headers while reconnecting", () => {
+  it("a publish and a request with headers made while the server is down are buffered (the last INFO took headers) and arrive with them", async (t) => {
+    const srv = await startServer(t);
+    const nc = await connectFor(t, { servers: srv.url, ...FAST });
+    const log = new StatusLog(nc);
+    const got: Msg[] = [];
+    nc.subscribe("rc.hdr", { callback: (_err, m) => got.push(m) });
+    nc.subscribe("rc.hdr.echo", {
+      callback: (_err, m) => {
+        const h = headers();
+        h.set("X-Echo", m.headers?.get("X-Req") ?? "none");
+        m.respond("echoed", { headers: h });
+      },
+    });
+    await nc.flush();
+
+    const d = await killAndWait(srv, log);
+    // the case at stake: a dial began and cleared the INFO (as the official client's does)
+    await eventually(() => nc.info === undefined, 3000, "a dial, which clears the INFO");
+    const h = headers();
+    h.set("X-Id", "down-1");
+    nc.publish("rc.hdr", "while down", { headers: h });
+    const rh = headers();
+    rh.set("X-Req", "r1");
+    const reply = nc.request("rc.hdr.echo", "q", { headers: rh, timeout: 10_000 });
+    reply.catch(() => {});
+    await restartAndWait(srv, log, d);
+
+    const m = await within(reply, 5000, "the reply to the request made while down");
+    assert.equal(m.string(), "echoed");
+    assert.equal(m.headers?.get("X-Echo"), "r1", "the request arrived with its header");
+    await eventually(() => got.length >= 1, 3000, "the message published while down");
+    assert.equal(got.length, 1);
+    assert.equal(got[0]!.string(), "while down");
+    assert.equal(got[0]!.headers?.get("X-Id"), "down-1");
+  });
+
+  it("a server that does not take headers after the reconnect: the buffer is dropped with an error status (and a failed flush), the connection stays up", async (t) => {
+    const first = await startServer(t);
+    const nc = await connectFor(t, { servers: first.url, ...FAST });
+    const log = new StatusLog(nc);
+    const got: string[] = [];
+    nc.subscribe("rc.nohdr", { callback: (_err, m) => got.push(m.string()) });
+    await nc.flush();
+
+    const d = await killAndWait(first, log);
+    await eventually(() => nc.info === undefined, 3000, "a dial, which clears the INFO");
+    const h = headers();
+    h.set("X-Id", "1");
+    nc.publish("rc.nohdr", "with headers", { headers: h });
+    nc.publish("rc.nohdr", "plain, behind it");
+    const flushed = nc.flush();
+    flushed.catch(() => {});
+    // the same port, now a server without header support
+    const second = await startServer(t, { listen: first.hostport, no_header_support: true });
+    const r = await log.waitFor("reconnect", 5000, d);
+
+    const isHeadersError = (err: unknown): boolean => {
+      assert.ok(err instanceof InvalidArgumentError, String(err));
+      assert.equal(err.code, ErrorCode.HeadersNotSupported);
+      return true;
+    };
+    const e = await log.waitFor("error", 3000, d);
+    assert.ok(e < r, "the error comes before the reconnect");
+    isHeadersError(log.of("error")[0]!.error);
+    await assert.rejects(within(flushed, 3000, "the flush made while down"), isHeadersError);
+
+    // the connection works: no HPUB reached the server (which would have closed it)
+    nc.publish("rc.nohdr", "after");
+    await within(nc.flush(), 3000, "flush after the reconnect");
+    await eventually(() => got.length >= 1, 3000, "the message published after the reconnect");
+    assert.deepEqual(got, ["after"], "what waited was dropped, nothing else");
+    assert.throws(() => nc.publish("rc.nohdr", "x", { headers: h }), isHeadersError);
+    assert.equal(log.count("disconnect"), 1, log.types().join(","));
+    assert.equal(nc.isClosed(), false);
+    assert.equal((await second.connz()).num_connections, 1);
   });
 });
 

@@ -344,12 +344,17 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     return this.encodeAndSend(subject, reply, hdrs, payload);
   }
 
+  /** The server takes headers; while reconnecting, the last server did (see ProtocolEngine.headersSupported). */
+  headersSupported(): boolean {
+    return this.engine.headersSupported();
+  }
+
   /** The rest of a publish (past its start event, when traced): headers encoded, what depends on them checked, the message queued. */
   encodeAndSend(subject: string, reply: string | undefined, hdrs: MsgHdrs | undefined, payload: Uint8Array | string): boolean {
     let hbytes: Uint8Array | undefined;
     if (hdrs !== undefined) {
       hbytes = encodeHeaders(hdrs);
-      if (hbytes !== undefined && this.engine.info?.headers !== true) {
+      if (hbytes !== undefined && !this.engine.headersSupported()) {
         throw InvalidArgumentError.format("headers", "are not supported by the server", { code: ErrorCode.HeadersNotSupported });
       }
     }

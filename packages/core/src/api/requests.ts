@@ -5,8 +5,8 @@
  * or, with `noMux`, through its own.
  */
 import { ClosedConnectionError, InvalidArgumentError, NoRespondersError, RequestError, requestTimeoutError } from "../errors.js";
-import type { Msg, NatsConnection, Payload, PublishOptions, RequestManyOptions, RequestOptions, Subscription, SubscriptionOptions } from "../types.js";
-import type { DiagnosticsSlot, RequestTap } from "../diagnostics/hooks.js";
+import type { Msg, Payload, PublishOptions, RequestManyOptions, RequestOptions, Subscription, SubscriptionOptions } from "../types.js";
+import type { DiagnosticsSlot, PublishingConnection, RequestTap } from "../diagnostics/hooks.js";
 import { checkPublishSubject } from "./arguments.js";
 import { createInbox } from "./inbox.js";
 import { isNoResponders, ManyRequest, type RequestMux } from "./request.js";
@@ -76,7 +76,7 @@ export function requestOnOwnInbox(
     }) as SubscriptionImpl;
     sub.requestSubject = subject;
     sub.requestInbox = true;
-    tap = host.diagnostics.current?.requestStart(host as unknown as NatsConnection, subject, inbox, opts.headers, payload, "single", timeout, true);
+    tap = host.diagnostics.current?.requestStart(host as unknown as PublishingConnection, subject, inbox, opts.headers, payload, "single", timeout, true);
     timer = setTimeout(() => {
       sub.terminate(requestTimeoutError());
     }, timeout);
@@ -134,7 +134,7 @@ export function requestMany(
     reply = mux.replySubject(token);
     req.onDone = () => mux.remove(token);
   }
-  const tap = host.diagnostics.current?.requestStart(host as unknown as NatsConnection, subject, reply, opts.headers, payload, "many", maxWait, opts.noMux === true);
+  const tap = host.diagnostics.current?.requestStart(host as unknown as PublishingConnection, subject, reply, opts.headers, payload, "many", maxWait, opts.noMux === true);
   req.diag = tap;
   try {
     host.sendRequest(subject, payload, publishOptions(reply, opts, tap), tap);

@@ -40,6 +40,8 @@ export interface Engine {
   canSend(): boolean;
   /** `host:port` of the current server */
   getServer(): string;
+  /** the server takes headers: the current server's INFO says so, or while reconnecting the last server's did */
+  headersSupported(): boolean;
   publish(subject: string, reply: string | undefined, headers: Uint8Array | undefined, payload: Uint8Array | string): boolean;
   flush(): Promise<void>;
   ready(): Promise<void>;

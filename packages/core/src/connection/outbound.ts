@@ -20,6 +20,8 @@ export class Outbound {
   private readonly highWater: number;
   /** frames go to a transport (else they wait: the reconnect buffer) */
   private connected = false;
+  /** a message with headers was queued while disconnected (the next server may not take headers) */
+  headersWaiting = false;
 
   constructor(
     private readonly options: ParsedOptions,
@@ -51,6 +53,7 @@ export class Outbound {
       if (outbound > this.highWater) this.checkOutbound(outbound);
     } else {
       this.checkReconnectBuffer(subject, reply, headers, data);
+      if (headers !== undefined) this.headersWaiting = true;
     }
     const size = out.pub(subject, reply, headers, data);
     this.stats.outMsgs++;
@@ -155,8 +158,15 @@ export class Outbound {
   /** A new connection is up: what waited goes first, then what comes. */
   attach(transport: Transport): void {
     this.connected = true;
+    this.headersWaiting = false;
     this.writer.attach(transport);
     this.onDrain();
+  }
+
+  /** Before attach(): drops what waits for the next connection; a `flush()` among it fails with `err`. */
+  discard(err: Error): void {
+    this.headersWaiting = false;
+    this.writer.discard(err);
   }
 
   /** The connection is being torn down: nothing more goes to its transport. */

@@ -11,6 +11,7 @@ import {
   ConnectionError,
   ErrorCode,
   errorFromServer,
+  InvalidArgumentError,
   PermissionViolationError,
   ProtocolError,
   RequestError,
@@ -40,6 +41,8 @@ const enum State {
 
 export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, DialHost, HandshakeHost, WriterOwner {
   info: ServerInfo | undefined;
+  /** the last INFO's `headers`; unlike `info`, kept while reconnecting (see headersSupported) */
+  private serverHeaders = false;
   readonly stats: Stats = { inBytes: 0, outBytes: 0, inMsgs: 0, outMsgs: 0 };
   readonly pool: ServerPool;
   private readonly out: Outbound;
@@ -96,6 +99,16 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
 
   getServer(): string {
     return this.server ? this.server.listen : "";
+  }
+
+  /**
+   * The server takes headers: its INFO says so, or, while reconnecting, the
+   * last server's did (as in the official client, which checks only an INFO
+   * it has). What is published then waits for a server that takes them, see
+   * handshakeEnded.
+   */
+  headersSupported(): boolean {
+    return this.serverHeaders;
   }
 
   /**
@@ -266,6 +279,15 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
     this.pool.current = server;
     const resubscribe = this.subs.resubscribeFrames();
     if (resubscribe) handshake.transport.write(resubscribe);
+    if (!this.serverHeaders && this.out.headersWaiting) {
+      // nats-server closes the connection on an HPUB it cannot take (and says
+      // nothing): the reconnect buffer goes, and the error says why
+      const err = InvalidArgumentError.format("headers", "are not supported by the server: the reconnect buffer was dropped", {
+        code: ErrorCode.HeadersNotSupported,
+      });
+      this.out.discard(err);
+      this.owner.onStatus({ type: "error", error: err });
+    }
     this.out.attach(handshake.transport);
     this.heartbeat.start();
   }
@@ -337,6 +359,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
     }
     const first = this.info === undefined;
     this.info = info;
+    this.serverHeaders = info.headers === true;
     if (first) this.handshake?.onInfo(info);
     if (!this.options.ignoreClusterUpdates && Array.isArray(info.connect_urls)) {
       const changed = this.pool.update(info.connect_urls);

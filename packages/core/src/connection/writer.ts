@@ -394,6 +394,24 @@ export class Writer implements ProgressHost {
     }
   }
 
+  /**
+   * Drops what waits for the next connection: `out`, the queue and what a
+   * dead transport never sent. The waiters of the PINGs among it fail with `err`.
+   */
+  discard(err: Error): void {
+    const waiters: PongWaiter[] = [];
+    const batches = this.unsent.concat(this.queue.slice(this.queueHead));
+    for (const b of batches) if (b.pings) waiters.push(...b.pings);
+    waiters.push(...this.queued);
+    this.unsent = [];
+    this.queue = [];
+    this.queueHead = 0;
+    this.queuedBytes = 0;
+    this.queued = [];
+    this.out.clear();
+    for (const w of waiters) w(err);
+  }
+
   /** The connection is closed for good: every waiter fails, the buffers are dropped. */
   close(): void {
     this.open = false;

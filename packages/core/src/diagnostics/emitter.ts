@@ -17,11 +17,6 @@ function sizeOf(payload: unknown): number {
   return payload instanceof Uint8Array ? payload.length : 0;
 }
 
-/** The server takes headers: setHeader can add them. */
-function headersSupported(connection: NatsConnection): boolean {
-  return connection.info?.headers === true;
-}
-
 /**
  * What the API layer's call sites call (as `DiagnosticsHooks`, hooks.ts). The
  * hot paths check the channel first; the lifecycle methods check it themselves.
@@ -65,7 +60,7 @@ export class DiagnosticsEmitter {
       reply,
       headers,
       sizeOf(payload),
-      headersSupported(connection),
+      connection.headersSupported(),
       request as RequestEventImpl | undefined,
     );
     return tracePublish(this.channels, ev, payload, connection.encodeAndSend, connection);
@@ -77,7 +72,7 @@ export class DiagnosticsEmitter {
    * tap's. Called once per request (not checked by the caller).
    */
   requestStart(
-    connection: NatsConnection,
+    connection: PublishingConnection,
     subject: string,
     reply: string,
     headers: MsgHdrs | undefined,
@@ -94,7 +89,7 @@ export class DiagnosticsEmitter {
       reply,
       headers,
       sizeOf(payload),
-      headersSupported(connection),
+      connection.headersSupported(),
       kind,
       timeout,
       noMux,

@@ -33,6 +33,8 @@ export interface RequestTap {
 export interface PublishingConnection extends NatsConnection {
   /** sends a message with its final headers: what a traced publish wraps */
   encodeAndSend(subject: string, reply: string | undefined, headers: MsgHdrs | undefined, payload: Uint8Array | string): boolean;
+  /** the server takes headers (while reconnecting: the last server did), so subscribers may add some */
+  headersSupported(): boolean;
 }
 
 /** A subscription as the delivery events see it: where a traced callback's error goes. */

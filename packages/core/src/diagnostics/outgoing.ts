@@ -82,7 +82,7 @@ export class PublishEventImpl extends Outgoing implements PublishEvent {
   error: Error | undefined = undefined;
 
   /**
-   * @param headersSupported the server takes headers (`info.headers`); if not, setHeader sets nothing
+   * @param headersSupported the server takes headers (`info.headers`, or while reconnecting the last server's); if not, setHeader sets nothing
    * @param request the request whose publish this is
    */
   constructor(
