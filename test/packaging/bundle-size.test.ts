@@ -5,7 +5,7 @@
 // the bundle (esbuild's metafile: minified bytes in the output) is printed,
 // largest first, so a change that adds weight shows where.
 //
-// BUDGET is a ratchet at today's size (25.0 KiB), not yet issue 13's goal of
+// BUDGET is a ratchet at today's size (25.2 KiB), not yet issue 13's goal of
 // 15 KiB (GOAL, printed with the distance to it): what a wsconnect bundle
 // could leave out is already left out (nkeys, authenticators but user/pass/
 // token, Bench, codecs, the official-errors bridge, the Feature table, the
@@ -13,7 +13,9 @@
 // every module (see the table); all its string literals together are under
 // 2 KiB gzipped. History: 24.7 KiB when issue 13 landed; +0.6 KiB for the
 // diagnostics hooks' call sites (issue 14); -0.5 KiB when the TCP transports
-// took their own server parser. Lower BUDGET as it shrinks.
+// took their own server parser; +0.2 KiB for publishing headers while
+// reconnecting (the last server's INFO, the reconnect buffer dropped when the
+// next server takes no headers). Lower BUDGET as it shrinks.
 //
 // Needs the packages built (`npm run build`; the suite's pretest does it).
 import { it } from "node:test";
@@ -26,7 +28,7 @@ import { browserBundle } from "../helpers/browser-bundle.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Minified + gzipped (level 9), in bytes: the bound this test enforces (the official client's bundle is ~42 KiB). */
-const BUDGET = 25 * 1024 + 128;
+const BUDGET = 25 * 1024 + 256;
 /** Issue 13's goal, reported but not yet enforced. */
 const GOAL = 15 * 1024;
 
