@@ -79,6 +79,8 @@ describe("input validation", () => {
    * subscription for it. The connection is still open and usable.
    */
   async function assertNothingSent(attempts: () => void | Promise<void>): Promise<void> {
+    // what earlier tests sent (e.g. an UNSUB) must reach the server before its counts are the baseline
+    await nc.flush();
     const before = await serverView();
     const localSubs = (nc as NatsConnectionImpl)._counts().subscriptions;
     seen.length = 0;
