@@ -327,6 +327,38 @@ describe("headers while reconnecting", () => {
   });
 });
 
+describe("max_payload while reconnecting", () => {
+  it("a message over the last server's max_payload is refused at publish(), not buffered for a server that would drop the connection on it", async (t) => {
+    const srv = await startServer(t, { max_payload: 1024 });
+    const nc = await connectFor(t, { servers: srv.url, ...FAST });
+    const log = new StatusLog(nc);
+    const got: number[] = [];
+    nc.subscribe("rc.big", { callback: (_err, m) => got.push(m.data.length) });
+    await nc.flush();
+    assert.equal(nc.info?.max_payload, 1024);
+
+    const d = await killAndWait(srv, log);
+    await eventually(() => nc.info === undefined, 3000, "a dial, which clears the INFO");
+    const isTooBig = (err: unknown): boolean => {
+      assert.ok(err instanceof InvalidArgumentError, String(err));
+      assert.equal(err.code, ErrorCode.MaxPayloadExceeded);
+      return true;
+    };
+    assert.throws(() => nc.publish("rc.big", new Uint8Array(1025)), isTooBig);
+    const h = headers();
+    h.set("X-Pad", "x".repeat(100));
+    assert.throws(() => nc.publish("rc.big", new Uint8Array(1000), { headers: h }), isTooBig, "headers count toward the limit");
+    nc.publish("rc.big", new Uint8Array(1024)); // at the limit: buffered
+    await restartAndWait(srv, log, d);
+
+    await within(nc.flush(), 5000, "flush after the reconnect");
+    await eventually(() => got.length >= 1, 3000, "the message at the limit");
+    assert.deepEqual(got, [1024], "only the message at the limit was sent");
+    assert.equal(log.count("disconnect"), 1, `the server never dropped the connection: ${log.types().join(",")}`);
+    assert.doesNotMatch(srv.output, /Maximum Payload/i);
+  });
+});
+
 describe("giving up", () => {
   it("maxReconnectAttempts: 3 closes after 3 attempts with an Error in closed()", async (t) => {
     const srv = await startServer(t);

@@ -362,7 +362,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     if (subject.length + (reply === undefined ? 0 : reply.length) > this.lineFits) {
       checkPubLine(subject, reply, hbytes, payload, this.options.maxControlLine);
     }
-    checkPayloadSize(payload, hbytes ? hbytes.length : 0, this.engine.info?.max_payload);
+    checkPayloadSize(payload, hbytes ? hbytes.length : 0, this.engine.maxPayload());
     return this.engine.publish(subject, reply, hbytes, payload);
   }
 

@@ -42,6 +42,8 @@ export interface Engine {
   getServer(): string;
   /** the server takes headers: the current server's INFO says so, or while reconnecting the last server's did */
   headersSupported(): boolean;
+  /** the server's `max_payload`: the current server's INFO, or while reconnecting the last server's; undefined before any */
+  maxPayload(): number | undefined;
   publish(subject: string, reply: string | undefined, headers: Uint8Array | undefined, payload: Uint8Array | string): boolean;
   flush(): Promise<void>;
   ready(): Promise<void>;

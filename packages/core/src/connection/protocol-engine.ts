@@ -41,8 +41,8 @@ const enum State {
 
 export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, DialHost, HandshakeHost, WriterOwner {
   info: ServerInfo | undefined;
-  /** the last INFO's `headers`; unlike `info`, kept while reconnecting (see headersSupported) */
-  private serverHeaders = false;
+  /** the last INFO received; unlike `info`, kept while reconnecting (see headersSupported, maxPayload) */
+  private knownInfo: ServerInfo | undefined;
   readonly stats: Stats = { inBytes: 0, outBytes: 0, inMsgs: 0, outMsgs: 0 };
   readonly pool: ServerPool;
   private readonly out: Outbound;
@@ -108,7 +108,16 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
    * handshakeEnded.
    */
   headersSupported(): boolean {
-    return this.serverHeaders;
+    return this.knownInfo?.headers === true;
+  }
+
+  /**
+   * The server's `max_payload`; while reconnecting, the last server's, so a
+   * message it would refuse (closing the connection) is refused at publish()
+   * instead of waiting in the reconnect buffer. Undefined before any INFO.
+   */
+  maxPayload(): number | undefined {
+    return this.knownInfo?.max_payload;
   }
 
   /**
@@ -279,7 +288,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
     this.pool.current = server;
     const resubscribe = this.subs.resubscribeFrames();
     if (resubscribe) handshake.transport.write(resubscribe);
-    if (!this.serverHeaders && this.out.headersWaiting) {
+    if (!this.headersSupported() && this.out.headersWaiting) {
       // nats-server closes the connection on an HPUB it cannot take (and says
       // nothing): the reconnect buffer goes, and the error says why
       const err = InvalidArgumentError.format("headers", "are not supported by the server: the reconnect buffer was dropped", {
@@ -359,7 +368,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
     }
     const first = this.info === undefined;
     this.info = info;
-    this.serverHeaders = info.headers === true;
+    this.knownInfo = info;
     if (first) this.handshake?.onInfo(info);
     if (!this.options.ignoreClusterUpdates && Array.isArray(info.connect_urls)) {
       const changed = this.pool.update(info.connect_urls);
