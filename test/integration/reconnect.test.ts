@@ -13,6 +13,7 @@ import {
   headers,
   InvalidArgumentError,
   type Msg,
+  type NatsConnection,
   type NodeConnectionOptions,
   type Server,
   type ServerInfo,
@@ -50,14 +51,20 @@ async function restartAndWait(srv: NatsServer, log: StatusLog, from = 0): Promis
   return log.waitFor("reconnect", 5000, from);
 }
 
+/** Subscribes to `subject` and collects `map(m)` of each message; the server knows the subscription when this returns. */
+async function collect<T>(nc: NatsConnection, subject: string, map: (m: Msg) => T): Promise<T[]> {
+  const got: T[] = [];
+  nc.subscribe(subject, { callback: (_err, m) => got.push(map(m)) });
+  await nc.flush();
+  return got;
+}
+
 describe("reconnect after the server restarts", () => {
   it("emits disconnect, reconnecting, reconnect in order, and subscriptions keep receiving", async (t) => {
     const srv = await startServer(t);
     const nc = await connectFor(t, { servers: srv.url, ...FAST });
     const log = new StatusLog(nc);
-    const got: string[] = [];
-    nc.subscribe("rc.keep", { callback: (_err, m) => got.push(m.string()) });
-    await nc.flush();
+    const got = await collect(nc, "rc.keep", (m) => m.string());
 
     const d = await killAndWait(srv, log);
     await eventually(() => log.count("reconnecting") >= 2, 5000, "a few failed attempts while the server is down");
@@ -116,9 +123,7 @@ describe("reconnect after the server restarts", () => {
     const srv = await startServer(t);
     const nc = await connectFor(t, { servers: srv.url, ...FAST });
     const log = new StatusLog(nc);
-    const got: number[] = [];
-    nc.subscribe("rc.buf", { callback: (_err, m) => got.push(Number(m.string())) });
-    await nc.flush();
+    const got = await collect(nc, "rc.buf", (m) => Number(m.string()));
 
     const d = await killAndWait(srv, log);
     for (let i = 0; i < 1000; i++) nc.publish("rc.buf", String(i));
@@ -136,9 +141,7 @@ describe("reconnect after the server restarts", () => {
     const srv = await startServer(t);
     const nc = await connectFor(t, { servers: srv.url, ...FAST, reconnectBufSize: 0 });
     const log = new StatusLog(nc);
-    const got: string[] = [];
-    nc.subscribe("rc.nobuf", { callback: (_err, m) => got.push(m.string()) });
-    await nc.flush();
+    const got = await collect(nc, "rc.nobuf", (m) => m.string());
 
     const d = await killAndWait(srv, log);
     assert.throws(() => nc.publish("rc.nobuf", "lost"), ConnectionError);
@@ -152,9 +155,7 @@ describe("reconnect after the server restarts", () => {
     const srv = await startServer(t);
     const nc = await connectFor(t, { servers: srv.url, ...FAST, reconnectBufSize: 1024 });
     const log = new StatusLog(nc);
-    const got: number[] = [];
-    nc.subscribe("rc.small", { callback: (_err, m) => got.push(Number(m.string())) });
-    await nc.flush();
+    const got = await collect(nc, "rc.small", (m) => Number(m.string()));
 
     const d = await killAndWait(srv, log);
     let accepted = 0;
@@ -289,9 +290,7 @@ describe("headers while reconnecting", () => {
     const first = await startServer(t);
     const nc = await connectFor(t, { servers: first.url, ...FAST });
     const log = new StatusLog(nc);
-    const got: string[] = [];
-    nc.subscribe("rc.nohdr", { callback: (_err, m) => got.push(m.string()) });
-    await nc.flush();
+    const got = await collect(nc, "rc.nohdr", (m) => m.string());
 
     const d = await killAndWait(first, log);
     await eventually(() => nc.info === undefined, 3000, "a dial, which clears the INFO");
@@ -332,9 +331,7 @@ describe("max_payload while reconnecting", () => {
     const srv = await startServer(t, { max_payload: 1024 });
     const nc = await connectFor(t, { servers: srv.url, ...FAST });
     const log = new StatusLog(nc);
-    const got: number[] = [];
-    nc.subscribe("rc.big", { callback: (_err, m) => got.push(m.data.length) });
-    await nc.flush();
+    const got = await collect(nc, "rc.big", (m) => m.data.length);
     assert.equal(nc.info?.max_payload, 1024);
 
     const d = await killAndWait(srv, log);
@@ -395,9 +392,7 @@ describe("giving up", () => {
     const srv = await startServer(t, { max_control_line: 256 });
     const nc = await connectFor(t, { servers: srv.url, ...FAST });
     const log = new StatusLog(nc);
-    const got: string[] = [];
-    nc.subscribe("rc.err", { callback: (_err, m) => got.push(m.string()) });
-    await nc.flush();
+    const got = await collect(nc, "rc.err", (m) => m.string());
 
     nc.publish("rc." + "x".repeat(400), "too long a control line");
     const e = await log.waitFor("error", 3000);
@@ -664,9 +659,7 @@ describe("stale connections", () => {
     });
     assert.equal(nc.getServer(), a.hostport);
     const log = new StatusLog(nc);
-    const got: string[] = [];
-    nc.subscribe("rc.stale", { callback: (_err, m) => got.push(m.string()) });
-    await nc.flush();
+    const got = await collect(nc, "rc.stale", (m) => m.string());
 
     await a.pause();
     try {

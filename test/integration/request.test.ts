@@ -40,6 +40,27 @@ function subj(): string {
   return createInbox("rq");
 }
 
+/** A connection whose subscription to `subject` calls `respond` with each request, known to the server when this returns. */
+async function responder(subject: string, respond: (m: Msg) => void): Promise<NatsConnection> {
+  const rc = await conn();
+  rc.subscribe(subject, { callback: (_err, m) => respond(m) });
+  await rc.flush();
+  return rc;
+}
+
+/** `nc.requestMany(subject, "q", opts)` drained within `bound` ms: its messages, the error it threw (if any), and how long it ran. */
+async function timedMany(
+  nc: NatsConnection,
+  subject: string,
+  opts: Parameters<NatsConnection["requestMany"]>[2],
+  bound: number,
+): Promise<{ msgs: Msg[]; err: unknown; ms: number }> {
+  const start = performance.now();
+  const it = await nc.requestMany(subject, "q", opts);
+  const { msgs, err } = await drainIter(it, bound);
+  return { msgs, err, ms: performance.now() - start };
+}
+
 /** All messages of a requestMany iterator, plus the error it threw (if any), bounded in time. */
 async function drainIter(it: AsyncIterable<Msg>, ms: number): Promise<{ msgs: Msg[]; err: unknown }> {
   const msgs: Msg[] = [];
@@ -468,18 +489,14 @@ describe("request", () => {
 
   it("requests carry headers, and respond() sends headers back", async () => {
     const nc = await conn();
-    const rc = await conn();
     const s = subj();
-    rc.subscribe(s, {
-      callback: (_e, m) => {
-        const h = headers();
-        h.set("X-Echo", m.headers?.get("X-Id") ?? "none");
-        h.append("X-Multi", "1");
-        h.append("X-Multi", "2");
-        m.respond(`body-${m.headers?.get("X-Id")}`, { headers: h });
-      },
+    const rc = await responder(s, (m) => {
+      const h = headers();
+      h.set("X-Echo", m.headers?.get("X-Id") ?? "none");
+      h.append("X-Multi", "1");
+      h.append("X-Multi", "2");
+      m.respond(`body-${m.headers?.get("X-Id")}`, { headers: h });
     });
-    await rc.flush();
     for (const noMux of [false, true]) {
       const h = headers();
       h.set("X-Id", `id-${noMux}`);
@@ -512,10 +529,7 @@ describe("requestMany", () => {
       const nc = await conn();
       const s = subj();
       const rc = await threeResponders(s);
-      const start = performance.now();
-      const it = await nc.requestMany(s, "q", { strategy: "timer", maxWait: 500, noMux });
-      const { msgs, err } = await drainIter(it, 3000);
-      const ms = performance.now() - start;
+      const { msgs, err, ms } = await timedMany(nc, s, { strategy: "timer", maxWait: 500, noMux }, 3000);
       assert.equal(err, undefined, `iterator threw ${err}`);
       assert.deepEqual(msgs.map((m) => m.string()).sort(), ["a:q", "b:q", "c:q"]);
       assert.ok(ms >= 450, `ended before maxWait: ${ms} ms`);
@@ -531,13 +545,11 @@ describe("requestMany", () => {
       const nc = await conn();
       const s = subj();
       const rc = await threeResponders(s);
-      const start = performance.now();
-      const it = await nc.requestMany(s, "q", { strategy: "count", maxMessages: 2, maxWait: 5000, noMux });
-      const { msgs, err } = await drainIter(it, 6000);
+      const { msgs, err, ms } = await timedMany(nc, s, { strategy: "count", maxMessages: 2, maxWait: 5000, noMux }, 6000);
       assert.equal(err, undefined, `iterator threw ${err}`);
       assert.equal(msgs.length, 2);
       for (const m of msgs) assert.match(m.string(), /^[abc]:q$/);
-      assert.ok(performance.now() - start < 1500, "ended at maxMessages, not at maxWait");
+      assert.ok(ms < 1500, "ended at maxMessages, not at maxWait");
       assert.equal(counts(nc).requests, 0);
       await nc.close();
       await rc.close();
@@ -547,10 +559,7 @@ describe("requestMany", () => {
       const nc = await conn();
       const s = subj();
       const rc = await threeResponders(s);
-      const start = performance.now();
-      const it = await nc.requestMany(s, "q", { strategy: "count", maxMessages: 10, maxWait: 400, noMux });
-      const { msgs, err } = await drainIter(it, 3000);
-      const ms = performance.now() - start;
+      const { msgs, err, ms } = await timedMany(nc, s, { strategy: "count", maxMessages: 10, maxWait: 400, noMux }, 3000);
       assert.equal(err, undefined);
       assert.equal(msgs.length, 3);
       assert.ok(ms >= 350 && ms < 1500, `${ms} ms`);
@@ -560,23 +569,16 @@ describe("requestMany", () => {
 
     it(`stall: stops after a gap of 'stall' ms${tag}`, async () => {
       const nc = await conn();
-      const rc = await conn();
       const s = subj();
       // two quick replies, then one 1 s later: past the stall, before maxWait
-      rc.subscribe(s, {
-        callback: (_e, m) => {
-          m.respond("1");
-          m.respond("2");
-          setTimeout(() => {
-            if (!rc.isClosed()) m.respond("late");
-          }, 1000);
-        },
+      const rc = await responder(s, (m) => {
+        m.respond("1");
+        m.respond("2");
+        setTimeout(() => {
+          if (!rc.isClosed()) m.respond("late");
+        }, 1000);
       });
-      await rc.flush();
-      const start = performance.now();
-      const it = await nc.requestMany(s, "q", { strategy: "stall", stall: 200, maxWait: 5000, noMux });
-      const { msgs, err } = await drainIter(it, 6000);
-      const ms = performance.now() - start;
+      const { msgs, err, ms } = await timedMany(nc, s, { strategy: "stall", stall: 200, maxWait: 5000, noMux }, 6000);
       assert.equal(err, undefined);
       assert.deepEqual(msgs.map((m) => m.string()), ["1", "2"]);
       assert.ok(ms >= 180 && ms < 900, `ended after ${ms} ms`);
@@ -589,21 +591,14 @@ describe("requestMany", () => {
       // the official client hard-codes 300 ms on the noMux path; a 500 ms gap
       // with stall: 1000 must keep the second reply
       const nc = await conn();
-      const rc = await conn();
       const s = subj();
-      rc.subscribe(s, {
-        callback: (_e, m) => {
-          m.respond("first");
-          setTimeout(() => {
-            if (!rc.isClosed()) m.respond("second");
-          }, 500);
-        },
+      const rc = await responder(s, (m) => {
+        m.respond("first");
+        setTimeout(() => {
+          if (!rc.isClosed()) m.respond("second");
+        }, 500);
       });
-      await rc.flush();
-      const start = performance.now();
-      const it = await nc.requestMany(s, "q", { strategy: "stall", stall: 1000, maxWait: 8000, noMux });
-      const { msgs, err } = await drainIter(it, 9000);
-      const ms = performance.now() - start;
+      const { msgs, err, ms } = await timedMany(nc, s, { strategy: "stall", stall: 1000, maxWait: 8000, noMux }, 9000);
       assert.equal(err, undefined);
       assert.deepEqual(msgs.map((m) => m.string()), ["first", "second"]);
       assert.ok(ms >= 1400 && ms < 3000, `ended after ${ms} ms (500 + 1000 expected)`);
@@ -614,23 +609,17 @@ describe("requestMany", () => {
     it(`sentinel: the empty-payload reply is yielded last, then the iterator ends${tag}`, async () => {
       // 3.4 pushes the sentinel to the iterator before ending it (request.ts, nats.ts)
       const nc = await conn();
-      const rc = await conn();
       const s = subj();
-      rc.subscribe(s, {
-        callback: (_e, m) => {
-          for (const part of ["p1", "p2", "p3"]) m.respond(part);
-          m.respond(new Uint8Array(0));
-          m.respond("after-sentinel");
-        },
+      const rc = await responder(s, (m) => {
+        for (const part of ["p1", "p2", "p3"]) m.respond(part);
+        m.respond(new Uint8Array(0));
+        m.respond("after-sentinel");
       });
-      await rc.flush();
-      const start = performance.now();
-      const it = await nc.requestMany(s, "q", { strategy: "sentinel", maxWait: 5000, noMux });
-      const { msgs, err } = await drainIter(it, 6000);
+      const { msgs, err, ms } = await timedMany(nc, s, { strategy: "sentinel", maxWait: 5000, noMux }, 6000);
       assert.equal(err, undefined);
       assert.deepEqual(msgs.map((m) => m.string()), ["p1", "p2", "p3", ""]);
       assert.equal(msgs[3].data.length, 0);
-      assert.ok(performance.now() - start < 1500, "ended at the sentinel, not at maxWait");
+      assert.ok(ms < 1500, "ended at the sentinel, not at maxWait");
       assert.equal(counts(nc).requests, 0);
       await nc.flush();
       assert.equal(counts(nc).subscriptions, noMux ? 0 : 1);
@@ -640,18 +629,14 @@ describe("requestMany", () => {
 
     it(`sentinel: a reply with headers and no data is the sentinel too, and is yielded${tag}`, async () => {
       const nc = await conn();
-      const rc = await conn();
       const s = subj();
-      rc.subscribe(s, {
-        callback: (_e, m) => {
-          m.respond("part");
-          const h = headers();
-          h.set("X-End", "yes");
-          m.respond(new Uint8Array(0), { headers: h });
-          m.respond("after-sentinel");
-        },
+      const rc = await responder(s, (m) => {
+        m.respond("part");
+        const h = headers();
+        h.set("X-End", "yes");
+        m.respond(new Uint8Array(0), { headers: h });
+        m.respond("after-sentinel");
       });
-      await rc.flush();
       const it = await nc.requestMany(s, "q", { strategy: "sentinel", maxWait: 5000, noMux });
       const { msgs, err } = await drainIter(it, 6000);
       assert.equal(err, undefined);
@@ -665,29 +650,23 @@ describe("requestMany", () => {
     it(`no responders: the iterator throws NoRespondersError${tag}`, async () => {
       const nc = await conn();
       const s = subj();
-      const start = performance.now();
-      const it = await nc.requestMany(s, "q", { strategy: "timer", maxWait: 5000, noMux });
-      const { msgs, err } = await drainIter(it, 6000);
+      const { msgs, err, ms } = await timedMany(nc, s, { strategy: "timer", maxWait: 5000, noMux }, 6000);
       assert.equal(msgs.length, 0);
       assert.ok(err instanceof NoRespondersError, `got ${err}`);
       assert.equal(err.subject, s);
       assert.equal(err.name, "NoResponders");
-      assert.ok(performance.now() - start < 1500, "immediate, not at maxWait");
+      assert.ok(ms < 1500, "immediate, not at maxWait");
       assert.equal(counts(nc).requests, 0);
       await nc.close();
     });
 
     it(`breaking out of the loop cancels the request${tag}`, async () => {
       const nc = await conn({ name: `rm-break-${noMux}` });
-      const rc = await conn();
       const s = subj();
-      rc.subscribe(s, {
-        callback: (_e, m) => {
-          m.respond("one");
-          m.respond("two");
-        },
+      const rc = await responder(s, (m) => {
+        m.respond("one");
+        m.respond("two");
       });
-      await rc.flush();
       const it = await nc.requestMany(s, "q", { strategy: "timer", maxWait: 5000, noMux });
       const got: string[] = [];
       await within(

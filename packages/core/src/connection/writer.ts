@@ -399,16 +399,8 @@ export class Writer implements ProgressHost {
    * dead transport never sent. The waiters of the PINGs among it fail with `err`.
    */
   discard(err: Error): void {
-    const waiters: PongWaiter[] = [];
-    const batches = this.unsent.concat(this.queue.slice(this.queueHead));
-    for (const b of batches) if (b.pings) waiters.push(...b.pings);
-    waiters.push(...this.queued);
-    this.unsent = [];
-    this.queue = [];
-    this.queueHead = 0;
-    this.queuedBytes = 0;
-    this.queued = [];
-    this.out.clear();
+    const waiters = new Set<PongWaiter>();
+    this.dropWaiting(waiters);
     for (const w of waiters) w(err);
   }
 
@@ -418,25 +410,34 @@ export class Writer implements ProgressHost {
     this.closed = true;
     this.emptyWaiter = undefined;
     this.watch.stop();
-    const err = new ClosedConnectionError();
     // a PING in a batch the transport holds is also listed in `sent`: each waiter runs once
     const waiters = new Set<PongWaiter>(this.sent.slice(this.sentHead));
-    const batches = [...this.unsent, ...this.inFlight, ...this.queue.slice(this.queueHead)];
-    for (const b of batches) if (b.pings) for (const w of b.pings) waiters.add(w);
-    for (const w of this.queued) waiters.add(w);
+    for (const b of this.inFlight) if (b.pings) for (const w of b.pings) waiters.add(w);
+    this.dropWaiting(waiters);
     for (const w of this.readyWaiters) waiters.add(w);
     this.inFlight = [];
+    this.spare = [];
+    this.sent = [];
+    this.sentHead = 0;
+    this.readyWaiters = [];
+    const err = new ClosedConnectionError();
+    for (const w of waiters) w(err);
+  }
+
+  /** Empties `out`, the queue and what a dead transport never sent, adding the waiters of their PINGs to `waiters`. */
+  private dropWaiting(waiters: Set<PongWaiter>): void {
+    for (const b of this.unsent) if (b.pings) for (const w of b.pings) waiters.add(w);
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      const pings = this.queue[i]!.pings;
+      if (pings) for (const w of pings) waiters.add(w);
+    }
+    for (const w of this.queued) waiters.add(w);
+    this.unsent = [];
     this.queue = [];
     this.queueHead = 0;
     this.queuedBytes = 0;
-    this.spare = [];
-    this.out.clear();
-    this.unsent = [];
-    this.sent = [];
-    this.sentHead = 0;
     this.queued = [];
-    this.readyWaiters = [];
-    for (const w of waiters) w(err);
+    this.out.clear();
   }
 
   // ---- ProgressHost ------------------------------------------------------
