@@ -5,17 +5,16 @@
  * or, with `noMux`, through its own.
  */
 import { ClosedConnectionError, InvalidArgumentError, NoRespondersError, RequestError, requestTimeoutError } from "../errors.js";
-import type { Msg, Payload, PublishOptions, RequestManyOptions, RequestOptions, Subscription, SubscriptionOptions } from "../types.js";
+import type { Msg, Payload, PublishOptions, RequestManyOptions, RequestOptions } from "../types.js";
 import type { DiagnosticsSlot, PublishingConnection, RequestTap } from "../diagnostics/hooks.js";
 import { checkPublishSubject } from "./arguments.js";
 import { createInbox } from "./inbox.js";
 import { isNoResponders, ManyRequest, type RequestMux } from "./request.js";
 import type { SubscriptionImpl } from "./subscription.js";
 
-/** What the request variants use of their connection. */
-export interface RequestHost {
+/** What the request variants use of their connection (a publishing connection, as the diagnostics tap sees it). */
+export interface RequestHost extends PublishingConnection {
   readonly options: { readonly inboxPrefix: string };
-  subscribe(subject: string, opts?: SubscriptionOptions): Subscription;
   /** publishes a request whose reply subject is checked, with its diagnostics tap */
   sendRequest(subject: string, payload: Payload, options: PublishOptions, request: RequestTap | undefined): boolean;
   /** the diagnostics hooks, once the channels are in use */
@@ -76,7 +75,7 @@ export function requestOnOwnInbox(
     }) as SubscriptionImpl;
     sub.requestSubject = subject;
     sub.requestInbox = true;
-    tap = host.diagnostics.current?.requestStart(host as unknown as PublishingConnection, subject, inbox, opts.headers, payload, "single", timeout, true);
+    tap = host.diagnostics.current?.requestStart(host, subject, inbox, opts.headers, payload, "single", timeout, true);
     timer = setTimeout(() => {
       sub.terminate(requestTimeoutError());
     }, timeout);
@@ -134,7 +133,7 @@ export function requestMany(
     reply = mux.replySubject(token);
     req.onDone = () => mux.remove(token);
   }
-  const tap = host.diagnostics.current?.requestStart(host as unknown as PublishingConnection, subject, reply, opts.headers, payload, "many", maxWait, opts.noMux === true);
+  const tap = host.diagnostics.current?.requestStart(host, subject, reply, opts.headers, payload, "many", maxWait, opts.noMux === true);
   req.diag = tap;
   try {
     host.sendRequest(subject, payload, publishOptions(reply, opts, tap), tap);
