@@ -7,7 +7,7 @@ import {
   Match,
   MsgHdrsImpl,
 } from "../src/api/headers.js";
-import type { MsgHdrs } from "../src/api/headers.js";
+import type { MsgHdrs } from "../src/types.js";
 import { InvalidArgumentError } from "../src/errors.js";
 
 const te = new TextEncoder();

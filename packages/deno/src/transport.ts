@@ -9,7 +9,7 @@
  * and the high-water mark refer to.
  */
 import { ConnectionError, type TlsOptions, VERSION } from "@quicknats/core";
-import { closedBeforeTls, parseTcpUrl, dialError, lostError, tlsError, tlsFileError, tlsProblem, where } from "@quicknats/core/internal";
+import { closedBeforeTls, DEFAULT_TCP_PORT, parseTcpUrl, dialError, lostError, tlsError, tlsFileError, tlsProblem, where } from "@quicknats/core/internal";
 import type { DialTarget, TlsFailure, Transport, TransportFactory, TransportListener } from "@quicknats/core/internal";
 import { type DenoConn, denoNet, type DenoTcpConn, type DenoTlsConn } from "./deno-api.ts";
 
@@ -348,6 +348,6 @@ export class DenoTransport implements Transport {
  */
 export const denoTransportFactory: TransportFactory = {
   create: () => new DenoTransport(),
-  defaultPort: 4222,
+  defaultPort: DEFAULT_TCP_PORT,
   parseUrl: parseTcpUrl,
 };

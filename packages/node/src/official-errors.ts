@@ -47,13 +47,23 @@ type Class = { [Symbol.hasInstance](v: unknown): boolean };
 /** How many modules the cache held at the last scan (the module cache is process-wide, and so is this). */
 let scannedSize = -1;
 
-/** The CommonJS module cache (one per process, whatever path it is asked from), or undefined. */
-function moduleCache(): Record<string, { exports?: unknown } | undefined> | undefined {
-  try {
-    return createRequire(join(process.cwd(), "noop.js")).cache;
-  } catch {
-    return undefined;
+type ModuleCache = Record<string, { exports?: unknown } | undefined>;
+
+/** The CommonJS module cache, looked up once (one object per process, whatever path it is asked from). */
+let cacheLookedUp = false;
+let cachedModuleCache: ModuleCache | undefined;
+
+/** The CommonJS module cache, or undefined. */
+function moduleCache(): ModuleCache | undefined {
+  if (!cacheLookedUp) {
+    cacheLookedUp = true;
+    try {
+      cachedModuleCache = createRequire(join(process.cwd(), "noop.js")).cache;
+    } catch {
+      cachedModuleCache = undefined;
+    }
   }
+  return cachedModuleCache;
 }
 
 /**

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { createConnection, isIP, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectOptions, type TLSSocket } from "node:tls";
 import { type TlsOptions, VERSION } from "@quicknats/core";
-import { closedBeforeTls, parseTcpUrl, dialError, lostError, tlsError, tlsFileError } from "@quicknats/core/internal";
+import { closedBeforeTls, DEFAULT_TCP_PORT, parseTcpUrl, dialError, lostError, tlsError, tlsFileError } from "@quicknats/core/internal";
 import type { DialTarget, TlsFailure, Transport, TransportFactory, TransportListener } from "@quicknats/core/internal";
 
 export const LANG = "quicknats";
@@ -194,7 +194,7 @@ export class NodeTransport implements Transport {
 /** The factory `connect()` hands to each connection. */
 export const nodeTransportFactory: TransportFactory = {
   create: () => new NodeTransport(),
-  defaultPort: 4222,
+  defaultPort: DEFAULT_TCP_PORT,
   async resolve(hostname: string): Promise<string[]> {
     // looked up at call time (not a bound import), so it can be stubbed
     const addrs = await dns.promises.lookup(hostname, { all: true });

@@ -177,7 +177,7 @@ class ConnectionTelemetry implements Instrumentation {
   private readonly store: DiagnosticsStore<Context> = { run: (ctx, fn) => context.with(ctx, fn) };
   private stopped = false;
   private conn: ConnectionAttributes | undefined;
-  /** metric attribute sets by key (see metricKey), so a message costs no new object */
+  /** metric attribute sets by key (see metricKey), so the SDK is handed one object per distinct set, not one per message */
   private readonly metricSets = new Map<string, Attributes>();
   /** messages and bytes, sent and consumed: observed when the SDK collects */
   private readonly sent = new Traffic();

@@ -4,9 +4,6 @@
  * and report formats, so `nats bench`-style scripts written for
  * @nats-io/nats-core run unchanged. Timing uses `performance.now()`, which
  * Node, Deno, Bun and browsers all provide.
- *
- * Also here: the small public helpers the official `mod.ts` exports next to
- * it (`hasWsProtocol`, `Timeout`, `WithRequired`).
  */
 import { ClosedConnectionError, ConnectionError, ErrorCode, InvalidArgumentError } from "../errors.js";
 import { nuid } from "../nuid.js";

@@ -29,9 +29,6 @@
 import { InvalidArgumentError } from "../errors.js";
 import { Match, type MsgHdrs } from "../types.js";
 
-export { Match };
-export type { MsgHdrs };
-
 // Stateless codecs (non-streaming use keeps no state between calls), so
 // sharing them does not break "no module-level mutable state".
 const TE = new TextEncoder();

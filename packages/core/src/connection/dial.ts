@@ -63,11 +63,6 @@ export class Handshake {
     this.timer = setTimeout(() => this.fail(this.timeoutError()), host.options.timeout);
   }
 
-  /** True until the handshake succeeded or failed. */
-  get running(): boolean {
-    return !this.settled;
-  }
-
   /** The server's first INFO: TLS if called for, then CONNECT. */
   onInfo(info: ServerInfo): void {
     this.sawInfo = true;

@@ -1,6 +1,7 @@
 /**
- * Connection options: defaults as in @nats-io/nats-core 3.4, validation, and
- * server URL parsing. The caller's options object is never modified.
+ * Connection options: defaults as in @nats-io/nats-core 3.4 and validation;
+ * server strings are parsed by the transport's factory (`parseUrl`). The
+ * caller's options object is never modified.
  */
 import type { ConnectionOptions, ReconnectToServerHandler, TlsOptions } from "../types.js";
 import { type Authenticator, buildAuthenticator } from "../auth/authenticator.js";
@@ -8,10 +9,11 @@ import { argumentTypeError, InvalidArgumentError } from "../errors.js";
 import { DEFAULT_MAX_CONTROL_LINE, utf8Length } from "../protocol/control-line.js";
 import { checkInboxPrefix } from "../protocol/validate.js";
 import { type DebugSink, debugSink } from "./debug.js";
+import { DEFAULT_TCP_PORT } from "../transport/tcp-url.js";
 import type { TransportFactory } from "../transport/transport.js";
 
 export const DEFAULT_HOST = "127.0.0.1";
-export const DEFAULT_PORT = 4222;
+export const DEFAULT_PORT = DEFAULT_TCP_PORT;
 export const DEFAULT_TIMEOUT = 20_000;
 export const DEFAULT_PING_INTERVAL = 120_000;
 export const DEFAULT_MAX_PING_OUT = 2;

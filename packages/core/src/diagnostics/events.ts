@@ -21,8 +21,7 @@
  *   subscriber's error is rethrown from a microtask: in Node an uncaught
  *   exception, as with any diagnostics_channel subscriber).
  */
-import type { MsgHdrs } from "../types.js";
-import type { Msg, NatsConnection, ServerInfo, Subscription } from "../types.js";
+import type { Msg, MsgHdrs, NatsConnection, ServerInfo, Subscription } from "../types.js";
 import type { DiagnosticsChannels } from "./names.js";
 
 /** What every message carries. */

@@ -8,7 +8,8 @@
  * Node and Deno `connect()` call the latter). The API layer imports this
  * file and types only, so a browser bundle that never touches the channels
  * holds none of that code; a connection checks `slot.current` (undefined)
- * and nothing else.
+ * and nothing else. Where the slot is filled but nobody subscribes (Node,
+ * Deno), a publish reads one `hasSubscribers` and a delivery two.
  *
  * The slot belongs to one copy of the core (its symbol is not registered):
  * a copy's connections build their events with that copy's classes, while

@@ -5,8 +5,8 @@
  * The core's publish and request paths use these; subscribers see them
  * through the PublishEvent and RequestEvent interfaces (events.ts).
  */
-import { headers as newHeaders, type MsgHdrs } from "../api/headers.js";
-import type { Msg, NatsConnection } from "../types.js";
+import { headers as newHeaders } from "../api/headers.js";
+import type { Msg, MsgHdrs, NatsConnection } from "../types.js";
 import {
   ClosedConnectionError,
   InvalidOperationError,

@@ -78,7 +78,7 @@ export interface Transport {
 export interface TransportFactory {
   /** a new, unconnected transport */
   create(): Transport;
-  /** the port used when a server URL names none (4222 for TCP) */
+  /** the port of the default server, `127.0.0.1:<defaultPort>`, when the options name none (4222 for TCP) */
   defaultPort: number;
   /** the server used when the options name none (default `127.0.0.1:<defaultPort>`) */
   defaultServer?: string;
