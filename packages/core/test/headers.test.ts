@@ -4,10 +4,9 @@ import { strict as assert } from "node:assert";
 import {
   canonicalMIMEHeaderKey,
   headers,
-  Match,
   MsgHdrsImpl,
 } from "../src/api/headers.js";
-import type { MsgHdrs } from "../src/types.js";
+import { Match, type MsgHdrs } from "../src/types.js";
 import { InvalidArgumentError } from "../src/errors.js";
 
 const te = new TextEncoder();
