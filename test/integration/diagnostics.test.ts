@@ -158,10 +158,12 @@ describe("the events", () => {
         h.set("X-User", "kept");
         nc.publish("diag.hdr.a", "x", { headers: h });
         nc.publish("diag.hdr.b", "y");
-        for await (const m of sub) {
-          if (m.subject.endsWith("a")) got.with = m.headers!.keys();
-          else got.plain = m.headers?.keys();
-        }
+        await within((async () => {
+          for await (const m of sub) {
+            if (m.subject.endsWith("a")) got.with = m.headers!.keys();
+            else got.plain = m.headers?.keys();
+          }
+        })(), 3000, "both messages");
         assert.deepEqual(got.with!.sort(), ["X-User", "traceparent"]);
         assert.deepEqual(got.plain, ["traceparent"], "a publish without headers gained them");
         assert.deepEqual(h.keys(), ["X-User"]);

@@ -229,7 +229,9 @@ describe("nats-core compatibility", () => {
       iter.stop();
       assert.equal(listeners.size, 0, "the stopped iterator left the listener set");
       const seen: unknown[] = [];
-      for await (const s of iter) seen.push(s);
+      await within((async () => {
+        for await (const s of iter) seen.push(s);
+      })(), 1000, "the stopped iterator ends");
       assert.deepEqual(seen, []);
     } finally {
       await c.close();

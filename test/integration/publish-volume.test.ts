@@ -143,6 +143,7 @@ describe("publishing volume with default options", () => {
     while (nc.publish("vol.hwm", data) && i < 100_000) i++;
     assert.ok(i < 100_000, "publish() returned false");
     await within(nc.ready(), 10_000, "ready()");
+    assert.equal(nc.publish("vol.hwm", data), true, "below the high-water mark again once ready() resolved");
     await within(nc.flush(), 10_000, "flush");
   });
 

@@ -17,7 +17,7 @@ import {
 import type { NatsConnectionImpl } from "@quicknats/core/internal";
 import { NatsServer } from "../helpers/nats-server.js";
 import { connectForFile } from "../helpers/connections.js";
-import { eventually, rejection, sleep, within } from "../helpers/wait.js";
+import { eventually, rejection, within } from "../helpers/wait.js";
 
 let srv: NatsServer;
 /** Every connection made here; closed at the end (before the server stops) even if a test failed half-way. */

@@ -12,6 +12,7 @@ import { ConnectionError, connect, ErrorCode, headers, InvalidArgumentError } fr
 import { NoRespondersError, RequestError, TimeoutError, wsconnect } from "@quicknats/node";
 import type { Msg, NatsConnection, WsConnectionOptions, WsSocketFactory } from "@quicknats/node";
 import { NatsServer } from "../helpers/nats-server.js";
+import { connectFor } from "../helpers/connections.js";
 import { StatusLog } from "../helpers/status.js";
 import { eventually, rejection, within } from "../helpers/wait.js";
 
@@ -30,12 +31,6 @@ async function wsFor(t: TestContext, opts: WsConnectionOptions): Promise<NatsCon
   return nc;
 }
 
-/** A TCP connection to the same server, closed when the test ends. */
-async function tcpFor(t: TestContext, srv: NatsServer): Promise<NatsConnection> {
-  const nc = await connect({ servers: srv.url });
-  t.after(() => nc.close());
-  return nc;
-}
 
 describe("wsconnect", () => {
   let srv: NatsServer;
@@ -55,7 +50,7 @@ describe("wsconnect", () => {
 
   it("publish/subscribe with headers, both ways between a websocket and a TCP connection", async (t) => {
     const ws = await wsFor(t, { servers: srv.websocketUrl! });
-    const tcp = await tcpFor(t, srv);
+    const tcp = await connectFor(t, { servers: srv.url });
     const got: { on: string; m: Msg }[] = [];
     ws.subscribe("wsx.to-ws", { callback: (_e, m) => void got.push({ on: "ws", m }) });
     tcp.subscribe("wsx.to-tcp", { callback: (_e, m) => void got.push({ on: "tcp", m }) });
@@ -85,7 +80,7 @@ describe("wsconnect", () => {
 
   it("request/reply over the websocket, and no responders", async (t) => {
     const ws = await wsFor(t, { servers: srv.websocketUrl! });
-    const tcp = await tcpFor(t, srv);
+    const tcp = await connectFor(t, { servers: srv.url });
     tcp.subscribe("wsx.echo", { callback: (_e, m) => void m.respond(`echo ${m.string()} ${m.headers?.get("Id") ?? ""}`) });
     await tcp.flush();
     const h = headers();
@@ -101,8 +96,8 @@ describe("wsconnect", () => {
   });
 
   it("drain() delivers what is in flight, then closes; the server sees the connection go", async (t) => {
-    const ws = await wsconnect({ wsFactory, servers: srv.websocketUrl!, name: "ws-drain" });
-    const tcp = await tcpFor(t, srv);
+    const ws = await wsFor(t, { servers: srv.websocketUrl!, name: "ws-drain" });
+    const tcp = await connectFor(t, { servers: srv.url });
     let n = 0;
     ws.subscribe("wsx.drain", { callback: () => void n++ });
     await ws.flush();
@@ -177,7 +172,7 @@ describe("wsconnect: reconnect", () => {
     await status.waitFor("reconnect", 10_000);
     assert.ok(status.count("disconnect") >= 1, status.types().join(","));
 
-    const tcp = await tcpFor(t, srv);
+    const tcp = await connectFor(t, { servers: srv.url });
     // the subscriptions were sent again: a message and a request from the new server's side reach them
     await eventually(async () => {
       tcp.publish("wsx.after", "hello again");

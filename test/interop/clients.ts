@@ -69,13 +69,3 @@ export async function take<T>(iter: AsyncIterable<T>, n: number): Promise<T[]> {
   }
   return out;
 }
-
-/** Runs `f` and returns what it threw or rejected with; fails if it did not. */
-export async function failure(f: () => Promise<unknown>): Promise<any> {
-  try {
-    await f();
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected a failure");
-}

@@ -9,8 +9,8 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { NatsServer } from "../helpers/nats-server.js";
-import { eventually, within } from "../helpers/wait.js";
-import { CLIENTS, failure, startJetStream } from "./clients.js";
+import { eventually, rejection, within } from "../helpers/wait.js";
+import { CLIENTS, startJetStream } from "./clients.js";
 
 /** Reconnect quickly and forever: the restart test waits for it. */
 const RECONNECT = { reconnectTimeWait: 100, maxReconnectAttempts: -1 };
@@ -84,10 +84,11 @@ for (const client of CLIENTS) {
         await srv.restart();
         await eventually(() => statuses.includes("reconnect"), 15_000, () => `a reconnect: ${statuses}`);
         // JetStream needs a moment to recover its streams: publish until it answers
+        // (the message id makes a retry whose first try was stored answer with the same seq)
         let ack: Awaited<ReturnType<typeof js.publish>> | undefined;
         await eventually(async () => {
           try {
-            ack = await js.publish("f.live", "after", { timeout: 1000 });
+            ack = await js.publish("f.live", "after", { timeout: 1000, msgID: "after" });
             return true;
           } catch {
             return false;
@@ -119,11 +120,11 @@ for (const client of CLIENTS) {
     });
 
     it("jetstreamManager(), publish and Kvm.create fail with JetStreamNotEnabled", async () => {
-      const e1 = await failure(() => jetstreamManager(nc));
+      const e1 = await rejection(jetstreamManager(nc));
       assert.equal(e1.name, "JetStreamNotEnabled");
-      const e2 = await failure(() => jetstream(nc).publish("x", "y", { timeout: 2000 }));
+      const e2 = await rejection(jetstream(nc).publish("x", "y", { timeout: 2000 }));
       assert.equal(e2.name, "JetStreamNotEnabled");
-      const e3 = await failure(() => new Kvm(nc).create("b"));
+      const e3 = await rejection(new Kvm(nc).create("b"));
       assert.equal(e3.name, "JetStreamNotEnabled");
       // the cause is the connection's own no-responders RequestError
       assert.equal(e1.cause?.name, "RequestError");

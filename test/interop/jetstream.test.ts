@@ -16,8 +16,8 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import { headers } from "@nats-io/nats-core";
-import { eventually, within } from "../helpers/wait.js";
-import { CLIENTS, failure, startJetStream, suiteConnection, take } from "./clients.js";
+import { eventually, rejection, within } from "../helpers/wait.js";
+import { CLIENTS, startJetStream, suiteConnection, take } from "./clients.js";
 
 const td = new TextDecoder();
 
@@ -59,7 +59,7 @@ for (const client of CLIENTS) {
       for await (const s of jsm.streams.list()) listed.push(s.config.name);
       assert.ok(listed.includes("CRUD"), `list: ${listed}`);
       assert.equal(await jsm.streams.delete("CRUD"), true);
-      const err = await failure(() => jsm.streams.info("CRUD"));
+      const err = await rejection(jsm.streams.info("CRUD"));
       assert.equal(err.name, "StreamNotFoundError");
       assert.ok(err instanceof JetStreamApiError);
     });
@@ -89,18 +89,18 @@ for (const client of CLIENTS) {
       await js.publish("expect.a", "1");
       const ok = await js.publish("expect.a", "2", { expect: { lastSequence: 1 } });
       assert.equal(ok.seq, 2);
-      const err = await failure(() => js.publish("expect.a", "3", { expect: { lastSequence: 1 } }));
+      const err = await rejection(js.publish("expect.a", "3", { expect: { lastSequence: 1 } }));
       assert.ok(err instanceof JetStreamApiError, `${err}`);
       assert.equal(err.code, JetStreamApiCodes.StreamWrongLastSequence, `${err}`);
-      const err2 = await failure(() => js.publish("expect.b", "x", { expect: { lastSubjectSequence: 5 } }));
+      const err2 = await rejection(js.publish("expect.b", "x", { expect: { lastSubjectSequence: 5 } }));
       assert.ok(err2 instanceof JetStreamApiError, `${err2}`);
-      const err3 = await failure(() => js.publish("expect.a", "x", { expect: { streamName: "OTHER" } }));
+      const err3 = await rejection(js.publish("expect.a", "x", { expect: { streamName: "OTHER" } }));
       assert.ok(err3 instanceof JetStreamApiError, `${err3}`);
       assert.equal((await jsm.streams.info("EXPECT")).state.messages, 2);
     });
 
     it("publish with no stream: JetStreamNotEnabled (nobody answers the subject)", async () => {
-      const err = await failure(() => js.publish("no.stream.listens", "x", { timeout: 2000 }));
+      const err = await rejection(js.publish("no.stream.listens", "x", { timeout: 2000 }));
       assert.equal(err.name, "JetStreamNotEnabled");
     });
 

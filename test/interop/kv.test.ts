@@ -6,8 +6,17 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { type KV, type KvWatchEntry, Kvm } from "@nats-io/kv";
-import { eventually, within } from "../helpers/wait.js";
-import { CLIENTS, failure, startJetStream, suiteConnection } from "./clients.js";
+import { eventually, rejection, within } from "../helpers/wait.js";
+import { CLIENTS, startJetStream, suiteConnection } from "./clients.js";
+
+/** Every value of a KV iterator (history, keys, list), bounded in time. */
+async function all<T>(iterator: Promise<AsyncIterable<T>> | AsyncIterable<T>, what: string): Promise<T[]> {
+  const out: T[] = [];
+  await within((async () => {
+    for await (const v of await iterator) out.push(v);
+  })(), 10_000, what);
+  return out;
+}
 
 for (const client of CLIENTS) {
   describe(`kv on ${client.name}`, () => {
@@ -48,17 +57,13 @@ for (const client of CLIENTS) {
       await kv.purge("gone.soon");
       const purged = await kv.get("gone.soon");
       assert.equal(purged?.operation, "PURGE");
-      const hist: string[] = [];
-      for await (const e of await kv.history({ key: "gone.soon" })) hist.push(e.operation);
+      const hist = (await all(kv.history({ key: "gone.soon" }), "history()")).map((e) => e.operation);
       assert.deepEqual(hist, ["PURGE"]);
     });
 
     it("history: every revision of a key, in order", async () => {
       for (const v of ["a", "b", "c"]) await kv.put("hist.key", v);
-      const got: Array<[string, string]> = [];
-      await within((async () => {
-        for await (const e of await kv.history({ key: "hist.key" })) got.push([e.operation, e.string()]);
-      })(), 10_000, "history()");
+      const got = (await all(kv.history({ key: "hist.key" }), "history()")).map((e) => [e.operation, e.string()]);
       assert.deepEqual(got, [["PUT", "a"], ["PUT", "b"], ["PUT", "c"]]);
     });
 
@@ -66,18 +71,10 @@ for (const client of CLIENTS) {
       const b = await kvm.create("keys");
       for (const k of ["k.1", "k.2", "other.1"]) await b.put(k, "x");
       await b.delete("k.2");
-      const all: string[] = [];
-      await within((async () => {
-        for await (const k of await b.keys()) all.push(k);
-      })(), 10_000, "keys()");
-      assert.deepEqual(all.sort(), ["k.1", "other.1"]);
-      const some: string[] = [];
-      for await (const k of await b.keys("k.*")) some.push(k);
-      assert.deepEqual(some, ["k.1"]);
+      assert.deepEqual((await all(b.keys(), "keys()")).sort(), ["k.1", "other.1"]);
+      assert.deepEqual(await all(b.keys("k.*"), "keys(k.*)"), ["k.1"]);
       const empty = await kvm.create("nokeys");
-      const none: string[] = [];
-      for await (const k of await empty.keys()) none.push(k);
-      assert.deepEqual(none, []);
+      assert.deepEqual(await all(empty.keys(), "keys() of an empty bucket"), []);
     });
 
     it("watch: the current values, then updates and deletes as they happen", async () => {
@@ -108,7 +105,7 @@ for (const client of CLIENTS) {
       const r1 = await kv.put("cas.key", "1");
       const r2 = await kv.update("cas.key", "2", r1);
       assert.equal(r2, r1 + 1);
-      const err = await failure(() => kv.update("cas.key", "3", r1));
+      const err = await rejection(kv.update("cas.key", "3", r1));
       assert.ok(err instanceof JetStreamApiError, `${err}`);
       assert.equal(err.code, JetStreamApiCodes.StreamWrongLastSequence, `${err}`);
       assert.equal((await kv.get("cas.key"))?.string(), "2");
@@ -116,7 +113,7 @@ for (const client of CLIENTS) {
 
     it("create of an existing key fails; of a deleted one succeeds", async () => {
       await kv.create("once", "first");
-      const err = await failure(() => kv.create("once", "second"));
+      const err = await rejection(kv.create("once", "second"));
       assert.ok(err instanceof JetStreamApiError, `${err}`);
       assert.equal(err.code, JetStreamApiCodes.StreamWrongLastSequence, `${err}`);
       assert.equal((await kv.get("once"))?.string(), "first");
@@ -130,8 +127,7 @@ for (const client of CLIENTS) {
       assert.equal(st.bucket, "config");
       assert.equal(st.history, 5);
       assert.ok(st.values > 0);
-      const names: string[] = [];
-      for await (const s of kvm.list()) names.push(s.bucket);
+      const names = (await all(kvm.list(), "list()")).map((s) => s.bucket);
       assert.deepEqual(names.sort(), ["config", "keys", "nokeys", "watched"]);
       const again = await kvm.open("config");
       assert.equal((await again.get("app.name"))?.string(), "quicker");
