@@ -8,7 +8,7 @@
  */
 import type { Stats } from "../types.js";
 import { ConnectionError, ErrorCode } from "../errors.js";
-import { PONG } from "../protocol/encoder.js";
+import { controlLineBound, PONG } from "../protocol/encoder.js";
 import type { Transport } from "../transport/transport.js";
 import { DEFAULT_OUTBOUND_HIGH_WATER, type ParsedOptions } from "./options.js";
 import type { SubscriptionSink } from "./subscriptions.js";
@@ -91,8 +91,7 @@ export class Outbound {
     data: Uint8Array,
   ): void {
     const limit = this.options.reconnectBufSize;
-    // the control line's size is bounded above: 3 bytes per UTF-16 unit, 40 for the rest
-    const frame = (subject.length + (reply ? reply.length : 0)) * 3 + 40 + (headers ? headers.length : 0) + data.length;
+    const frame = controlLineBound(subject, reply) + (headers ? headers.length : 0) + data.length;
     if (this.writer.bufferedBytes() + frame <= limit) return;
     throw new ConnectionError(
       limit === 0

@@ -26,6 +26,15 @@ const CRLF = ascii("\r\n");
 /** Default capacity; also what the buffer shrinks back to after a large take. */
 export const INITIAL_CAPACITY = 64 * 1024;
 
+/**
+ * An upper bound of the bytes of a PUB/HPUB/SUB control line with these two
+ * strings: 3 bytes per UTF-16 unit covers any UTF-8 expansion; 40 covers the
+ * op, the numbers, the spaces and the CRLF.
+ */
+export function controlLineBound(a: string, b: string | undefined): number {
+  return (a.length + (b ? b.length : 0)) * 3 + 40;
+}
+
 export class OutboundBuffer {
   private buf: Uint8Array;
   /** bytes written since the last take, reset or detach */
@@ -72,10 +81,9 @@ export class OutboundBuffer {
   ): number {
     const hlen = headers ? headers.length : 0;
     const size = hlen + payload.length;
-    // 3 bytes per UTF-16 unit covers any UTF-8 expansion; 40 covers op, numbers, spaces, CRLFs
-    const line = (subject.length + (reply ? reply.length : 0)) * 3 + 40;
+    const line = controlLineBound(subject, reply);
     if (this.length + line + size > this.buf.length && this.spill !== undefined) {
-      this.pubAcross(subject, reply, headers, payload, size);
+      this.pubAcross(subject, reply, headers, payload, size, line);
       return size;
     }
     this.ensure(line + size);
@@ -104,8 +112,9 @@ export class OutboundBuffer {
     headers: Uint8Array | undefined,
     payload: Uint8Array,
     size: number,
+    line: number,
   ): void {
-    this.ensure((subject.length + (reply ? reply.length : 0)) * 3 + 40);
+    this.ensure(line);
     this.length = this.controlLine(subject, reply, headers, size);
     if (headers) this.copyAcross(headers);
     this.copyAcross(payload);
@@ -198,7 +207,7 @@ export class OutboundBuffer {
 
   /** `SUB subject [queue] sid` */
   sub(subject: string, queue: string | undefined, sid: number): void {
-    this.ensure((subject.length + (queue ? queue.length : 0)) * 3 + 40);
+    this.ensure(controlLineBound(subject, queue));
     const b = this.buf;
     let p = this.length;
     b.set(SUB_, p);
