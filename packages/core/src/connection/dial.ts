@@ -10,6 +10,7 @@
  */
 import type { ServerInfo, Status } from "../types.js";
 import { ConnectionError, ErrorCode, ProtocolError, TimeoutError } from "../errors.js";
+import { deferred } from "../timers.js";
 import type { DialTarget, Transport } from "../transport/transport.js";
 import { redactConnect } from "./debug.js";
 import { connectFields, tlsDecision } from "./handshake.js";
@@ -43,10 +44,9 @@ export function dialTarget(server: ServerEntry, hostname: string, options: Parse
 }
 
 export class Handshake {
+  private readonly outcome = deferred<void>();
   /** settles when the handshake is done (the PONG to CONNECT's PING) or failed */
-  readonly done: Promise<void>;
-  private resolve!: () => void;
-  private reject!: (err: Error) => void;
+  readonly done: Promise<void> = this.outcome;
   private settled = false;
   private sawInfo = false;
   private readonly timer: ReturnType<typeof setTimeout>;
@@ -56,10 +56,6 @@ export class Handshake {
     readonly transport: Transport,
     private readonly server: ServerEntry,
   ) {
-    this.done = new Promise<void>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
     this.timer = setTimeout(() => this.fail(this.timeoutError()), host.options.timeout);
   }
 
@@ -129,7 +125,7 @@ export class Handshake {
     this.settled = true;
     clearTimeout(this.timer);
     this.host.handshakeEnded(this);
-    this.resolve();
+    this.outcome.resolve();
   }
 
   /** The handshake fails: the transport is destroyed. */
@@ -139,7 +135,7 @@ export class Handshake {
     clearTimeout(this.timer);
     this.transport.destroy();
     this.host.handshakeEnded(this, err);
-    this.reject(err);
+    this.outcome.reject(err);
   }
 
   /** A TimeoutError that says which step did not finish, and the likely cause. */
