@@ -16,8 +16,8 @@ export const DEFAULT_PENDING_BYTES = 64 * 1024 * 1024;
 import { QueuedIteratorImpl } from "./queued-iterator.js";
 import type { Msg, MsgCallback, NatsConnection, Status, Subscription, SubscriptionOptions } from "../types.js";
 
-/** What a subscription needs of its connection. */
-export interface SubscriptionHost extends MsgPublisher {
+/** What a subscription needs of its connection (which the diagnostics events carry as the connection). */
+export interface SubscriptionHost extends NatsConnection, Pick<MsgPublisher, "protocolShim"> {
   readonly engine: Engine;
   /** the diagnostics hooks, once the channels are in use */
   readonly diagnostics: DiagnosticsSlot;
@@ -124,7 +124,7 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
     if (cb !== undefined) {
       this.processed++;
       // with listeners, the message event; the callback runs inside its own events, or as usual
-      if (!observed || !hooks.deliver(this.connection(), this, msg, this.requestInbox, cb)) {
+      if (!observed || !hooks.deliver(this.host, this, msg, this.requestInbox, cb)) {
         try {
           const r: unknown = cb(null, msg);
           // an async callback's rejection must not become an unhandled rejection
@@ -134,7 +134,7 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
         }
       }
     } else {
-      if (observed) hooks.deliver(this.connection(), this, msg, this.requestInbox, undefined);
+      if (observed) hooks.deliver(this.host, this, msg, this.requestInbox, undefined);
       const iter = this.iter!;
       if (this.overLimits(iter, payload.length)) {
         this.drop(iter, msg);
@@ -147,11 +147,6 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
       // the server stops after `max` (we sent UNSUB sid max); nothing to send
       this.finish();
     }
-  }
-
-  /** The connection, as the diagnostics events carry it. */
-  private connection(): NatsConnection {
-    return this.host as unknown as NatsConnection;
   }
 
   /** A callback's error (or its promise's rejection) goes to `status()`. */
@@ -179,7 +174,7 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
     }
     const hooks = this.host.diagnostics.current;
     if (hooks !== undefined && hooks.channels.Drop.hasSubscribers) {
-      hooks.drop(this.connection(), this, msg, pending, iter.pendingBytes, this.dropped);
+      hooks.drop(this.host, this, msg, pending, iter.pendingBytes, this.dropped);
     }
   }
 
