@@ -9,6 +9,7 @@ import { connect as quicknatsConnect } from "@quicknats/node";
 import { connect as officialConnect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { NatsServer, type ServerConfig } from "../helpers/nats-server.js";
+import { within } from "../helpers/wait.js";
 
 export interface Client {
   name: "quicknats" | "official";
@@ -67,5 +68,24 @@ export async function take<T>(iter: AsyncIterable<T>, n: number): Promise<T[]> {
     out.push(v);
     if (out.length >= n) break;
   }
+  return out;
+}
+
+/**
+ * Every value of an iterator that ends by itself (a KV history, keys or list,
+ * a JetStream fetch), bounded in time; `each` runs on each value as it comes.
+ */
+export async function all<T>(
+  iterator: Promise<AsyncIterable<T>> | AsyncIterable<T>,
+  what: string,
+  each?: (v: T) => void,
+): Promise<T[]> {
+  const out: T[] = [];
+  await within((async () => {
+    for await (const v of await iterator) {
+      out.push(v);
+      each?.(v);
+    }
+  })(), 10_000, what);
   return out;
 }

@@ -17,20 +17,13 @@ import {
 } from "@nats-io/jetstream";
 import { headers } from "@nats-io/nats-core";
 import { eventually, rejection, within } from "../helpers/wait.js";
-import { CLIENTS, startJetStream, suiteConnection, take } from "./clients.js";
+import { all, CLIENTS, startJetStream, suiteConnection, take } from "./clients.js";
 
 const td = new TextDecoder();
 
 /** The payloads of a fetch(), which ends by itself, each message acked; bounded in time. */
 async function fetchAcked(iter: AsyncIterable<JsMsg>, what: string): Promise<string[]> {
-  const got: string[] = [];
-  await within((async () => {
-    for await (const m of iter) {
-      got.push(m.string());
-      m.ack();
-    }
-  })(), 10_000, what);
-  return got;
+  return (await all(iter, what, (m) => m.ack())).map((m) => m.string());
 }
 
 for (const client of CLIENTS) {

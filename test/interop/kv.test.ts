@@ -7,16 +7,7 @@ import assert from "node:assert/strict";
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { type KV, type KvWatchEntry, Kvm } from "@nats-io/kv";
 import { eventually, rejection, within } from "../helpers/wait.js";
-import { CLIENTS, startJetStream, suiteConnection } from "./clients.js";
-
-/** Every value of a KV iterator (history, keys, list), bounded in time. */
-async function all<T>(iterator: Promise<AsyncIterable<T>> | AsyncIterable<T>, what: string): Promise<T[]> {
-  const out: T[] = [];
-  await within((async () => {
-    for await (const v of await iterator) out.push(v);
-  })(), 10_000, what);
-  return out;
-}
+import { all, CLIENTS, startJetStream, suiteConnection } from "./clients.js";
 
 for (const client of CLIENTS) {
   describe(`kv on ${client.name}`, () => {
