@@ -8,6 +8,7 @@ import { ClosedConnectionError } from "../src/errors.js";
 import { FLUSH_THRESHOLD, WRITE_AHEAD, Writer, type WriterOwner } from "../src/connection/writer.js";
 import { type ProgressHost, ProgressWatch, STALL_MS, TICK_MS } from "../src/connection/progress.js";
 import type { DialTarget, Transport, TransportListener } from "../src/transport/transport.js";
+import { REGION_SIZE } from "../src/protocol/buffer-region.js";
 import { ManualClock } from "./helpers/manual-clock.js";
 
 const td = new TextDecoder();
@@ -259,6 +260,36 @@ describe("Writer", () => {
     assert.deepEqual(frames(joined(b.sent)), [0, 1, -1]);
     w.pong();
     assert.equal(ponged, true);
+  });
+
+  it("a backed-up burst's buffers lie on a region that is let go once everything is written", () => {
+    const t = new FakeTransport({ takesAtOnce: false });
+    const w = connected(t);
+    const burst = (from: number): void => {
+      for (let i = from; i < from + 100; i++) {
+        w.out.pub("r", undefined, undefined, numbered(i, 20_000));
+        w.schedule();
+      }
+    };
+    const drain = (): void => {
+      for (let k = 0; k < 100 && w.outboundBytes() > 0; k++) {
+        t.complete();
+        w.checkReady(0);
+      }
+      t.complete();
+    };
+    burst(0);
+    const first = t.held.map((h) => h.held.buffer).filter((b) => b.byteLength === REGION_SIZE);
+    assert.ok(first.length > 1, "the buffers handed over while the transport drains are carved from a region");
+    assert.ok(first.every((b) => b === first[0]), "one region");
+    drain();
+    assert.equal(w.out.view().buffer.byteLength, w.out.capacity, "once nothing waits, the encoder's buffer stands alone");
+    burst(100);
+    const second = t.held.map((h) => h.held.buffer).filter((b) => b.byteLength === REGION_SIZE);
+    assert.ok(second.length > 1);
+    assert.ok(second.every((b) => b !== first[0]), "the next burst starts a new region: nothing holds the old one");
+    drain();
+    assert.deepEqual(frames(joined(t.sent)), range(0, 200));
   });
 
   it("close() fails every waiter once and drops what waits", async () => {

@@ -41,8 +41,12 @@ const BUFFER_SIZE = 256 * 1024;
 
 /** A batch at most this big is copied when the transport is backed up (cheaper than a new buffer). */
 const COPY_LIMIT = 16 * 1024;
-/** Buffers kept for reuse once the transport is done with them (each BUFFER_SIZE bytes). */
-const MAX_SPARE = 2;
+/**
+ * Buffers kept for reuse once the transport is done with them, while bytes
+ * keep queuing (each BUFFER_SIZE bytes): a backed-up publisher cycles through
+ * the same pages. None are kept once nothing waits, so the memory goes back.
+ */
+const MAX_SPARE = 32;
 
 /** Bytes that wait to be written, or that the transport holds until its `written` callback. */
 interface Batch {
@@ -141,7 +145,10 @@ export class Writer implements ProgressHost {
     this.backlog = t.pendingBytes;
     if (this.backlog > 0 || this.queuedBytes > 0 || this.out.length > 0) {
       this.watch.arm();
-    } else if (this.emptyWaiter !== undefined) {
+      return;
+    }
+    this.settle();
+    if (this.emptyWaiter !== undefined) {
       const w = this.emptyWaiter;
       this.emptyWaiter = undefined;
       w();
@@ -307,6 +314,13 @@ export class Writer implements ProgressHost {
       for (const w of b.pings) w(err);
     }
     if (b.buffer && b.buffer.length === this.out.capacity && this.spare.length < MAX_SPARE) this.spare.push(b.buffer);
+    if (inFlight.length === 0 && this.queueHead === this.queue.length && this.out.length === 0) this.settle();
+  }
+
+  /** Nothing waits: the spare buffers and the encoder's region are let go (see buffer-region.ts). */
+  private settle(): void {
+    this.spare.length = 0;
+    this.out.settle();
   }
 
   /** Bytes accepted but not yet handed to the system: here and in the transport (as of the last write or drain). */

@@ -8,6 +8,8 @@
  * encodes.
  */
 
+import { BufferRegion } from "./buffer-region.js";
+
 const SPACE = 0x20;
 const CR = 0x0d;
 const LF = 0x0a;
@@ -25,6 +27,8 @@ const CRLF = ascii("\r\n");
 
 /** Default capacity; also what the buffer shrinks back to after a large take. */
 export const INITIAL_CAPACITY = 64 * 1024;
+/** From this capacity up, the buffers handed over come from regions (see buffer-region.ts); smaller ones stand alone. */
+const REGION_MIN_CAPACITY = 128 * 1024;
 
 /**
  * An upper bound of the bytes of a PUB/HPUB/SUB control line with these two
@@ -58,8 +62,28 @@ export class OutboundBuffer {
    */
   spill: (() => void) | undefined;
 
+  /** where fresh buffers come from once this one is handed over */
+  private readonly region: BufferRegion | undefined;
+
   constructor(private readonly initialCapacity = INITIAL_CAPACITY) {
     this.buf = new Uint8Array(initialCapacity);
+    if (initialCapacity >= REGION_MIN_CAPACITY) this.region = new BufferRegion(initialCapacity);
+  }
+
+  /**
+   * The owner has nothing queued: later buffers start a new region, and the
+   * buffer in use, if it lies on the old one and is empty, is replaced by
+   * one of its own, so the old region is freed once the socket is done with it.
+   */
+  settle(): void {
+    if (this.region === undefined) return;
+    this.region.leave();
+    if (this.length === 0 && BufferRegion.holds(this.buf)) this.buf = new Uint8Array(this.initialCapacity);
+  }
+
+  /** A buffer to go on in once this one is handed over. */
+  private fresh(): Uint8Array {
+    return this.region !== undefined ? this.region.carve() : new Uint8Array(this.initialCapacity);
   }
 
   /** The size of a buffer this encoder starts with (a spare buffer must be this size). */
@@ -260,7 +284,7 @@ export class OutboundBuffer {
     this.lead = 0;
     if (n < this.buf.length / 2) return this.buf.slice(0, n);
     const out = this.buf.subarray(0, n);
-    this.buf = new Uint8Array(this.initialCapacity);
+    this.buf = this.fresh();
     return out;
   }
 
@@ -286,7 +310,7 @@ export class OutboundBuffer {
     this.lead = 0;
     this.buf = next !== undefined && next.length === this.initialCapacity
       ? next
-      : new Uint8Array(this.initialCapacity);
+      : this.fresh();
     return old;
   }
 
