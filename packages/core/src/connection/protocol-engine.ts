@@ -29,15 +29,15 @@ import { SubscriptionRegistry, type SubscriptionSink } from "./subscriptions.js"
 import type { WriterOwner } from "./writer.js";
 import type { Engine, EngineOwner } from "./engine.js";
 
-
-const enum State {
-  Connecting,
-  Connected,
-  /** lost the connection, dialing again; publishes are buffered */
-  Reconnecting,
-  Closing,
-  Closed,
-}
+// The connection's states: plain numbers, not an enum (an emitted enum is an
+// object whose members a bundler cannot inline; see the parser's states).
+const CONNECTING = 0;
+const CONNECTED = 1;
+/** lost the connection, dialing again; publishes are buffered */
+const RECONNECTING = 2;
+const CLOSING = 3;
+const CLOSED = 4;
+type State = typeof CONNECTING | typeof CONNECTED | typeof RECONNECTING | typeof CLOSING | typeof CLOSED;
 
 export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, DialHost, HandshakeHost, WriterOwner {
   info: ServerInfo | undefined;
@@ -47,7 +47,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
   readonly pool: ServerPool;
   readonly #out: Outbound;
   readonly #subs = new SubscriptionRegistry();
-  #state = State.Connecting;
+  #state: State = CONNECTING;
   #transport: Transport | undefined;
   #server: ServerEntry | undefined;
   /** the dial in progress */
@@ -87,18 +87,18 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
     try {
       this.#server = await this.#dialLoop.run();
     } catch (err) {
-      this.#state = State.Closed;
+      this.#state = CLOSED;
       this.#heartbeat.stop();
       throw err;
     }
   }
 
   isClosed(): boolean {
-    return this.#state === State.Closed;
+    return this.#state === CLOSED;
   }
 
   canSend(): boolean {
-    return this.#state === State.Connected || this.#state === State.Reconnecting;
+    return this.#state === CONNECTED || this.#state === RECONNECTING;
   }
 
   getServer(): string {
@@ -132,10 +132,10 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
    * `closed()` tells how many.
    */
   async close(err?: Error): Promise<void> {
-    if (this.#state === State.Closed || this.#state === State.Closing) return;
-    const wasConnected = this.#state === State.Connected;
+    if (this.#state === CLOSED || this.#state === CLOSING) return;
+    const wasConnected = this.#state === CONNECTED;
     const transport = this.#transport;
-    this.#state = State.Closing;
+    this.#state = CLOSING;
     this.#heartbeat.stop();
     this.#dialLoop.cancel();
     // nothing more is delivered once close() is called, even from the rest of a chunk
@@ -160,7 +160,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
 
   /** close() cannot send the rest: the transport is destroyed with it. */
   #abandonClose(): void {
-    if (this.#state !== State.Closing || !this.#transport) return;
+    if (this.#state !== CLOSING || !this.#transport) return;
     const waiting = this.#out.waitingBytes();
     if (waiting > 0) {
       this.#closeError = new ConnectionError(
@@ -173,7 +173,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
   }
 
   forceReconnect(): void {
-    if (this.#state !== State.Connected) return;
+    if (this.#state !== CONNECTED) return;
     this.#owner.onStatus({ type: "forceReconnect" });
     this.#out.hold();
     this.#transport?.destroy();
@@ -185,7 +185,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
       this.#handshake.fail(err);
       return;
     }
-    if (this.#state !== State.Connected) return;
+    if (this.#state !== CONNECTED) return;
     this.#lastError = err;
     this.#out.hold();
     this.#transport?.destroy(err);
@@ -196,11 +196,11 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
       this.#handshake.fail(this.#lastError ?? err ?? new ConnectionError("connection closed by the server during the handshake"));
       return;
     }
-    if (this.#state === State.Closing) {
+    if (this.#state === CLOSING) {
       this.#closeWaiter?.();
       return;
     }
-    if (this.#state !== State.Connected) return;
+    if (this.#state !== CONNECTED) return;
     const reason = this.#lastError ?? (err ? new ConnectionError("connection lost", { cause: err }) : new ConnectionError("connection lost"));
     const server = this.getServer();
     this.#heartbeat.stop();
@@ -208,16 +208,16 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
     this.#owner.onStatus({ type: "disconnect", server });
     this.#owner.onDisconnect(server, reason);
     if (!this.options.reconnect) {
-      this.#state = State.Closing;
+      this.#state = CLOSING;
       this.#finish(reason);
       return;
     }
-    this.#state = State.Reconnecting;
+    this.#state = RECONNECTING;
     this.#dialLoop.run().then(
       (srv) => this.#owner.onStatus({ type: "reconnect", server: srv.listen }),
       (e) => {
-        if (this.#state === State.Reconnecting) {
-          this.#state = State.Closing;
+        if (this.#state === RECONNECTING) {
+          this.#state = CLOSING;
           this.#finish(e instanceof ClosedConnectionError ? reason : e);
         }
       },
@@ -225,7 +225,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
   }
 
   #finish(err: Error | undefined): void {
-    this.#state = State.Closed;
+    this.#state = CLOSED;
     this.#heartbeat.stop();
     this.#parser.stop();
     this.#out.close();
@@ -242,7 +242,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
   }
 
   wantsConnection(): boolean {
-    return this.#state === State.Connecting || this.#state === State.Reconnecting;
+    return this.#state === CONNECTING || this.#state === RECONNECTING;
   }
 
   async addresses(server: ServerEntry): Promise<string[]> {
@@ -288,7 +288,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
       return;
     }
     const server = this.#server!;
-    this.#state = State.Connected;
+    this.#state = CONNECTED;
     this.pool.current = server;
     const resubscribe = this.#subs.resubscribeFrames();
     if (resubscribe) handshake.transport.write(resubscribe);
@@ -307,7 +307,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
 
   /** An attempt failed; not reported once close() was called (the attempt is abandoned, not failed). */
   #dialFailed(server: ServerEntry, err: Error): void {
-    if (this.wantsConnection()) this.#owner.onDialError(server.listen, err, this.#state === State.Reconnecting);
+    if (this.wantsConnection()) this.#owner.onDialError(server.listen, err, this.#state === RECONNECTING);
   }
 
   /** A listener that ignores a transport once it has been replaced. */
@@ -339,7 +339,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
 
   #onData(chunk: Uint8Array): void {
     // once close() is called nothing more is delivered
-    if (this.#state === State.Closing || this.#state === State.Closed) return;
+    if (this.#state === CLOSING || this.#state === CLOSED) return;
     this.#heartbeat.alive = true;
     if (this.#handshake && !this.#handshake.checkFirstBytes(chunk)) return;
     try {
@@ -443,7 +443,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
   // ---- WriterOwner: a server that stopped reading ----------------------------------
 
   onStall(idleMs: number, waiting: number): void {
-    if (this.#state === State.Closing) {
+    if (this.#state === CLOSING) {
       // close() does not wait for a server that stopped reading
       this.#abandonClose();
       return;
@@ -458,11 +458,11 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
   }
 
   onStallTimeout(idleMs: number, waiting: number): void {
-    if (this.#state === State.Closing) {
+    if (this.#state === CLOSING) {
       this.#abandonClose();
       return;
     }
-    if (this.#state !== State.Connected) return;
+    if (this.#state !== CONNECTED) return;
     this.#owner.onStatus({ type: "staleConnection" });
     this.#fail(new ConnectionError(
       `stale connection: the server took no bytes for ${Math.round(idleMs)} ms while ${waiting} waited to be written`,
@@ -473,7 +473,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
   // ---- HeartbeatHost ------------------------------------------------------------
 
   sendPing(onPong: () => void): void {
-    if (this.#state !== State.Connected) return;
+    if (this.#state !== CONNECTED) return;
     this.#out.ping((err) => {
       if (!err) onPong();
     });
