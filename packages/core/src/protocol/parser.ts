@@ -5,8 +5,9 @@
  * `indexOf(LF)`, the line is decoded in one pass, and a payload whose bytes
  * (and trailing CRLF) are all in the chunk is handed out as a `subarray` view
  * and skipped over without being scanned (nats.go's "jump ahead"). Bytes are
- * only copied when a control line or a payload spans chunks, and then into a
- * fresh array once all of it has arrived (ws `Receiver.consume()`).
+ * only copied when a control line or a payload spans chunks: a payload into a
+ * fresh array once all of it has arrived (ws `Receiver.consume()`), a control
+ * line into one growing copy as it arrives.
  *
  * Protocol: https://docs.nats.io/reference/reference-protocols/nats-protocol
  */
@@ -71,12 +72,8 @@ export interface ParserOptions {
 
 const DEFAULT_MAX_CONTROL_LINE = 64 * 1024;
 const DEFAULT_MAX_INFO_LINE = 1024 * 1024;
-/**
- * Held pieces of one control line before they are gathered into one growing
- * copy: a line drip-fed in tiny chunks would otherwise cost an object per
- * chunk, up to a million for a 1 MiB INFO.
- */
-const MAX_LINE_PIECES = 64;
+/** The first size of the copy of a control line that spans chunks: a MSG line fits. */
+const MIN_LINE_COPY = 256;
 /** "INFO" and a blank: enough bytes to tell an INFO line from the others. */
 const INFO_HEAD = 5;
 const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
@@ -95,7 +92,7 @@ const MAX_DIGITS = 15;
 // Parser states, named after what has been consumed (nats.go parser.go).
 /** Nothing of the next control line has been consumed. */
 const OP_START = 0;
-/** Part of a control line has been consumed (held in `linePieces`), no LF yet. */
+/** Part of a control line has been consumed (held in `line`), no LF yet. */
 const OP_LINE = 1;
 /** A MSG/HMSG control line has been consumed; payload bytes are expected. */
 const MSG_PAYLOAD = 2;
@@ -204,15 +201,13 @@ export class Parser {
   #state: State = OP_START;
   /** Whether the frame in progress is an HMSG (only for error messages). */
   #hmsg = false;
-  /** Pieces of an unfinished control line, views on earlier chunks. */
-  #linePieces: Uint8Array[] = [];
-  #lineLen = 0;
   /**
-   * Once a line has more than MAX_LINE_PIECES pieces, its bytes are gathered
-   * here instead (the first `lineLen` are used); its size at most doubles
-   * what has been received.
+   * A copy of an unfinished control line (its first `lineLen` bytes), grown
+   * by doubling as pieces arrive, so a line drip-fed in tiny chunks costs no
+   * object per chunk; its size at most doubles what has been received.
    */
-  #lineCopy: Uint8Array | undefined;
+  #line: Uint8Array | undefined;
+  #lineLen = 0;
   /** Pieces of an unfinished payload, views on earlier chunks. */
   #payloadPieces: Uint8Array[] = [];
   /** Payload bytes consumed so far in MSG_PAYLOAD. */
@@ -317,9 +312,8 @@ export class Parser {
   }
 
   #clear(): void {
-    this.#linePieces = [];
+    this.#line = undefined;
     this.#lineLen = 0;
-    this.#lineCopy = undefined;
     this.#payloadPieces = [];
     this.#got = 0;
     this.#payload = new Uint8Array(0);
@@ -444,13 +438,7 @@ export class Parser {
     const content = chunk[end - 1] === CR ? len - 1 : len;
     if (content > this.#maxControlLine) this.#checkLongLine(content, piece);
     this.#state = OP_LINE;
-    if (this.#lineCopy !== undefined) {
-      this.#appendToCopy(piece);
-    } else {
-      this.#linePieces.push(piece);
-      this.#lineLen = len;
-      if (this.#linePieces.length > MAX_LINE_PIECES) this.#gatherLine();
-    }
+    this.#appendToLine(piece);
   }
 
   /**
@@ -467,78 +455,45 @@ export class Parser {
 
   /** The first INFO_HEAD bytes (or fewer) of the held line followed by `more`. */
   #lineHead(more: Uint8Array): Uint8Array {
-    const head = new Uint8Array(INFO_HEAD);
-    let n = 0;
-    const held = this.#lineCopy !== undefined ? [this.#lineCopy.subarray(0, this.#lineLen)] : this.#linePieces;
-    for (const piece of [...held.slice(0, INFO_HEAD), more]) {
-      for (let k = 0; k < piece.length && n < INFO_HEAD; k++) head[n++] = piece[k];
-      if (n === INFO_HEAD) break;
-    }
-    return head.subarray(0, n);
+    const held = Math.min(this.#lineLen, INFO_HEAD);
+    const head = new Uint8Array(Math.min(held + more.length, INFO_HEAD));
+    if (held > 0) head.set(this.#line!.subarray(0, held));
+    head.set(more.subarray(0, head.length - held), held);
+    return head;
   }
 
-  /** Moves the held pieces into one copy with room to grow (a line fed in many small chunks). */
-  #gatherLine(): void {
-    const copy = new Uint8Array(Math.max(2 * this.#lineLen, 1024));
-    let off = 0;
-    for (const piece of this.#linePieces) {
-      copy.set(piece, off);
-      off += piece.length;
-    }
-    this.#linePieces = [];
-    this.#lineCopy = copy;
-  }
-
-  /** Appends to the copy, doubling it when full: never more than twice what was received. */
-  #appendToCopy(piece: Uint8Array): void {
+  /** Appends to the held line, doubling its copy when full. */
+  #appendToLine(piece: Uint8Array): void {
     const need = this.#lineLen + piece.length;
-    let copy = this.#lineCopy!;
-    if (need > copy.length) {
-      const bigger = new Uint8Array(Math.max(2 * copy.length, need));
-      bigger.set(copy.subarray(0, this.#lineLen));
-      copy = this.#lineCopy = bigger;
+    let line = this.#line;
+    if (line === undefined || need > line.length) {
+      const bigger = new Uint8Array(Math.max(2 * (line === undefined ? 0 : line.length), need, MIN_LINE_COPY));
+      if (line !== undefined) bigger.set(line.subarray(0, this.#lineLen));
+      line = this.#line = bigger;
     }
-    copy.set(piece, this.#lineLen);
+    line.set(piece, this.#lineLen);
     this.#lineLen = need;
   }
 
   /**
-   * Joins the held bytes and `chunk[start..lf)` into a fresh array (callers
-   * may keep `MsgArgs.buf`, so it is never a reused buffer).
+   * The held bytes and `chunk[start..lf)`: the line's copy, which is its
+   * alone from here on (callers may keep `MsgArgs.buf`, so it is never a
+   * reused buffer).
    */
   #joinLine(chunk: Uint8Array, start: number, lf: number): Uint8Array {
     const total = this.#lineLen + (lf - start);
     const lastIsCr = lf > start
       ? chunk[lf - 1] === CR
-      : this.#lineLen > 0 && this.#lastLineByte() === CR;
+      : this.#lineLen > 0 && this.#line![this.#lineLen - 1] === CR;
     const rest = chunk.subarray(start, lf);
-    // checked before allocating: `lf` may be far into a large chunk
+    // checked before copying: `lf` may be far into a large chunk
     const content = lastIsCr ? total - 1 : total;
     if (content > this.#maxControlLine) this.#checkLongLine(content, rest);
-    let line: Uint8Array;
-    if (this.#lineCopy !== undefined) {
-      this.#appendToCopy(rest);
-      // the copy is this line's alone from here on
-      line = this.#lineCopy.subarray(0, total);
-      this.#lineCopy = undefined;
-    } else {
-      line = new Uint8Array(total);
-      let off = 0;
-      for (const piece of this.#linePieces) {
-        line.set(piece, off);
-        off += piece.length;
-      }
-      line.set(rest, off);
-      this.#linePieces = [];
-    }
+    this.#appendToLine(rest);
+    const line = this.#line!.subarray(0, total);
+    this.#line = undefined;
     this.#lineLen = 0;
     return line;
-  }
-
-  #lastLineByte(): number {
-    if (this.#lineCopy !== undefined) return this.#lineCopy[this.#lineLen - 1];
-    const last = this.#linePieces[this.#linePieces.length - 1];
-    return last[last.length - 1];
   }
 
   /** The payload from its pieces: the single view itself, else one copy. */
