@@ -5,17 +5,26 @@
 // the bundle (esbuild's metafile: minified bytes in the output) is printed,
 // largest first, so a change that adds weight shows where.
 //
-// BUDGET is a ratchet at today's size (25.2 KiB), not yet issue 13's goal of
+// BUDGET is a ratchet at today's size (24.0 KiB), not issue 13's goal of
 // 15 KiB (GOAL, printed with the distance to it): what a wsconnect bundle
 // could leave out is already left out (nkeys, authenticators but user/pass/
 // token, Bench, codecs, the official-errors bridge, the Feature table, the
 // TCP host:port parser), so the rest is the client's own logic, spread over
-// every module (see the table); all its string literals together are under
-// 2 KiB gzipped. History: 24.7 KiB when issue 13 landed; +0.6 KiB for the
-// diagnostics hooks' call sites (issue 14); -0.5 KiB when the TCP transports
-// took their own server parser; +0.2 KiB for publishing headers while
-// reconnecting (the last server's INFO, the reconnect buffer dropped when the
-// next server takes no headers). Lower BUDGET as it shrinks.
+// every module (see the table). Measured at 24.0 KiB: its string literals
+// (error messages, option names) are 3.7 KiB gzipped, the code without them
+// 20.4 KiB; even shortening every property name (which would break the API)
+// leaves 22.0 KiB, so 15 KiB would take dropping about a third of the code,
+// i.e. features. The engine's internals use ES #private names (a minifier
+// shortens them); the user-facing classes (connection, subscription, message,
+// iterator, Features) keep TypeScript `private`, because #private breaks
+// under a Proxy (a Vue `reactive()` holding a connection or a message).
+// History: 24.7 KiB when issue 13 landed; +0.6 KiB for the diagnostics
+// hooks' call sites (issue 14); -0.5 KiB when the TCP transports took their
+// own server parser; +0.2 KiB for publishing headers while reconnecting (the
+// last server's INFO, the reconnect buffer dropped when the next server takes
+// no headers); -1.2 KiB (25.2 -> 24.0) for #private internals, the engine's
+// states as constants instead of an emitted enum, and the parser holding a
+// split control line one way instead of two. Lower BUDGET as it shrinks.
 //
 // Needs the packages built (`npm run build`; the suite's pretest does it).
 import { it } from "node:test";
@@ -28,7 +37,7 @@ import { browserBundle } from "../helpers/browser-bundle.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Minified + gzipped (level 9), in bytes: the bound this test enforces (the official client's bundle is ~42 KiB). */
-const BUDGET = 25 * 1024 + 256;
+const BUDGET = 24_592 + 256;
 /** Issue 13's goal, reported but not yet enforced. */
 const GOAL = 15 * 1024;
 

@@ -148,85 +148,90 @@ class WheelEntry implements WheelTimer {
  * connection: no global state.
  */
 export class TimerWheel {
-  private readonly buckets = new Map<number, Bucket>();
-  private timer: unknown;
-  private nextTick = Number.POSITIVE_INFINITY;
-  private readonly fire = () => this.onTimer();
+  readonly #buckets = new Map<number, Bucket>();
+  #timer: unknown;
+  #nextTick = Number.POSITIVE_INFINITY;
+  readonly #fire = () => this.#onTimer();
+  readonly #resolution: number;
+  readonly #clock: Clock;
 
   constructor(
-    private readonly resolution = 10,
-    private readonly clock: Clock = systemClock,
-  ) {}
+    resolution = 10,
+    clock: Clock = systemClock,
+  ) {
+    this.#resolution = resolution;
+    this.#clock = clock;
+  }
 
   /** Calls `target.expire()` after at least `ms`. */
   add(ms: number, target: Expiring): WheelTimer {
-    const tick = Math.ceil((this.clock.now() + ms) / this.resolution);
-    let bucket = this.buckets.get(tick);
+    const tick = Math.ceil((this.#clock.now() + ms) / this.#resolution);
+    let bucket = this.#buckets.get(tick);
     if (bucket === undefined) {
       bucket = new Bucket(this, tick);
-      this.buckets.set(tick, bucket);
+      this.#buckets.set(tick, bucket);
     }
     const entry = new WheelEntry(target, bucket);
     bucket.entries.push(entry);
-    if (tick < this.nextTick) this.schedule(tick);
+    if (tick < this.#nextTick) this.#schedule(tick);
     return entry;
   }
 
   /** Drops every pending timeout (connection closed). */
   clear(): void {
-    for (const bucket of this.buckets.values()) bucket.live = false;
-    this.buckets.clear();
-    this.stop();
+    for (const bucket of this.#buckets.values()) bucket.live = false;
+    this.#buckets.clear();
+    this.#stop();
   }
 
   /** Timeouts waiting (cancelled and fired ones are not held). */
   get size(): number {
     let n = 0;
-    for (const bucket of this.buckets.values()) n += bucket.entries.length;
+    for (const bucket of this.#buckets.values()) n += bucket.entries.length;
     return n;
   }
 
   /** Buckets held: one per `resolution` ms slot that has a timeout waiting. */
   get bucketCount(): number {
-    return this.buckets.size;
+    return this.#buckets.size;
   }
 
   /** @internal A bucket whose every entry was cancelled. */
   drop(bucket: Bucket): void {
     bucket.live = false;
-    this.buckets.delete(bucket.tick);
+    this.#buckets.delete(bucket.tick);
     // the timer stays for the next bucket (it finds it when it fires); with none left it goes
-    if (this.buckets.size === 0) this.stop();
+    if (this.#buckets.size === 0) this.#stop();
   }
 
-  private stop(): void {
-    if (this.timer !== undefined) this.clock.cancel(this.timer);
-    this.timer = undefined;
-    this.nextTick = Number.POSITIVE_INFINITY;
+  #stop(): void {
+    if (this.#timer !== undefined) this.#clock.cancel(this.#timer);
+    this.#timer = undefined;
+    this.#nextTick = Number.POSITIVE_INFINITY;
   }
 
-  private schedule(tick: number): void {
-    if (this.timer !== undefined) this.clock.cancel(this.timer);
-    this.nextTick = tick;
-    this.timer = this.clock.after(this.fire, Math.max(0, tick * this.resolution - this.clock.now()));
+  #schedule(tick: number): void {
+    if (this.#timer !== undefined) this.#clock.cancel(this.#timer);
+    this.#nextTick = tick;
+    this.#timer = this.#clock.after(this.#fire, Math.max(0, tick * this.#resolution - this.#clock.now()));
   }
 
-  private onTimer(): void {
-    this.timer = undefined;
-    this.nextTick = Number.POSITIVE_INFINITY;
-    const now = Math.floor(this.clock.now() / this.resolution);
+  #onTimer(): void {
+    this.#timer = undefined;
+    this.#nextTick = Number.POSITIVE_INFINITY;
+    const now = Math.floor(this.#clock.now() / this.#resolution);
     const due: Bucket[] = [];
     let next = Number.POSITIVE_INFINITY;
-    for (const [tick, bucket] of this.buckets) {
+    for (const [tick, bucket] of this.#buckets) {
       if (tick <= now) {
         bucket.live = false;
         due.push(bucket);
-        this.buckets.delete(tick);
+        this.#buckets.delete(tick);
       } else if (tick < next) {
         next = tick;
       }
     }
-    if (next !== Number.POSITIVE_INFINITY) this.schedule(next);
+    if (next !== Number.POSITIVE_INFINITY) this.#schedule(next);
     // buckets are held in the order they were made: a late timer fires the earlier deadlines first
     if (due.length > 1) due.sort((a, b) => a.tick - b.tick);
     for (const bucket of due) {

@@ -33,86 +33,89 @@ export interface PendingRequest {
 }
 
 export class RequestMux {
-  private sub: SubscriptionImpl | undefined;
-  private prefix = "";
+  #sub: SubscriptionImpl | undefined;
+  #prefix = "";
   /** the prefix's length in bytes (a custom inboxPrefix may be non-ASCII) */
-  private prefixBytes = 0;
+  #prefixBytes = 0;
   /** requests by token: a counter, written in base 36 at the end of the reply subject */
-  private readonly pending = new Map<number, PendingRequest>();
-  private counter = 0;
+  readonly #pending = new Map<number, PendingRequest>();
+  #counter = 0;
   /** the timeouts of this connection's requests, on one timer */
   readonly timers = new TimerWheel();
+  readonly #inboxPrefix: string;
 
   constructor(
     readonly host: SubscriptionHost,
-    private readonly inboxPrefix: string,
-  ) {}
+    inboxPrefix: string,
+  ) {
+    this.#inboxPrefix = inboxPrefix;
+  }
 
   /** Registers a request; returns its token (for remove()) and sets the reply subject to publish with. */
   add(req: PendingRequest): number {
-    if (this.sub === undefined || this.sub.isClosed()) this.init();
-    const token = ++this.counter;
-    this.pending.set(token, req);
+    if (this.#sub === undefined || this.#sub.isClosed()) this.#init();
+    const token = ++this.#counter;
+    this.#pending.set(token, req);
     return token;
   }
 
   /** The reply subjects' common prefix (with its final dot); "" before the first add(). */
   get baseInbox(): string {
-    return this.prefix;
+    return this.#prefix;
   }
 
   /** The reply subject of a token. */
   replySubject(token: number): string {
-    return this.prefix + token.toString(36);
+    return this.#prefix + token.toString(36);
   }
 
   remove(token: number): void {
-    this.pending.delete(token);
+    this.#pending.delete(token);
   }
 
   size(): number {
-    return this.pending.size;
+    return this.#pending.size;
   }
 
-  private init(): void {
-    this.prefix = `${createInbox(this.inboxPrefix)}.`;
-    this.prefixBytes = new TextEncoder().encode(this.prefix).length;
-    const sub = new SubscriptionImpl(this.host, `${this.prefix}*`, {
+  #init(): void {
+    this.#prefix = `${createInbox(this.#inboxPrefix)}.`;
+    this.#prefixBytes = new TextEncoder().encode(this.#prefix).length;
+    const sub = new SubscriptionImpl(this.host, `${this.#prefix}*`, {
       callback: (err, m) => {
         if (err) {
           this.failAll(err);
           return;
         }
-        this.dispatch(m);
+        this.#dispatch(m);
       },
     });
     sub.requestInbox = true;
-    this.sub = sub;
+    this.#sub = sub;
     this.host.engine.addSubscription(sub);
   }
 
-  private dispatch(m: Msg): void {
+  #dispatch(m: Msg): void {
     // the token is read from the subject's bytes: no string is made for it
-    const token = (m as MsgImpl).subjectNumber(this.prefixBytes);
-    const req = this.pending.get(token);
+    const token = (m as MsgImpl).subjectNumber(this.#prefixBytes);
+    const req = this.#pending.get(token);
     if (req === undefined) return;
-    if (req.onReply(m)) this.pending.delete(token);
+    if (req.onReply(m)) this.#pending.delete(token);
   }
 
   /** Routes a permission violation to the requests it concerns. */
   onPermissionError(err: PermissionViolationError): boolean {
-    if (err.operation === "subscription" && this.sub && err.subject === this.sub.subject) {
+    if (err.operation === "subscription" && this.#sub && err.subject === this.#sub.subject) {
       // the shared inbox itself is refused: every request fails, the next one makes a new inbox
       this.failAll(new RequestError(err.message, { cause: err }));
-      this.sub.terminate(err);
-      this.sub = undefined;
+      this.#sub.terminate(err);
+      this.#sub = undefined;
       return true;
     }
     if (err.operation !== "publish") return false;
     let matched = false;
-    for (const [token, req] of this.pending) {
+    for (const [token, req] of this.#pending) {
       if (req.subject === err.subject) {
-        this.pending.delete(token);
+        this.#pending.delete(token);
         req.fail(new RequestError(err.message, { cause: err }));
         matched = true;
       }
@@ -121,8 +124,8 @@ export class RequestMux {
   }
 
   failAll(err: Error): void {
-    const reqs = [...this.pending.values()];
-    this.pending.clear();
+    const reqs = [...this.#pending.values()];
+    this.#pending.clear();
     for (const r of reqs) r.fail(err);
   }
 
@@ -139,24 +142,26 @@ export class RequestMux {
  * object is made only if the timer fires.
  */
 export class SingleRequest implements PendingRequest, Expiring {
-  private timer: WheelTimer | undefined;
-  private resolve!: (m: Msg) => void;
-  private reject!: (err: Error) => void;
+  #timer: WheelTimer | undefined;
+  #resolve!: (m: Msg) => void;
+  #reject!: (err: Error) => void;
   readonly promise: Promise<Msg>;
-  private readonly token: number;
+  readonly #token: number;
   /** the reply subject to publish with */
   readonly reply: string;
   /** its diagnostics events, when someone listened at its start */
   diag: RequestTap | undefined = undefined;
+  readonly #mux: RequestMux;
 
-  constructor(readonly subject: string, timeout: number, private readonly mux: RequestMux) {
+  constructor(readonly subject: string, timeout: number, mux: RequestMux) {
+    this.#mux = mux;
     this.promise = new Promise<Msg>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
+      this.#resolve = resolve;
+      this.#reject = reject;
     });
-    this.token = mux.add(this);
-    this.reply = mux.replySubject(this.token);
-    this.timer = mux.timers.add(timeout, this);
+    this.#token = mux.add(this);
+    this.reply = mux.replySubject(this.#token);
+    this.#timer = mux.timers.add(timeout, this);
   }
 
   expire(): void {
@@ -168,32 +173,32 @@ export class SingleRequest implements PendingRequest, Expiring {
       const cause = new NoRespondersError(this.subject);
       this.fail(new RequestError(cause.message, { cause }));
     } else {
-      this.settle();
+      this.#settle();
       const diag = this.diag;
       if (diag !== undefined) {
         diag.respond(m);
         diag.end();
       }
-      this.resolve(m);
+      this.#resolve(m);
     }
     return true;
   }
 
   fail(err: Error): void {
-    if (this.settle()) {
+    if (this.#settle()) {
       this.diag?.fail(err);
-      this.mux.host.adaptError?.(err);
-      this.reject(err);
+      this.#mux.host.adaptError?.(err);
+      this.#reject(err);
     }
   }
 
-  private settled = false;
-  private settle(): boolean {
-    if (this.settled) return false;
-    this.settled = true;
-    this.timer?.cancel();
-    this.timer = undefined;
-    this.mux.remove(this.token);
+  #settled = false;
+  #settle(): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    this.#mux.remove(this.#token);
     return true;
   }
 }
@@ -201,46 +206,52 @@ export class SingleRequest implements PendingRequest, Expiring {
 /** A request that collects replies until its strategy says it is done. */
 export class ManyRequest implements PendingRequest {
   readonly iter = new QueuedIteratorImpl<Msg>();
-  private maxTimer: ReturnType<typeof setTimeout> | undefined;
-  private stallTimer: ReturnType<typeof setTimeout> | undefined;
-  private count = 0;
-  private ended = false;
+  #maxTimer: ReturnType<typeof setTimeout> | undefined;
+  #stallTimer: ReturnType<typeof setTimeout> | undefined;
+  #count = 0;
+  #ended = false;
   onDone: (() => void) | undefined;
   /** its diagnostics events, when someone listened at its start */
   diag: RequestTap | undefined = undefined;
+  readonly #strategy: RequestStrategy;
+  readonly #maxMessages: number;
+  readonly #stall: number;
 
   constructor(
     readonly subject: string,
-    private readonly strategy: RequestStrategy,
+    strategy: RequestStrategy,
     maxWait: number,
-    private readonly maxMessages: number,
-    private readonly stall: number,
+    maxMessages: number,
+    stall: number,
   ) {
-    this.maxTimer = setTimeout(() => this.end(), maxWait);
+    this.#strategy = strategy;
+    this.#maxMessages = maxMessages;
+    this.#stall = stall;
+    this.#maxTimer = setTimeout(() => this.end(), maxWait);
     this.iter.onBreak = () => this.end();
   }
 
   onReply(m: Msg): boolean {
-    if (this.ended) return true;
+    if (this.#ended) return true;
     if (isNoResponders(m)) {
       this.end(new NoRespondersError(this.subject));
       return true;
     }
-    this.count++;
+    this.#count++;
     this.diag?.respond(m);
     this.iter.push(m);
     // as in 3.4: the sentinel (any reply with no data, headers or not) is yielded, then the iterator ends
-    if (this.strategy === "sentinel" && m.data.length === 0) {
+    if (this.#strategy === "sentinel" && m.data.length === 0) {
       this.end();
       return true;
     }
-    if (this.strategy === "count" && this.count >= this.maxMessages) {
+    if (this.#strategy === "count" && this.#count >= this.#maxMessages) {
       this.end();
       return true;
     }
-    if (this.strategy === "stall") {
-      if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
-      this.stallTimer = setTimeout(() => this.end(), this.stall);
+    if (this.#strategy === "stall") {
+      if (this.#stallTimer !== undefined) clearTimeout(this.#stallTimer);
+      this.#stallTimer = setTimeout(() => this.end(), this.#stall);
     }
     return false;
   }
@@ -250,11 +261,11 @@ export class ManyRequest implements PendingRequest {
   }
 
   end(err?: Error): void {
-    if (this.ended) return;
-    this.ended = true;
-    if (this.maxTimer !== undefined) clearTimeout(this.maxTimer);
-    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
-    this.maxTimer = this.stallTimer = undefined;
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.#maxTimer !== undefined) clearTimeout(this.#maxTimer);
+    if (this.#stallTimer !== undefined) clearTimeout(this.#stallTimer);
+    this.#maxTimer = this.#stallTimer = undefined;
     if (err) this.diag?.fail(err);
     else this.diag?.end();
     this.iter.stop(err);

@@ -44,32 +44,37 @@ export function dialTarget(server: ServerEntry, hostname: string, options: Parse
 }
 
 export class Handshake {
-  private readonly outcome = deferred<void>();
+  readonly #outcome = deferred<void>();
   /** settles when the handshake is done (the PONG to CONNECT's PING) or failed */
-  readonly done: Promise<void> = this.outcome;
-  private settled = false;
-  private sawInfo = false;
-  private readonly timer: ReturnType<typeof setTimeout>;
+  readonly done: Promise<void> = this.#outcome;
+  #settled = false;
+  #sawInfo = false;
+  readonly #timer: ReturnType<typeof setTimeout>;
+  readonly #host: HandshakeHost;
+  readonly #server: ServerEntry;
 
   constructor(
-    private readonly host: HandshakeHost,
+    host: HandshakeHost,
     readonly transport: Transport,
-    private readonly server: ServerEntry,
+    server: ServerEntry,
   ) {
-    this.timer = setTimeout(() => this.fail(this.timeoutError()), host.options.timeout);
+    this.#host = host;
+    this.#server = server;
+    this.#timer = setTimeout(() => this.fail(this.#timeoutError()), host.options.timeout);
   }
 
   /** The server's first INFO: TLS if called for, then CONNECT. */
   onInfo(info: ServerInfo): void {
-    this.sawInfo = true;
-    const { transport, server } = this;
-    const decision = tlsDecision(info, this.host.options.tls, transport.isEncrypted(), server.listen);
+    this.#sawInfo = true;
+    const transport = this.transport;
+    const server = this.#server;
+    const decision = tlsDecision(info, this.#host.options.tls, transport.isEncrypted(), server.listen);
     if (decision instanceof Error) {
       this.fail(decision);
       return;
     }
     if (decision === "plain") {
-      this.sendConnect(info);
+      this.#sendConnect(info);
       return;
     }
     if (transport.upgrade === undefined) {
@@ -77,14 +82,14 @@ export class Handshake {
       return;
     }
     // the server waits for our TLS handshake
-    this.host.stopParsing();
-    const target = dialTarget(server, server.hostname, this.host.options);
+    this.#host.stopParsing();
+    const target = dialTarget(server, server.hostname, this.#host.options);
     transport.upgrade(target).then(
       () => {
-        if (this.settled) return;
+        if (this.#settled) return;
         // gossiped servers (usually IPs) are verified against this name too
         if (!isIpLiteral(target.tlsName)) server.tlsName = target.tlsName;
-        this.sendConnect(info);
+        this.#sendConnect(info);
       },
       (err) => this.fail(err as Error),
     );
@@ -92,22 +97,22 @@ export class Handshake {
 
   /** Bytes before INFO that say this is an HTTP (websocket) port. */
   checkFirstBytes(chunk: Uint8Array): boolean {
-    if (this.sawInfo || !startsWithHttp(chunk)) return true;
+    if (this.#sawInfo || !startsWithHttp(chunk)) return true;
     this.fail(new ProtocolError(
-      `${this.server.listen} answered with HTTP, not NATS: a websocket port needs wsconnect(), connect() the client port`,
+      `${this.#server.listen} answered with HTTP, not NATS: a websocket port needs wsconnect(), connect() the client port`,
       { code: ErrorCode.BadServerData },
     ));
     return false;
   }
 
-  private sendConnect(info: ServerInfo): void {
-    const options = this.host.options;
+  #sendConnect(info: ServerInfo): void {
+    const options = this.#host.options;
     let connect: Record<string, unknown>;
     try {
       connect = connectFields(options, info, this.transport);
     } catch (err) {
       // this attempt fails; on a reconnect the loop goes on, and status() says why
-      this.host.onStatus({ type: "error", error: err as Error });
+      this.#host.onStatus({ type: "error", error: err as Error });
       this.fail(err as Error);
       return;
     }
@@ -121,29 +126,29 @@ export class Handshake {
 
   /** The PONG to CONNECT's PING: the handshake is done. */
   complete(): void {
-    if (this.settled) return;
-    this.settled = true;
-    clearTimeout(this.timer);
-    this.host.handshakeEnded(this);
-    this.outcome.resolve();
+    if (this.#settled) return;
+    this.#settled = true;
+    clearTimeout(this.#timer);
+    this.#host.handshakeEnded(this);
+    this.#outcome.resolve();
   }
 
   /** The handshake fails: the transport is destroyed. */
   fail(err: Error): void {
-    if (this.settled) return;
-    this.settled = true;
-    clearTimeout(this.timer);
+    if (this.#settled) return;
+    this.#settled = true;
+    clearTimeout(this.#timer);
     this.transport.destroy();
-    this.host.handshakeEnded(this, err);
-    this.outcome.reject(err);
+    this.#host.handshakeEnded(this, err);
+    this.#outcome.reject(err);
   }
 
   /** A TimeoutError that says which step did not finish, and the likely cause. */
-  private timeoutError(): TimeoutError {
+  #timeoutError(): TimeoutError {
     const err = new TimeoutError();
-    const ms = this.host.options.timeout;
-    const where = this.server.listen;
-    err.message = this.sawInfo
+    const ms = this.#host.options.timeout;
+    const where = this.#server.listen;
+    err.message = this.#sawInfo
       ? `timeout: ${where} did not complete the handshake within ${ms} ms`
       : `timeout: no INFO from ${where} within ${ms} ms: not a NATS client port? (a websocket port needs wsconnect())`;
     return err;

@@ -14,13 +14,16 @@ export interface HeartbeatHost {
 }
 
 export class Heartbeat {
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private outstanding = 0;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #outstanding = 0;
   /** set by the engine when bytes arrive */
   alive = false;
-  private readonly pongHandler = () => {
-    this.outstanding = 0;
+  readonly #pongHandler = () => {
+    this.#outstanding = 0;
   };
+  readonly #host: HeartbeatHost;
+  readonly #interval: number;
+  readonly #maxOut: number;
 
   /**
    * `interval` 0 turns client PINGs off. The connection is stale when, at a
@@ -28,36 +31,40 @@ export class Heartbeat {
    * unanswered (`maxOut` 0 counts as 1: the first unanswered PING).
    */
   constructor(
-    private readonly host: HeartbeatHost,
-    private readonly interval: number,
-    private readonly maxOut: number,
-  ) {}
+    host: HeartbeatHost,
+    interval: number,
+    maxOut: number,
+  ) {
+    this.#host = host;
+    this.#interval = interval;
+    this.#maxOut = maxOut;
+  }
 
   start(): void {
     this.stop();
-    this.outstanding = 0;
+    this.#outstanding = 0;
     this.alive = false;
-    if (this.interval <= 0) return;
-    this.timer = setInterval(() => this.tick(), this.interval);
+    if (this.#interval <= 0) return;
+    this.#timer = setInterval(() => this.#tick(), this.#interval);
     // a heartbeat alone must not keep a process alive (Node; a no-op elsewhere)
-    (this.timer as { unref?: () => void }).unref?.();
+    (this.#timer as { unref?: () => void }).unref?.();
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
   }
 
-  private tick(): void {
-    if (this.alive) this.outstanding = 0;
+  #tick(): void {
+    if (this.alive) this.#outstanding = 0;
     this.alive = false;
-    if (this.outstanding >= Math.max(1, this.maxOut)) {
+    if (this.#outstanding >= Math.max(1, this.#maxOut)) {
       this.stop();
-      this.host.onStale();
+      this.#host.onStale();
       return;
     }
-    this.outstanding++;
-    this.host.onPingTick(this.outstanding);
-    this.host.sendPing(this.pongHandler);
+    this.#outstanding++;
+    this.#host.onPingTick(this.#outstanding);
+    this.#host.sendPing(this.#pongHandler);
   }
 }

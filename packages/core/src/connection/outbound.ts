@@ -15,21 +15,25 @@ import type { SubscriptionSink } from "./subscriptions.js";
 import { type PongWaiter, Writer, type WriterOwner } from "./writer.js";
 
 export class Outbound {
-  private readonly writer: Writer;
+  readonly #writer: Writer;
   /** outbound bytes above which publish() returns false and ready() waits for half */
-  private readonly highWater: number;
+  readonly #highWater: number;
   /** frames go to a transport (else they wait: the reconnect buffer) */
-  private connected = false;
+  #connected = false;
   /** a message with headers was queued while disconnected (the next server may not take headers) */
   headersWaiting = false;
+  readonly #options: ParsedOptions;
+  readonly #stats: Stats;
 
   constructor(
-    private readonly options: ParsedOptions,
-    private readonly stats: Stats,
+    options: ParsedOptions,
+    stats: Stats,
     owner: WriterOwner,
   ) {
-    this.writer = new Writer(owner, options.timeout);
-    this.highWater = options.maxOutboundBytes ?? DEFAULT_OUTBOUND_HIGH_WATER;
+    this.#options = options;
+    this.#stats = stats;
+    this.#writer = new Writer(owner, options.timeout);
+    this.#highWater = options.maxOutboundBytes ?? DEFAULT_OUTBOUND_HIGH_WATER;
   }
 
   // ---- frames ---------------------------------------------------------------
@@ -46,36 +50,36 @@ export class Outbound {
     headers: Uint8Array | undefined,
     payload: Uint8Array | string,
   ): boolean {
-    const out = this.writer.out;
+    const out = this.#writer.out;
     const data = typeof payload === "string" ? out.utf8(payload) : payload;
-    if (this.connected) {
-      const outbound = this.writer.outboundBytes();
-      if (outbound > this.highWater) this.checkOutbound(outbound);
+    if (this.#connected) {
+      const outbound = this.#writer.outboundBytes();
+      if (outbound > this.#highWater) this.#checkOutbound(outbound);
     } else {
-      this.checkReconnectBuffer(subject, reply, headers, data);
+      this.#checkReconnectBuffer(subject, reply, headers, data);
       if (headers !== undefined) this.headersWaiting = true;
     }
     const size = out.pub(subject, reply, headers, data);
-    this.stats.outMsgs++;
+    this.#stats.outMsgs++;
     // stats count payload bytes (headers included), as the official client does
-    this.stats.outBytes += size;
-    this.options.debug?.(
+    this.#stats.outBytes += size;
+    this.#options.debug?.(
       `> ${headers ? "HPUB" : "PUB"} ${subject}${reply ? " " + reply : ""}${headers ? " " + headers.length : ""} ${size} [${size} payload bytes]`,
     );
-    this.writer.schedule();
-    return this.writer.outboundBytes() <= this.highWater;
+    this.#writer.schedule();
+    return this.#writer.outboundBytes() <= this.#highWater;
   }
 
   /** Above the high-water mark: refused only past the user's hard bound, or while the server takes nothing. */
-  private checkOutbound(outbound: number): void {
-    const max = this.options.maxOutboundBytes;
+  #checkOutbound(outbound: number): void {
+    const max = this.#options.maxOutboundBytes;
     if (max !== undefined) {
       throw new ConnectionError(
         `outbound buffer full: ${outbound} bytes wait to be written (maxOutboundBytes ${max}); await nc.ready() before publishing more`,
         { code: ErrorCode.OutboundFull },
       );
     }
-    if (this.writer.stalled) {
+    if (this.#writer.stalled) {
       throw new ConnectionError(
         `outbound stalled: the server has taken no bytes for over a second and ${outbound} wait to be written; await nc.ready()`,
         { code: ErrorCode.OutboundStalled },
@@ -84,15 +88,15 @@ export class Outbound {
   }
 
   /** While disconnected a frame is kept only if it fits in `reconnectBufSize` with what is kept already. */
-  private checkReconnectBuffer(
+  #checkReconnectBuffer(
     subject: string,
     reply: string | undefined,
     headers: Uint8Array | undefined,
     data: Uint8Array,
   ): void {
-    const limit = this.options.reconnectBufSize;
+    const limit = this.#options.reconnectBufSize;
     const frame = controlLineBound(subject, reply) + (headers ? headers.length : 0) + data.length;
-    if (this.writer.bufferedBytes() + frame <= limit) return;
+    if (this.#writer.bufferedBytes() + frame <= limit) return;
     throw new ConnectionError(
       limit === 0
         ? "not connected, and the reconnect buffer is disabled (reconnectBufSize: 0)"
@@ -103,26 +107,26 @@ export class Outbound {
 
   /** SUB (and UNSUB max when given); while disconnected, the resubscription after the handshake covers it. */
   sub(sub: SubscriptionSink, max?: number): void {
-    if (!this.connected) return;
-    this.options.debug?.(`> SUB ${sub.subject}${sub.queue ? " " + sub.queue : ""} ${sub.sid}`);
-    this.writer.out.sub(sub.subject, sub.queue, sub.sid);
-    if (max !== undefined && max > 0) this.writer.out.unsub(sub.sid, max);
-    this.writer.schedule();
+    if (!this.#connected) return;
+    this.#options.debug?.(`> SUB ${sub.subject}${sub.queue ? " " + sub.queue : ""} ${sub.sid}`);
+    this.#writer.out.sub(sub.subject, sub.queue, sub.sid);
+    if (max !== undefined && max > 0) this.#writer.out.unsub(sub.sid, max);
+    this.#writer.schedule();
   }
 
   /** UNSUB (with `max`, the server stops after that many messages in all). */
   unsub(sid: number, max?: number): void {
-    if (!this.connected) return;
-    this.options.debug?.(`> UNSUB ${sid}${max !== undefined ? " " + max : ""}`);
-    this.writer.out.unsub(sid, max);
-    this.writer.schedule();
+    if (!this.#connected) return;
+    this.#options.debug?.(`> UNSUB ${sid}${max !== undefined ? " " + max : ""}`);
+    this.#writer.out.unsub(sid, max);
+    this.#writer.schedule();
   }
 
   /** Answers a server PING. */
   pong(): void {
-    this.options.debug?.("> PONG");
-    this.writer.out.raw(PONG);
-    this.writer.schedule();
+    this.#options.debug?.("> PONG");
+    this.#writer.out.raw(PONG);
+    this.#writer.schedule();
   }
 
   /**
@@ -131,67 +135,67 @@ export class Outbound {
    * confirms they reached the server.
    */
   ping(w: PongWaiter): void {
-    this.options.debug?.("> PING");
-    this.writer.ping(w);
+    this.#options.debug?.("> PING");
+    this.#writer.ping(w);
   }
 
   /** A PONG arrived: the oldest PING's waiter runs. */
   onPong(): void {
-    this.writer.pong();
+    this.#writer.pong();
   }
 
   // ---- readiness -------------------------------------------------------------
 
   /** Resolves when the outbound queue is at most half of its high-water mark (at once if it is). */
   ready(): Promise<void> {
-    return this.writer.ready(this.highWater / 2);
+    return this.#writer.ready(this.#highWater / 2);
   }
 
   /** The transport drained: what waited goes on; ready() callers may wake. */
   onDrain(): void {
-    this.writer.checkReady(this.highWater / 2);
+    this.#writer.checkReady(this.#highWater / 2);
   }
 
   // ---- the connection's lifecycle ------------------------------------------------
 
   /** A new connection is up: what waited goes first, then what comes. */
   attach(transport: Transport): void {
-    this.connected = true;
+    this.#connected = true;
     this.headersWaiting = false;
-    this.writer.attach(transport);
+    this.#writer.attach(transport);
     this.onDrain();
   }
 
   /** Before attach(): drops what waits for the next connection; a `flush()` among it fails with `err`. */
   discard(err: Error): void {
     this.headersWaiting = false;
-    this.writer.discard(err);
+    this.#writer.discard(err);
   }
 
   /** The connection is being torn down: nothing more goes to its transport. */
   hold(): void {
-    this.writer.hold();
+    this.#writer.hold();
   }
 
   /** The connection dropped: PINGs sent into it fail with `err`; frames wait for the next one. */
   dropped(err: Error): void {
-    this.connected = false;
-    this.writer.dropped(err);
+    this.#connected = false;
+    this.#writer.dropped(err);
   }
 
   /** Calls `w` once everything accepted has been handed to the transport. */
   whenEmpty(w: () => void): void {
-    this.writer.whenEmpty(w);
+    this.#writer.whenEmpty(w);
   }
 
   /** Bytes accepted and not yet sent. */
   waitingBytes(): number {
-    return this.writer.waitingBytes();
+    return this.#writer.waitingBytes();
   }
 
   /** Closed for good: every waiter fails, the buffers are dropped. */
   close(): void {
-    this.connected = false;
-    this.writer.close();
+    this.#connected = false;
+    this.#writer.close();
   }
 }

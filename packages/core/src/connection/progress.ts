@@ -28,75 +28,82 @@ export interface ProgressHost {
 }
 
 export class ProgressWatch {
-  private timer: unknown;
-  private lastTick = 0;
-  private lastSent = 0;
+  #timer: unknown;
+  #lastTick = 0;
+  #lastSent = 0;
   /** milliseconds without progress, counted over ticks that came on time */
-  private idle = 0;
-  private stalled = false;
-  private readonly onTick = () => this.tick();
+  #idle = 0;
+  #stalled = false;
+  readonly #onTick = () => this.#tick();
+  readonly #host: ProgressHost;
+  readonly #timeout: number;
+  readonly #clock: Clock;
 
   /** `timeout`: how long a stall may last before onStallTimeout (at least STALL_MS). */
   constructor(
-    private readonly host: ProgressHost,
-    private readonly timeout: number,
-    private readonly clock: Clock = unrefClock,
-  ) {}
+    host: ProgressHost,
+    timeout: number,
+    clock: Clock = unrefClock,
+  ) {
+    this.#host = host;
+    this.#timeout = timeout;
+    this.#clock = clock;
+  }
 
   /** Bytes wait: start watching (cheap when already watching). */
   arm(): void {
-    if (this.timer !== undefined) return;
-    this.lastTick = this.clock.now();
-    this.lastSent = this.host.sentBytes();
-    this.idle = 0;
-    this.schedule();
+    if (this.#timer !== undefined) return;
+    this.#lastTick = this.#clock.now();
+    this.#lastSent = this.#host.sentBytes();
+    this.#idle = 0;
+    this.#schedule();
   }
 
   stop(): void {
-    if (this.timer !== undefined) this.clock.cancel(this.timer);
-    this.timer = undefined;
-    this.idle = 0;
-    this.stalled = false;
+    if (this.#timer !== undefined) this.#clock.cancel(this.#timer);
+    this.#timer = undefined;
+    this.#idle = 0;
+    this.#stalled = false;
   }
 
-  private schedule(): void {
-    this.timer = this.clock.after(this.onTick, TICK_MS);
+  #schedule(): void {
+    this.#timer = this.#clock.after(this.#onTick, TICK_MS);
   }
 
-  private tick(): void {
-    this.timer = undefined;
-    const now = this.clock.now();
-    const elapsed = now - this.lastTick;
-    this.lastTick = now;
-    const sent = this.host.sentBytes();
-    const moved = sent !== this.lastSent;
-    this.lastSent = sent;
+  #tick(): void {
+    this.#timer = undefined;
+    const now = this.#clock.now();
+    const elapsed = now - this.#lastTick;
+    this.#lastTick = now;
+    const sent = this.#host.sentBytes();
+    const moved = sent !== this.#lastSent;
+    this.#lastSent = sent;
     if (moved) {
-      this.idle = 0;
-      if (this.stalled) {
-        this.stalled = false;
-        this.host.onProgress();
+      this.#idle = 0;
+      if (this.#stalled) {
+        this.#stalled = false;
+        this.#host.onProgress();
       }
     } else if (elapsed <= 2 * TICK_MS) {
-      this.idle += elapsed;
+      this.#idle += elapsed;
     }
-    if (this.host.waitingBytes() === 0) {
+    if (this.#host.waitingBytes() === 0) {
       // nothing waits: idle again until the next arm()
-      const wasStalled = this.stalled;
+      const wasStalled = this.#stalled;
       this.stop();
-      if (wasStalled) this.host.onProgress();
+      if (wasStalled) this.#host.onProgress();
       return;
     }
-    if (this.idle >= Math.max(this.timeout, STALL_MS)) {
-      const idle = this.idle;
+    if (this.#idle >= Math.max(this.#timeout, STALL_MS)) {
+      const idle = this.#idle;
       this.stop();
-      this.host.onStallTimeout(idle);
+      this.#host.onStallTimeout(idle);
       return;
     }
-    if (!this.stalled && this.idle >= STALL_MS) {
-      this.stalled = true;
-      this.host.onStall(this.idle);
+    if (!this.#stalled && this.#idle >= STALL_MS) {
+      this.#stalled = true;
+      this.#host.onStall(this.#idle);
     }
-    this.schedule();
+    this.#schedule();
   }
 }

@@ -29,76 +29,80 @@ import { SubscriptionRegistry, type SubscriptionSink } from "./subscriptions.js"
 import type { WriterOwner } from "./writer.js";
 import type { Engine, EngineOwner } from "./engine.js";
 
-
-const enum State {
-  Connecting,
-  Connected,
-  /** lost the connection, dialing again; publishes are buffered */
-  Reconnecting,
-  Closing,
-  Closed,
-}
+// The connection's states: plain numbers, not an enum (an emitted enum is an
+// object whose members a bundler cannot inline; see the parser's states).
+const CONNECTING = 0;
+const CONNECTED = 1;
+/** lost the connection, dialing again; publishes are buffered */
+const RECONNECTING = 2;
+const CLOSING = 3;
+const CLOSED = 4;
+type State = typeof CONNECTING | typeof CONNECTED | typeof RECONNECTING | typeof CLOSING | typeof CLOSED;
 
 export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, DialHost, HandshakeHost, WriterOwner {
   info: ServerInfo | undefined;
   /** the last INFO received; unlike `info`, kept while reconnecting (see headersSupported, maxPayload) */
-  private knownInfo: ServerInfo | undefined;
+  #knownInfo: ServerInfo | undefined;
   readonly stats: Stats = { inBytes: 0, outBytes: 0, inMsgs: 0, outMsgs: 0 };
   readonly pool: ServerPool;
-  private readonly out: Outbound;
-  private readonly subs = new SubscriptionRegistry();
-  private state = State.Connecting;
-  private transport: Transport | undefined;
-  private server: ServerEntry | undefined;
+  readonly #out: Outbound;
+  readonly #subs = new SubscriptionRegistry();
+  #state: State = CONNECTING;
+  #transport: Transport | undefined;
+  #server: ServerEntry | undefined;
   /** the dial in progress */
-  private handshake: Handshake | undefined;
-  private readonly dialLoop: DialLoop;
-  private readonly parser: Parser;
-  private readonly heartbeat: Heartbeat;
+  #handshake: Handshake | undefined;
+  readonly #dialLoop: DialLoop;
+  readonly #parser: Parser;
+  readonly #heartbeat: Heartbeat;
   /** the last server error that was not a permission violation; the close reason if the connection then drops */
-  private lastError: Error | undefined;
-  private closeWaiter: (() => void) | undefined;
+  #lastError: Error | undefined;
+  #closeWaiter: (() => void) | undefined;
   /** why close() could not send everything, for closed() */
-  private closeError: Error | undefined;
+  #closeError: Error | undefined;
+  readonly #factory: TransportFactory;
+  readonly #owner: EngineOwner;
 
   constructor(
     readonly options: ParsedOptions,
-    private readonly factory: TransportFactory,
-    private readonly owner: EngineOwner,
+    factory: TransportFactory,
+    owner: EngineOwner,
   ) {
-    this.out = new Outbound(options, this.stats, this);
-    this.parser = new Parser(this);
-    this.heartbeat = new Heartbeat(this, options.pingInterval, options.maxPingOut);
+    this.#factory = factory;
+    this.#owner = owner;
+    this.#out = new Outbound(options, this.stats, this);
+    this.#parser = new Parser(this);
+    this.#heartbeat = new Heartbeat(this, options.pingInterval, options.maxPingOut);
     this.pool = new ServerPool(
       options.servers,
       !options.noRandomize,
-      (url) => factory.parseUrl(url, this.transport?.isEncrypted()),
+      (url) => factory.parseUrl(url, this.#transport?.isEncrypted()),
     );
-    this.dialLoop = new DialLoop(this);
+    this.#dialLoop = new DialLoop(this);
   }
 
   // ---- lifecycle --------------------------------------------------------------
 
   async connect(): Promise<void> {
     try {
-      this.server = await this.dialLoop.run();
+      this.#server = await this.#dialLoop.run();
     } catch (err) {
-      this.state = State.Closed;
-      this.heartbeat.stop();
+      this.#state = CLOSED;
+      this.#heartbeat.stop();
       throw err;
     }
   }
 
   isClosed(): boolean {
-    return this.state === State.Closed;
+    return this.#state === CLOSED;
   }
 
   canSend(): boolean {
-    return this.state === State.Connected || this.state === State.Reconnecting;
+    return this.#state === CONNECTED || this.#state === RECONNECTING;
   }
 
   getServer(): string {
-    return this.server ? this.server.listen : "";
+    return this.#server ? this.#server.listen : "";
   }
 
   /**
@@ -108,7 +112,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
    * handshakeEnded.
    */
   headersSupported(): boolean {
-    return this.knownInfo?.headers === true;
+    return this.#knownInfo?.headers === true;
   }
 
   /**
@@ -117,7 +121,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
    * instead of waiting in the reconnect buffer. Undefined before any INFO.
    */
   maxPayload(): number | undefined {
-    return this.knownInfo?.max_payload;
+    return this.#knownInfo?.max_payload;
   }
 
   /**
@@ -128,105 +132,105 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
    * `closed()` tells how many.
    */
   async close(err?: Error): Promise<void> {
-    if (this.state === State.Closed || this.state === State.Closing) return;
-    const wasConnected = this.state === State.Connected;
-    const transport = this.transport;
-    this.state = State.Closing;
-    this.heartbeat.stop();
-    this.dialLoop.cancel();
+    if (this.#state === CLOSED || this.#state === CLOSING) return;
+    const wasConnected = this.#state === CONNECTED;
+    const transport = this.#transport;
+    this.#state = CLOSING;
+    this.#heartbeat.stop();
+    this.#dialLoop.cancel();
     // nothing more is delivered once close() is called, even from the rest of a chunk
-    this.parser.stop();
+    this.#parser.stop();
     if (!wasConnected) {
       // closing while (re)connecting: what was buffered cannot be sent
-      this.handshake?.fail(new ClosedConnectionError());
+      this.#handshake?.fail(new ClosedConnectionError());
       transport?.destroy();
     } else if (transport) {
       const closed = new Promise<void>((resolve) => {
-        this.closeWaiter = resolve;
+        this.#closeWaiter = resolve;
       });
-      const bound = setTimeout(() => this.abandonClose(), this.options.timeout);
+      const bound = setTimeout(() => this.#abandonClose(), this.options.timeout);
       // the transport sends what it holds, then closes
-      this.out.whenEmpty(() => transport.close());
+      this.#out.whenEmpty(() => transport.close());
       await closed;
       clearTimeout(bound);
-      err ??= this.closeError;
+      err ??= this.#closeError;
     }
-    this.finish(err);
+    this.#finish(err);
   }
 
   /** close() cannot send the rest: the transport is destroyed with it. */
-  private abandonClose(): void {
-    if (this.state !== State.Closing || !this.transport) return;
-    const waiting = this.out.waitingBytes();
+  #abandonClose(): void {
+    if (this.#state !== CLOSING || !this.#transport) return;
+    const waiting = this.#out.waitingBytes();
     if (waiting > 0) {
-      this.closeError = new ConnectionError(
+      this.#closeError = new ConnectionError(
         `closed with ${waiting} bytes unsent: the server stopped reading`,
         { code: ErrorCode.OutboundStalled },
       );
     }
-    this.out.hold();
-    this.transport.destroy();
+    this.#out.hold();
+    this.#transport.destroy();
   }
 
   forceReconnect(): void {
-    if (this.state !== State.Connected) return;
-    this.owner.onStatus({ type: "forceReconnect" });
-    this.out.hold();
-    this.transport?.destroy();
+    if (this.#state !== CONNECTED) return;
+    this.#owner.onStatus({ type: "forceReconnect" });
+    this.#out.hold();
+    this.#transport?.destroy();
   }
 
   /** Ends the connection because of an error; what was not sent waits for the next one. */
-  private fail(err: Error): void {
-    if (this.handshake) {
-      this.handshake.fail(err);
+  #fail(err: Error): void {
+    if (this.#handshake) {
+      this.#handshake.fail(err);
       return;
     }
-    if (this.state !== State.Connected) return;
-    this.lastError = err;
-    this.out.hold();
-    this.transport?.destroy(err);
+    if (this.#state !== CONNECTED) return;
+    this.#lastError = err;
+    this.#out.hold();
+    this.#transport?.destroy(err);
   }
 
-  private onTransportClose(err: Error | undefined): void {
-    if (this.handshake) {
-      this.handshake.fail(this.lastError ?? err ?? new ConnectionError("connection closed by the server during the handshake"));
+  #onTransportClose(err: Error | undefined): void {
+    if (this.#handshake) {
+      this.#handshake.fail(this.#lastError ?? err ?? new ConnectionError("connection closed by the server during the handshake"));
       return;
     }
-    if (this.state === State.Closing) {
-      this.closeWaiter?.();
+    if (this.#state === CLOSING) {
+      this.#closeWaiter?.();
       return;
     }
-    if (this.state !== State.Connected) return;
-    const reason = this.lastError ?? (err ? new ConnectionError("connection lost", { cause: err }) : new ConnectionError("connection lost"));
+    if (this.#state !== CONNECTED) return;
+    const reason = this.#lastError ?? (err ? new ConnectionError("connection lost", { cause: err }) : new ConnectionError("connection lost"));
     const server = this.getServer();
-    this.heartbeat.stop();
-    this.out.dropped(new RequestError("connection disconnected", { cause: reason }));
-    this.owner.onStatus({ type: "disconnect", server });
-    this.owner.onDisconnect(server, reason);
+    this.#heartbeat.stop();
+    this.#out.dropped(new RequestError("connection disconnected", { cause: reason }));
+    this.#owner.onStatus({ type: "disconnect", server });
+    this.#owner.onDisconnect(server, reason);
     if (!this.options.reconnect) {
-      this.state = State.Closing;
-      this.finish(reason);
+      this.#state = CLOSING;
+      this.#finish(reason);
       return;
     }
-    this.state = State.Reconnecting;
-    this.dialLoop.run().then(
-      (srv) => this.owner.onStatus({ type: "reconnect", server: srv.listen }),
+    this.#state = RECONNECTING;
+    this.#dialLoop.run().then(
+      (srv) => this.#owner.onStatus({ type: "reconnect", server: srv.listen }),
       (e) => {
-        if (this.state === State.Reconnecting) {
-          this.state = State.Closing;
-          this.finish(e instanceof ClosedConnectionError ? reason : e);
+        if (this.#state === RECONNECTING) {
+          this.#state = CLOSING;
+          this.#finish(e instanceof ClosedConnectionError ? reason : e);
         }
       },
     );
   }
 
-  private finish(err: Error | undefined): void {
-    this.state = State.Closed;
-    this.heartbeat.stop();
-    this.parser.stop();
-    this.out.close();
+  #finish(err: Error | undefined): void {
+    this.#state = CLOSED;
+    this.#heartbeat.stop();
+    this.#parser.stop();
+    this.#out.close();
     const info = this.info;
-    this.owner.onClosed(err);
+    this.#owner.onClosed(err);
     // `info` is gone once closed, as in the official client
     if (info === this.info) this.info = undefined;
   }
@@ -238,11 +242,11 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
   }
 
   wantsConnection(): boolean {
-    return this.state === State.Connecting || this.state === State.Reconnecting;
+    return this.#state === CONNECTING || this.#state === RECONNECTING;
   }
 
   async addresses(server: ServerEntry): Promise<string[]> {
-    const resolve = this.factory.resolve;
+    const resolve = this.#factory.resolve;
     if (!this.options.resolve || resolve === undefined || isIpLiteral(server.hostname)) {
       return [server.hostname];
     }
@@ -251,72 +255,72 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
       addrs = await resolve(server.hostname);
     } catch (err) {
       const e = new ConnectionError(`cannot resolve host '${server.hostname}'`, { cause: err });
-      this.dialFailed(server, e);
+      this.#dialFailed(server, e);
       throw e;
     }
     return this.options.noRandomize ? addrs : shuffle(addrs.slice());
   }
 
   onAttempt(): void {
-    this.owner.onStatus({ type: "reconnecting" });
+    this.#owner.onStatus({ type: "reconnecting" });
   }
 
   /** One attempt (dial.ts); once done, the subscriptions and then what waited go out. */
   dial(server: ServerEntry, hostname: string): Promise<void> {
-    const transport = this.factory.create();
-    this.transport = transport;
-    this.server = server;
+    const transport = this.#factory.create();
+    this.#transport = transport;
+    this.#server = server;
     this.info = undefined;
-    this.lastError = undefined;
-    this.parser.reset();
+    this.#lastError = undefined;
+    this.#parser.reset();
     const handshake = new Handshake(this, transport, server);
-    this.handshake = handshake;
-    transport.connect(dialTarget(server, hostname, this.options), this.listenerFor(transport))
+    this.#handshake = handshake;
+    transport.connect(dialTarget(server, hostname, this.options), this.#listenerFor(transport))
       .catch((err) => handshake.fail(err as Error));
     return handshake.done;
   }
 
   handshakeEnded(handshake: Handshake, err?: Error): void {
-    if (this.handshake !== handshake) return;
-    this.handshake = undefined;
+    if (this.#handshake !== handshake) return;
+    this.#handshake = undefined;
     if (err) {
-      this.dialFailed(this.server!, err);
+      this.#dialFailed(this.#server!, err);
       return;
     }
-    const server = this.server!;
-    this.state = State.Connected;
+    const server = this.#server!;
+    this.#state = CONNECTED;
     this.pool.current = server;
-    const resubscribe = this.subs.resubscribeFrames();
+    const resubscribe = this.#subs.resubscribeFrames();
     if (resubscribe) handshake.transport.write(resubscribe);
-    if (!this.headersSupported() && this.out.headersWaiting) {
+    if (!this.headersSupported() && this.#out.headersWaiting) {
       // nats-server closes the connection on an HPUB it cannot take (and says
       // nothing): the reconnect buffer goes, and the error says why
       const err = InvalidArgumentError.format("headers", "are not supported by the server: the reconnect buffer was dropped", {
         code: ErrorCode.HeadersNotSupported,
       });
-      this.out.discard(err);
-      this.owner.onStatus({ type: "error", error: err });
+      this.#out.discard(err);
+      this.#owner.onStatus({ type: "error", error: err });
     }
-    this.out.attach(handshake.transport);
-    this.heartbeat.start();
+    this.#out.attach(handshake.transport);
+    this.#heartbeat.start();
   }
 
   /** An attempt failed; not reported once close() was called (the attempt is abandoned, not failed). */
-  private dialFailed(server: ServerEntry, err: Error): void {
-    if (this.wantsConnection()) this.owner.onDialError(server.listen, err, this.state === State.Reconnecting);
+  #dialFailed(server: ServerEntry, err: Error): void {
+    if (this.wantsConnection()) this.#owner.onDialError(server.listen, err, this.#state === RECONNECTING);
   }
 
   /** A listener that ignores a transport once it has been replaced. */
-  private listenerFor(transport: Transport): TransportListener {
+  #listenerFor(transport: Transport): TransportListener {
     return {
       onData: (chunk) => {
-        if (this.transport === transport) this.onData(chunk);
+        if (this.#transport === transport) this.#onData(chunk);
       },
       onClose: (err) => {
-        if (this.transport === transport) this.onTransportClose(err);
+        if (this.#transport === transport) this.#onTransportClose(err);
       },
       onDrain: () => {
-        if (this.transport === transport) this.out.onDrain();
+        if (this.#transport === transport) this.#out.onDrain();
       },
     };
   }
@@ -324,26 +328,26 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
   // ---- HandshakeHost -------------------------------------------------------------
 
   stopParsing(): void {
-    this.parser.stop();
+    this.#parser.stop();
   }
 
   onStatus(status: Status): void {
-    this.owner.onStatus(status);
+    this.#owner.onStatus(status);
   }
 
   // ---- inbound ----------------------------------------------------------------
 
-  private onData(chunk: Uint8Array): void {
+  #onData(chunk: Uint8Array): void {
     // once close() is called nothing more is delivered
-    if (this.state === State.Closing || this.state === State.Closed) return;
-    this.heartbeat.alive = true;
-    if (this.handshake && !this.handshake.checkFirstBytes(chunk)) return;
+    if (this.#state === CLOSING || this.#state === CLOSED) return;
+    this.#heartbeat.alive = true;
+    if (this.#handshake && !this.#handshake.checkFirstBytes(chunk)) return;
     try {
-      this.parser.parse(chunk);
+      this.#parser.parse(chunk);
     } catch (err) {
       const e = err instanceof ProtocolError ? err : new ProtocolError("error processing server data", { cause: err, code: ErrorCode.BadServerData });
-      this.owner.onStatus({ type: "error", error: e });
-      this.fail(e);
+      this.#owner.onStatus({ type: "error", error: e });
+      this.#fail(e);
     }
   }
 
@@ -351,7 +355,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
     this.stats.inMsgs++;
     this.stats.inBytes += payload.length;
     this.options.debug?.(`< ${debugMsgLine(args)}`);
-    const sub = this.subs.get(args.sid);
+    const sub = this.#subs.get(args.sid);
     if (sub !== undefined) sub.deliver(args, payload);
   }
 
@@ -368,28 +372,28 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
     }
     const first = this.info === undefined;
     this.info = info;
-    this.knownInfo = info;
-    if (first) this.handshake?.onInfo(info);
+    this.#knownInfo = info;
+    if (first) this.#handshake?.onInfo(info);
     if (!this.options.ignoreClusterUpdates && Array.isArray(info.connect_urls)) {
       const changed = this.pool.update(info.connect_urls);
-      if (changed) this.owner.onStatus({ type: "update", added: changed.added, deleted: changed.deleted });
+      if (changed) this.#owner.onStatus({ type: "update", added: changed.added, deleted: changed.deleted });
     }
-    if (info.ldm) this.owner.onStatus({ type: "ldm", server: this.getServer() });
+    if (info.ldm) this.#owner.onStatus({ type: "ldm", server: this.getServer() });
   }
 
   onPing(): void {
     this.options.debug?.("< PING");
-    this.out.pong();
+    this.#out.pong();
   }
 
   onPong(): void {
     this.options.debug?.("< PONG");
-    if (this.handshake) {
+    if (this.#handshake) {
       // the PONG to CONNECT's PING
-      this.handshake.complete();
+      this.#handshake.complete();
       return;
     }
-    this.out.onPong();
+    this.#out.onPong();
   }
 
   onOk(): void {
@@ -399,29 +403,29 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
   onErr(text: string): void {
     this.options.debug?.(`< -ERR '${text}'`);
     const err = errorFromServer(text);
-    this.owner.onStatus({ type: "error", error: err });
+    this.#owner.onStatus({ type: "error", error: err });
     if (err instanceof PermissionViolationError) {
-      this.owner.onPermissionError(err);
+      this.#owner.onPermissionError(err);
       return;
     }
-    this.lastError = err;
-    if (this.handshake) {
-      this.handshake.fail(err);
-    } else if (isAuthError(err) && this.server) {
+    this.#lastError = err;
+    if (this.#handshake) {
+      this.#handshake.fail(err);
+    } else if (isAuthError(err) && this.#server) {
       // counts toward giving up on this server if the next handshake fails the same way
-      this.server.authErrors++;
+      this.#server.authErrors++;
     }
   }
 
   // ---- outbound ---------------------------------------------------------------
 
   publish(subject: string, reply: string | undefined, headers: Uint8Array | undefined, payload: Uint8Array | string): boolean {
-    return this.out.publish(subject, reply, headers, payload);
+    return this.#out.publish(subject, reply, headers, payload);
   }
 
   ready(): Promise<void> {
     if (!this.canSend()) return Promise.reject(new ClosedConnectionError());
-    return this.out.ready();
+    return this.#out.ready();
   }
 
   /**
@@ -432,19 +436,19 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
   flush(): Promise<void> {
     if (!this.canSend()) return Promise.reject(new ClosedConnectionError());
     return new Promise<void>((resolve, reject) => {
-      this.out.ping((err) => (err ? reject(err) : resolve()));
+      this.#out.ping((err) => (err ? reject(err) : resolve()));
     });
   }
 
   // ---- WriterOwner: a server that stopped reading ----------------------------------
 
   onStall(idleMs: number, waiting: number): void {
-    if (this.state === State.Closing) {
+    if (this.#state === CLOSING) {
       // close() does not wait for a server that stopped reading
-      this.abandonClose();
+      this.#abandonClose();
       return;
     }
-    this.owner.onStatus({
+    this.#owner.onStatus({
       type: "error",
       error: new ConnectionError(
         `outbound stalled: the server has taken no bytes for ${Math.round(idleMs)} ms and ${waiting} wait to be written`,
@@ -454,13 +458,13 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
   }
 
   onStallTimeout(idleMs: number, waiting: number): void {
-    if (this.state === State.Closing) {
-      this.abandonClose();
+    if (this.#state === CLOSING) {
+      this.#abandonClose();
       return;
     }
-    if (this.state !== State.Connected) return;
-    this.owner.onStatus({ type: "staleConnection" });
-    this.fail(new ConnectionError(
+    if (this.#state !== CONNECTED) return;
+    this.#owner.onStatus({ type: "staleConnection" });
+    this.#fail(new ConnectionError(
       `stale connection: the server took no bytes for ${Math.round(idleMs)} ms while ${waiting} waited to be written`,
       { code: ErrorCode.OutboundStalled },
     ));
@@ -469,50 +473,50 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
   // ---- HeartbeatHost ------------------------------------------------------------
 
   sendPing(onPong: () => void): void {
-    if (this.state !== State.Connected) return;
-    this.out.ping((err) => {
+    if (this.#state !== CONNECTED) return;
+    this.#out.ping((err) => {
       if (!err) onPong();
     });
   }
 
   onPingTick(pendingPings: number): void {
-    this.owner.onStatus({ type: "ping", pendingPings });
+    this.#owner.onStatus({ type: "ping", pendingPings });
   }
 
   onStale(): void {
-    this.owner.onStatus({ type: "staleConnection" });
-    this.fail(new ConnectionError("stale connection: the server did not answer PINGs", { code: ErrorCode.StaleConnection }));
+    this.#owner.onStatus({ type: "staleConnection" });
+    this.#fail(new ConnectionError("stale connection: the server did not answer PINGs", { code: ErrorCode.StaleConnection }));
   }
 
   // ---- subscriptions ----------------------------------------------------------
 
   nextSid(): number {
-    return this.subs.nextSid();
+    return this.#subs.nextSid();
   }
 
   upcomingSid(): number {
-    return this.subs.upcomingSid();
+    return this.#subs.upcomingSid();
   }
 
   /** Registers a subscription and sends SUB (and UNSUB max when given). */
   addSubscription(sub: SubscriptionSink, max?: number): void {
-    this.subs.add(sub);
-    this.out.sub(sub, max);
+    this.#subs.add(sub);
+    this.#out.sub(sub, max);
   }
 
   sendUnsub(sid: number, max?: number): void {
-    this.out.unsub(sid, max);
+    this.#out.unsub(sid, max);
   }
 
   removeSubscription(sid: number): void {
-    this.subs.remove(sid);
+    this.#subs.remove(sid);
   }
 
   subscriptionCount(): number {
-    return this.subs.size;
+    return this.#subs.size;
   }
 
   subscriptionList(): SubscriptionSink[] {
-    return this.subs.list();
+    return this.#subs.list();
   }
 }

@@ -40,17 +40,22 @@ function isAuthError(err: unknown): boolean {
 
 export class DialLoop {
   /** ends the wait in progress early */
-  private wake: (() => void) | undefined;
-  private connectedOnce = false;
+  #wake: (() => void) | undefined;
+  #connectedOnce = false;
+  readonly #host: DialHost;
+  readonly #clock: Clock;
 
   constructor(
-    private readonly host: DialHost,
-    private readonly clock: Clock = systemClock,
-  ) {}
+    host: DialHost,
+    clock: Clock = systemClock,
+  ) {
+    this.#host = host;
+    this.#clock = clock;
+  }
 
   /** Interrupts a wait between attempts (close()). */
   cancel(): void {
-    this.wake?.();
+    this.#wake?.();
   }
 
   /**
@@ -60,55 +65,55 @@ export class DialLoop {
    * Rejects with the last failure when the pool is empty.
    */
   async run(): Promise<ServerEntry> {
-    const { options, pool } = this.host;
+    const { options, pool } = this.#host;
     let lastErr: Error | undefined;
     for (;;) {
-      if (!this.host.wantsConnection()) throw new ClosedConnectionError();
+      if (!this.#host.wantsConnection()) throw new ClosedConnectionError();
       if (pool.length === 0) {
         throw lastErr ?? new ConnectionError("no servers available for connection");
       }
       const wait = options.reconnectDelayHandler();
-      const now = this.clock.now();
+      const now = this.#clock.now();
       let server = pool.all().find((s) => s.lastAttempt === undefined || now >= s.lastAttempt + wait);
       if (server === undefined) {
         // every server was tried within `wait`: sleep until the first one is due
         let due = Number.POSITIVE_INFINITY;
         // a loop, not Math.min(...): a gossiped pool can pass the engine's limit on arguments
         for (const s of pool.all()) due = Math.min(due, s.lastAttempt! + wait - now);
-        await this.sleep(Math.max(1, due));
+        await this.#sleep(Math.max(1, due));
         continue;
       }
-      server = await this.applyHandler(server);
-      if (!this.host.wantsConnection()) throw new ClosedConnectionError();
+      server = await this.#applyHandler(server);
+      if (!this.#host.wantsConnection()) throw new ClosedConnectionError();
       // tried servers go to the back, so the others get their turn
       pool.promote(server);
       pool.next();
-      server.lastAttempt = this.clock.now();
+      server.lastAttempt = this.#clock.now();
       // what getServers() shows: a wall-clock time, as in the official client
       server.lastConnect = Date.now();
       try {
-        await this.tryServer(server);
+        await this.#tryServer(server);
         server.reconnects = 0;
         server.authErrors = 0;
         server.didConnect = true;
-        this.connectedOnce = true;
+        this.#connectedOnce = true;
         return server;
       } catch (err) {
         lastErr = err as Error;
-        if (!this.host.wantsConnection()) throw new ClosedConnectionError();
-        this.countFailure(server, lastErr);
+        if (!this.#host.wantsConnection()) throw new ClosedConnectionError();
+        this.#countFailure(server, lastErr);
       }
     }
   }
 
-  private async tryServer(server: ServerEntry): Promise<void> {
-    const addrs = await this.host.addresses(server);
+  async #tryServer(server: ServerEntry): Promise<void> {
+    const addrs = await this.#host.addresses(server);
     let lastErr: Error | undefined;
     for (const a of addrs) {
-      if (!this.host.wantsConnection()) throw new ClosedConnectionError();
-      if (this.connectedOnce) this.host.onAttempt();
+      if (!this.#host.wantsConnection()) throw new ClosedConnectionError();
+      if (this.#connectedOnce) this.#host.onAttempt();
       try {
-        await this.host.dial(server, a);
+        await this.#host.dial(server, a);
         return;
       } catch (err) {
         lastErr = err as Error;
@@ -117,8 +122,8 @@ export class DialLoop {
     throw lastErr ?? new ConnectionError(`cannot resolve host '${server.hostname}'`);
   }
 
-  private countFailure(server: ServerEntry, err: Error): void {
-    const { options, pool } = this.host;
+  #countFailure(server: ServerEntry, err: Error): void {
+    const { options, pool } = this.#host;
     if (isAuthError(err)) {
       server.authErrors++;
       // the same credentials will fail again: stop after two in a row, unless told otherwise
@@ -129,7 +134,7 @@ export class DialLoop {
     } else {
       server.authErrors = 0;
     }
-    if (!this.connectedOnce && !options.waitOnFirstConnect) {
+    if (!this.#connectedOnce && !options.waitOnFirstConnect) {
       // the first connect tries each server once
       pool.remove(server);
       return;
@@ -140,14 +145,14 @@ export class DialLoop {
   }
 
   /** The reconnectToServer handler may pick another server of the pool, and add a delay. */
-  private async applyHandler(chosen: ServerEntry): Promise<ServerEntry> {
-    const handler = this.host.options.reconnectToServer;
+  async #applyHandler(chosen: ServerEntry): Promise<ServerEntry> {
+    const handler = this.#host.options.reconnectToServer;
     if (!handler) return chosen;
-    const entries = [chosen, ...this.host.pool.all().filter((s) => s !== chosen)];
+    const entries = [chosen, ...this.#host.pool.all().filter((s) => s !== chosen)];
     const snapshots = entries.map((s) => s.snapshot());
     let answer: ReturnType<typeof handler>;
     try {
-      answer = handler(Object.freeze(snapshots), this.host.lastInfo());
+      answer = handler(Object.freeze(snapshots), this.#host.lastInfo());
     } catch (err) {
       throw new ConnectionError(`client option reconnectToServer handler failed: ${(err as Error)?.message ?? err}`, { cause: err });
     }
@@ -166,20 +171,20 @@ export class DialLoop {
     }
     // `{ server: null, delay }`: the default choice, after the delay (as 3.4)
     const ms = delayed ? given.delay : 0;
-    if (typeof ms === "number" && Number.isFinite(ms) && ms > 0) await this.sleep(ms);
+    if (typeof ms === "number" && Number.isFinite(ms) && ms > 0) await this.#sleep(ms);
     return i < 0 ? chosen : entries[i];
   }
 
   /** Resolves after `ms`, or at once on cancel(). */
-  private sleep(ms: number): Promise<void> {
+  #sleep(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const done = () => {
-        this.clock.cancel(timer);
-        this.wake = undefined;
+        this.#clock.cancel(timer);
+        this.#wake = undefined;
         resolve();
       };
-      const timer = this.clock.after(done, ms);
-      this.wake = done;
+      const timer = this.#clock.after(done, ms);
+      this.#wake = done;
     });
   }
 }

@@ -50,20 +50,24 @@ export class ServerEntry implements Server {
 }
 
 export class ServerPool {
-  private servers: ServerEntry[];
-  private currentEntry: ServerEntry | undefined;
+  #servers: ServerEntry[];
+  #currentEntry: ServerEntry | undefined;
+  readonly #randomize: boolean;
+  readonly #parse: (url: string) => ServerAddress;
 
   constructor(
     addrs: ServerAddress[],
-    private readonly randomize: boolean,
-    private readonly parse: (url: string) => ServerAddress,
+    randomize: boolean,
+    parse: (url: string) => ServerAddress,
   ) {
-    this.servers = addrs.map((a) => new ServerEntry(a, false));
+    this.#randomize = randomize;
+    this.#parse = parse;
+    this.#servers = addrs.map((a) => new ServerEntry(a, false));
   }
 
   /** The server of the current (or last) connection. */
   get current(): ServerEntry | undefined {
-    return this.currentEntry;
+    return this.#currentEntry;
   }
 
   /**
@@ -73,35 +77,35 @@ export class ServerPool {
    * handshake ended, so they get it only now.
    */
   set current(s: ServerEntry | undefined) {
-    this.currentEntry = s;
+    this.#currentEntry = s;
     if (!s?.tlsName) return;
-    for (const e of this.servers) {
+    for (const e of this.#servers) {
       if (e.gossiped && e.tlsName === "") e.tlsName = s.tlsName;
     }
   }
 
   get length(): number {
-    return this.servers.length;
+    return this.#servers.length;
   }
 
   /** The next server to try: the head of the pool, which moves to the back. */
   next(): ServerEntry | undefined {
-    const s = this.servers.shift();
-    if (s !== undefined) this.servers.push(s);
+    const s = this.#servers.shift();
+    if (s !== undefined) this.#servers.push(s);
     return s;
   }
 
   remove(s: ServerEntry): void {
-    this.servers = this.servers.filter((x) => x !== s);
+    this.#servers = this.#servers.filter((x) => x !== s);
   }
 
   all(): readonly ServerEntry[] {
-    return this.servers;
+    return this.#servers;
   }
 
   /** Moves `s` to the head of the pool (a reconnectToServer choice). */
   promote(s: ServerEntry): void {
-    this.servers = [s, ...this.servers.filter((x) => x !== s)];
+    this.#servers = [s, ...this.#servers.filter((x) => x !== s)];
   }
 
   /**
@@ -113,15 +117,15 @@ export class ServerPool {
     const reported = new Map<string, ServerAddress>();
     for (const u of urls) {
       try {
-        const a = this.parse(u);
+        const a = this.#parse(u);
         reported.set(a.listen, a);
       } catch {
         // a URL we cannot use (e.g. a scheme of another transport) is skipped
       }
     }
-    const known = new Set(this.servers.map((s) => s.listen));
+    const known = new Set(this.#servers.map((s) => s.listen));
     const deleted: string[] = [];
-    this.servers = this.servers.filter((s) => {
+    this.#servers = this.#servers.filter((s) => {
       if (!s.gossiped || s === this.current || reported.has(s.listen)) return true;
       deleted.push(s.listen);
       return false;
@@ -131,15 +135,15 @@ export class ServerPool {
       if (known.has(listen)) continue;
       const entry = new ServerEntry(addr, true);
       if (this.current?.tlsName) entry.tlsName = this.current.tlsName;
-      this.servers.push(entry);
+      this.#servers.push(entry);
       added.push(listen);
     }
     if (added.length === 0 && deleted.length === 0) return undefined;
-    if (added.length > 0 && this.randomize) {
+    if (added.length > 0 && this.#randomize) {
       // spread the new servers, so a cluster's clients don't all fail over to the same one
       const cur = this.current;
-      const rest = shuffle(this.servers.filter((s) => s !== cur));
-      this.servers = cur && this.servers.includes(cur) ? [cur, ...rest] : rest;
+      const rest = shuffle(this.#servers.filter((s) => s !== cur));
+      this.#servers = cur && this.#servers.includes(cur) ? [cur, ...rest] : rest;
     }
     return { added, deleted };
   }
@@ -150,7 +154,7 @@ export class ServerPool {
    * up, and the next dial starts from the new list.
    */
   replace(addrs: ServerAddress[]): void {
-    const known = new Map(this.servers.map((s) => [s.listen, s]));
+    const known = new Map(this.#servers.map((s) => [s.listen, s]));
     if (this.current) known.set(this.current.listen, this.current);
     const next = addrs.map((a) => {
       const old = known.get(a.listen);
@@ -165,6 +169,6 @@ export class ServerPool {
       if (old === this.current) this.current = entry;
       return entry;
     });
-    this.servers = this.randomize ? shuffle(next) : next;
+    this.#servers = this.#randomize ? shuffle(next) : next;
   }
 }

@@ -18,45 +18,45 @@ export interface SubscriptionSink {
 }
 
 export class SubscriptionRegistry {
-  private readonly subs = new Map<number, SubscriptionSink>();
-  private lastSid = 0;
+  readonly #subs = new Map<number, SubscriptionSink>();
+  #lastSid = 0;
 
   nextSid(): number {
-    return ++this.lastSid;
+    return ++this.#lastSid;
   }
 
   /** The sid the next subscription will get (its SUB line's length is checked first). */
   upcomingSid(): number {
-    return this.lastSid + 1;
+    return this.#lastSid + 1;
   }
 
   add(sub: SubscriptionSink): void {
-    this.subs.set(sub.sid, sub);
+    this.#subs.set(sub.sid, sub);
   }
 
   /** Forgets a subscription: later messages for its sid are dropped. */
   remove(sid: number): void {
-    this.subs.delete(sid);
+    this.#subs.delete(sid);
   }
 
   get(sid: number): SubscriptionSink | undefined {
-    return this.subs.get(sid);
+    return this.#subs.get(sid);
   }
 
   get size(): number {
-    return this.subs.size;
+    return this.#subs.size;
   }
 
   /** The registered subscriptions, as a copy. */
   list(): SubscriptionSink[] {
-    return [...this.subs.values()];
+    return [...this.#subs.values()];
   }
 
   /** SUB (and UNSUB with the remaining count) for every subscription; undefined when there is none. */
   resubscribeFrames(): Uint8Array | undefined {
-    if (this.subs.size === 0) return undefined;
+    if (this.#subs.size === 0) return undefined;
     const buf = new OutboundBuffer(4096);
-    for (const sub of this.subs.values()) {
+    for (const sub of this.#subs.values()) {
       buf.sub(sub.subject, sub.queue, sub.sid);
       const remaining = sub.remaining();
       if (remaining !== undefined) buf.unsub(sub.sid, remaining);

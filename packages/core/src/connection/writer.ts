@@ -87,16 +87,16 @@ export class Writer implements ProgressHost {
   /** true while the progress watch reports a stall */
   stalled = false;
   /** the transport's backlog after the last write: publish() reads it without asking the socket */
-  private backlog = 0;
+  #backlog = 0;
   /** full buffers (and batches a dead transport never sent) waiting for the transport, oldest first */
-  private queue: Batch[] = [];
-  private queueHead = 0;
-  private queuedBytes = 0;
+  #queue: Batch[] = [];
+  #queueHead = 0;
+  #queuedBytes = 0;
   /** bytes handed to the current transport (with its pendingBytes: how many it has sent) */
-  private handed = 0;
-  private flushScheduled = false;
-  private readonly flushTask = () => {
-    this.flushScheduled = false;
+  #handed = 0;
+  #flushScheduled = false;
+  readonly #flushTask = () => {
+    this.#flushScheduled = false;
     this.flush();
   };
   /**
@@ -104,35 +104,37 @@ export class Writer implements ProgressHost {
    * the transport; `queued` for PINGs still in `out`, which travel with it
    * into the queue and survive a disconnect.
    */
-  private sent: PongWaiter[] = [];
-  private sentHead = 0;
-  private queued: PongWaiter[] = [];
-  private readyWaiters: PongWaiter[] = [];
+  #sent: PongWaiter[] = [];
+  #sentHead = 0;
+  #queued: PongWaiter[] = [];
+  #readyWaiters: PongWaiter[] = [];
   /** batches the transport holds, in write order (only for transports that report `written`) */
-  private inFlight: Batch[] = [];
+  #inFlight: Batch[] = [];
   /** the `written` callback of the current transport (a new one per transport, so a late call from an old one finds its own list) */
-  private written: ((unsent?: boolean) => void) | undefined;
+  #written: ((unsent?: boolean) => void) | undefined;
   /** batches a dead transport never sent: they go first after the reconnect */
-  private unsent: Batch[] = [];
+  #unsent: Batch[] = [];
   /** why the last connection dropped, for PINGs that were sent into it */
-  private dropError: Error | undefined;
-  private spare: Uint8Array[] = [];
-  private closed = false;
-  private emptyWaiter: (() => void) | undefined;
-  private readonly watch: ProgressWatch;
+  #dropError: Error | undefined;
+  #spare: Uint8Array[] = [];
+  #closed = false;
+  #emptyWaiter: (() => void) | undefined;
+  readonly #watch: ProgressWatch;
+  readonly #owner: WriterOwner;
 
-  constructor(private readonly owner: WriterOwner, stallTimeout: number, clock: Clock = unrefClock) {
-    this.out.spill = () => this.spill();
-    this.watch = new ProgressWatch(this, stallTimeout, clock);
+  constructor(owner: WriterOwner, stallTimeout: number, clock: Clock = unrefClock) {
+    this.#owner = owner;
+    this.out.spill = () => this.#spill();
+    this.#watch = new ProgressWatch(this, stallTimeout, clock);
   }
 
   /** Call after writing frames into `out`: they go out at the end of the microtask, or now if many. */
   schedule(): void {
     if (this.out.length >= FLUSH_THRESHOLD) {
       this.flush();
-    } else if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      queueMicrotask(this.flushTask);
+    } else if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(this.#flushTask);
     }
   }
 
@@ -140,69 +142,69 @@ export class Writer implements ProgressHost {
   flush(): void {
     const t = this.transport;
     if (!this.open || t === undefined) return;
-    if (this.queueHead < this.queue.length) this.pump(t);
-    if (this.queueHead === this.queue.length && this.out.length > 0 && !behind(t)) this.writeOut(t);
-    this.backlog = t.pendingBytes;
-    if (this.backlog > 0 || this.queuedBytes > 0 || this.out.length > 0) {
-      this.watch.arm();
+    if (this.#queueHead < this.#queue.length) this.#pump(t);
+    if (this.#queueHead === this.#queue.length && this.out.length > 0 && !behind(t)) this.#writeOut(t);
+    this.#backlog = t.pendingBytes;
+    if (this.#backlog > 0 || this.#queuedBytes > 0 || this.out.length > 0) {
+      this.#watch.arm();
       return;
     }
-    this.settle();
-    if (this.emptyWaiter !== undefined) {
-      const w = this.emptyWaiter;
-      this.emptyWaiter = undefined;
+    this.#settle();
+    if (this.#emptyWaiter !== undefined) {
+      const w = this.#emptyWaiter;
+      this.#emptyWaiter = undefined;
       w();
     }
   }
 
   /** Calls `w` once everything accepted has been handed to the transport (now, if it has). */
   whenEmpty(w: () => void): void {
-    this.emptyWaiter = w;
+    this.#emptyWaiter = w;
     this.flush();
   }
 
   /** Nothing more goes to the transport (it is being torn down); what waits stays here. */
   hold(): void {
     this.open = false;
-    this.watch.stop();
+    this.#watch.stop();
     this.stalled = false;
   }
 
   /** Queued batches to the transport, oldest first, until it asks to drain. */
-  private pump(t: Transport): void {
-    const q = this.queue;
-    while (this.queueHead < q.length && !behind(t)) {
-      const b = q[this.queueHead]!;
-      q[this.queueHead++] = undefined as unknown as Batch;
+  #pump(t: Transport): void {
+    const q = this.#queue;
+    while (this.#queueHead < q.length && !behind(t)) {
+      const b = q[this.#queueHead]!;
+      q[this.#queueHead++] = undefined as unknown as Batch;
       const bytes = b.bytes!;
-      this.queuedBytes -= bytes.length;
-      if (b.pings) for (const w of b.pings) this.sent.push(w);
-      if (this.written !== undefined) this.inFlight.push(b);
-      this.handed += bytes.length;
-      t.write(bytes, this.written);
+      this.#queuedBytes -= bytes.length;
+      if (b.pings) for (const w of b.pings) this.#sent.push(w);
+      if (this.#written !== undefined) this.#inFlight.push(b);
+      this.#handed += bytes.length;
+      t.write(bytes, this.#written);
     }
-    if (this.queueHead === q.length) {
-      this.queue = [];
-      this.queueHead = 0;
+    if (this.#queueHead === q.length) {
+      this.#queue = [];
+      this.#queueHead = 0;
     }
   }
 
   /** `out` to the transport: the buffer itself if the transport keeps it, else reused. */
-  private writeOut(t: Transport): void {
+  #writeOut(t: Transport): void {
     const out = this.out;
-    const pings = this.takePings();
+    const pings = this.#takePings();
     const lead = out.lead;
-    this.handed += out.length;
+    this.#handed += out.length;
     if (t.pendingBytes === 0) {
       // an idle socket usually takes the bytes at once (written to the kernel
       // before write() returns): then the buffer is free again, no copy made
-      const batch = this.track(undefined, undefined, pings, lead);
+      const batch = this.#track(undefined, undefined, pings, lead);
       const view = out.view();
-      t.write(view, this.written);
+      t.write(view, this.#written);
       if (t.pendingBytes === 0) {
         out.reset();
       } else {
-        const given = out.detach(this.spare.pop());
+        const given = out.detach(this.#spare.pop());
         if (batch) {
           batch.bytes = view;
           batch.buffer = given;
@@ -210,71 +212,71 @@ export class Writer implements ProgressHost {
       }
     } else if (out.length <= COPY_LIMIT) {
       const copy = out.view().slice();
-      this.track(copy, undefined, pings, lead);
-      t.write(copy, this.written);
+      this.#track(copy, undefined, pings, lead);
+      t.write(copy, this.#written);
       out.reset();
     } else {
       const view = out.view();
-      this.track(view, out.detach(this.spare.pop()), pings, lead);
-      t.write(view, this.written);
+      this.#track(view, out.detach(this.#spare.pop()), pings, lead);
+      t.write(view, this.#written);
     }
   }
 
   /** The encoder's buffer is full: write it if the transport takes it, else queue it and go on in another. */
-  private spill(): void {
+  #spill(): void {
     const t = this.transport;
-    if (this.open && t !== undefined && this.queueHead === this.queue.length && !behind(t)) {
-      this.writeOut(t);
-      this.backlog = t.pendingBytes;
-      if (this.backlog > 0) this.watch.arm();
+    if (this.open && t !== undefined && this.#queueHead === this.#queue.length && !behind(t)) {
+      this.#writeOut(t);
+      this.#backlog = t.pendingBytes;
+      if (this.#backlog > 0) this.#watch.arm();
       return;
     }
     const out = this.out;
-    const pings = this.takePings();
+    const pings = this.#takePings();
     const lead = out.lead;
     const view = out.view();
-    this.queue.push({ bytes: view, buffer: out.detach(this.spare.pop()), pings, lead });
-    this.queuedBytes += view.length;
-    if (this.open) this.watch.arm();
+    this.#queue.push({ bytes: view, buffer: out.detach(this.#spare.pop()), pings, lead });
+    this.#queuedBytes += view.length;
+    if (this.open) this.#watch.arm();
   }
 
   /** The waiters of the PINGs in `out`, which is leaving. */
-  private takePings(): PongWaiter[] | undefined {
-    if (this.queued.length === 0) return undefined;
-    const pings = this.queued;
-    this.queued = [];
+  #takePings(): PongWaiter[] | undefined {
+    if (this.#queued.length === 0) return undefined;
+    const pings = this.#queued;
+    this.#queued = [];
     return pings;
   }
 
   /** Records a batch the transport holds until its `written` callback (when it has one); its PINGs are on the wire. */
-  private track(
+  #track(
     bytes: Uint8Array | undefined,
     buffer: Uint8Array | undefined,
     pings: PongWaiter[] | undefined,
     lead: number,
   ): Batch | undefined {
-    if (pings) for (const w of pings) this.sent.push(w);
-    if (this.written === undefined) return undefined;
+    if (pings) for (const w of pings) this.#sent.push(w);
+    if (this.#written === undefined) return undefined;
     const b: Batch = { bytes, buffer, pings, lead };
-    this.inFlight.push(b);
+    this.#inFlight.push(b);
     return b;
   }
 
   /** Queues a PING whose PONG calls `w`, and writes it now (with what precedes it) if the transport takes it. */
   ping(w: PongWaiter): void {
     this.out.raw(PING);
-    this.queued.push(w);
+    this.#queued.push(w);
     this.flush();
   }
 
   /** The next PONG arrived: its waiter runs. */
   pong(): void {
-    if (this.sentHead >= this.sent.length) return;
-    const waiter = this.sent[this.sentHead]!;
-    this.sent[this.sentHead++] = undefined as unknown as PongWaiter;
-    if (this.sentHead === this.sent.length) {
-      this.sent.length = 0;
-      this.sentHead = 0;
+    if (this.#sentHead >= this.#sent.length) return;
+    const waiter = this.#sent[this.#sentHead]!;
+    this.#sent[this.#sentHead++] = undefined as unknown as PongWaiter;
+    if (this.#sentHead === this.#sent.length) {
+      this.#sent.length = 0;
+      this.#sentHead = 0;
     }
     waiter();
   }
@@ -286,52 +288,52 @@ export class Writer implements ProgressHost {
    */
   dropped(err: Error): void {
     this.open = false;
-    this.dropError = err;
-    this.watch.stop();
+    this.#dropError = err;
+    this.#watch.stop();
     this.stalled = false;
     let held = 0;
-    for (const b of this.inFlight) held += b.pings ? b.pings.length : 0;
-    const waiters = this.sent.slice(this.sentHead, this.sent.length - held);
-    this.sent = [];
-    this.sentHead = 0;
+    for (const b of this.#inFlight) held += b.pings ? b.pings.length : 0;
+    const waiters = this.#sent.slice(this.#sentHead, this.#sent.length - held);
+    this.#sent = [];
+    this.#sentHead = 0;
     for (const w of waiters) w(err);
   }
 
   /** Called per batch by the transport when it is done with it; `unsent`: the bytes never left the process. */
-  private onWritten(inFlight: Batch[], unsent: boolean | undefined): void {
+  #onWritten(inFlight: Batch[], unsent: boolean | undefined): void {
     const b = inFlight.shift();
-    if (b === undefined || this.closed) return;
-    const current = inFlight === this.inFlight;
+    if (b === undefined || this.#closed) return;
+    const current = inFlight === this.#inFlight;
     if (unsent && b.bytes !== undefined) {
       // a dead connection's batch: it goes first on the next one (its PINGs'
       // waiters may also be failed by dropped(); a waiter settles only once)
-      this.unsent.push(b);
+      this.#unsent.push(b);
       return;
     }
     if (!current && b.pings) {
       // written into a connection that is gone: no PONG will come
-      const err = this.dropError ?? new ClosedConnectionError();
+      const err = this.#dropError ?? new ClosedConnectionError();
       for (const w of b.pings) w(err);
     }
-    if (b.buffer && b.buffer.length === this.out.capacity && this.spare.length < MAX_SPARE) this.spare.push(b.buffer);
-    if (inFlight.length === 0 && this.queueHead === this.queue.length && this.out.length === 0) this.settle();
+    if (b.buffer && b.buffer.length === this.out.capacity && this.#spare.length < MAX_SPARE) this.#spare.push(b.buffer);
+    if (inFlight.length === 0 && this.#queueHead === this.#queue.length && this.out.length === 0) this.#settle();
   }
 
   /** Nothing waits: the spare buffers and the encoder's region are let go (see buffer-region.ts). */
-  private settle(): void {
-    this.spare.length = 0;
+  #settle(): void {
+    this.#spare.length = 0;
     this.out.settle();
   }
 
   /** Bytes accepted but not yet handed to the system: here and in the transport (as of the last write or drain). */
   outboundBytes(): number {
-    return this.out.length + this.queuedBytes + (this.open ? this.backlog : 0);
+    return this.out.length + this.#queuedBytes + (this.open ? this.#backlog : 0);
   }
 
   /** Bytes kept here while disconnected (the reconnect buffer): `out`, the queue and what a dead transport never sent. */
   bufferedBytes(): number {
-    let n = this.out.length + this.queuedBytes;
-    for (const b of this.unsent) n += b.bytes!.length;
+    let n = this.out.length + this.#queuedBytes;
+    for (const b of this.#unsent) n += b.bytes!.length;
     return n;
   }
 
@@ -343,16 +345,16 @@ export class Writer implements ProgressHost {
     this.flush();
     if (this.open && this.outboundBytes() <= limit) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.readyWaiters.push((err) => (err ? reject(err) : resolve()));
+      this.#readyWaiters.push((err) => (err ? reject(err) : resolve()));
     });
   }
 
   /** The transport drained: what waited goes on, and `ready()` callers wake if the queue is down to `limit`. */
   checkReady(limit: number): void {
     this.flush();
-    if (this.readyWaiters.length === 0 || !this.open || this.outboundBytes() > limit) return;
-    const waiters = this.readyWaiters;
-    this.readyWaiters = [];
+    if (this.#readyWaiters.length === 0 || !this.open || this.outboundBytes() > limit) return;
+    const waiters = this.#readyWaiters;
+    this.#readyWaiters = [];
     for (const w of waiters) w();
   }
 
@@ -363,20 +365,20 @@ export class Writer implements ProgressHost {
    */
   attach(transport: Transport): void {
     this.transport = transport;
-    this.backlog = 0;
-    this.handed = 0;
+    this.#backlog = 0;
+    this.#handed = 0;
     const inFlight: Batch[] = [];
-    this.inFlight = inFlight;
-    this.written = transport.reportsWritten
-      ? (unsent?: boolean) => this.onWritten(inFlight, unsent)
+    this.#inFlight = inFlight;
+    this.#written = transport.reportsWritten
+      ? (unsent?: boolean) => this.#onWritten(inFlight, unsent)
       : undefined;
-    const resend = this.unsent;
-    this.unsent = [];
-    for (const b of resend) this.queuedBytes += b.bytes!.length;
-    const waiting = resend.concat(this.queue.slice(this.queueHead));
-    this.queue = waiting;
-    this.queueHead = 0;
-    this.skipPartialFrame();
+    const resend = this.#unsent;
+    this.#unsent = [];
+    for (const b of resend) this.#queuedBytes += b.bytes!.length;
+    const waiting = resend.concat(this.#queue.slice(this.#queueHead));
+    this.#queue = waiting;
+    this.#queueHead = 0;
+    this.#skipPartialFrame();
     this.open = true;
   }
 
@@ -386,19 +388,19 @@ export class Writer implements ProgressHost {
    * frame boundary. (That frame is lost with the connection, like the rest
    * of what the dead connection took.)
    */
-  private skipPartialFrame(): void {
-    const q = this.queue;
-    while (this.queueHead < q.length) {
-      const b = q[this.queueHead]!;
+  #skipPartialFrame(): void {
+    const q = this.#queue;
+    while (this.#queueHead < q.length) {
+      const b = q[this.#queueHead]!;
       if (b.lead === 0) return;
       const bytes = b.bytes!;
-      this.queuedBytes -= b.lead;
+      this.#queuedBytes -= b.lead;
       if (b.lead < bytes.length) {
         b.bytes = bytes.subarray(b.lead);
         b.lead = 0;
         return;
       }
-      q[this.queueHead++] = undefined as unknown as Batch;
+      q[this.#queueHead++] = undefined as unknown as Batch;
     }
     if (this.out.lead > 0) {
       // `out` itself continues that frame: keep only the frames after it
@@ -414,43 +416,43 @@ export class Writer implements ProgressHost {
    */
   discard(err: Error): void {
     const waiters = new Set<PongWaiter>();
-    this.dropWaiting(waiters);
+    this.#dropWaiting(waiters);
     for (const w of waiters) w(err);
   }
 
   /** The connection is closed for good: every waiter fails, the buffers are dropped. */
   close(): void {
     this.open = false;
-    this.closed = true;
-    this.emptyWaiter = undefined;
-    this.watch.stop();
+    this.#closed = true;
+    this.#emptyWaiter = undefined;
+    this.#watch.stop();
     // a PING in a batch the transport holds is also listed in `sent`: each waiter runs once
-    const waiters = new Set<PongWaiter>(this.sent.slice(this.sentHead));
-    for (const b of this.inFlight) if (b.pings) for (const w of b.pings) waiters.add(w);
-    this.dropWaiting(waiters);
-    for (const w of this.readyWaiters) waiters.add(w);
-    this.inFlight = [];
-    this.spare = [];
-    this.sent = [];
-    this.sentHead = 0;
-    this.readyWaiters = [];
+    const waiters = new Set<PongWaiter>(this.#sent.slice(this.#sentHead));
+    for (const b of this.#inFlight) if (b.pings) for (const w of b.pings) waiters.add(w);
+    this.#dropWaiting(waiters);
+    for (const w of this.#readyWaiters) waiters.add(w);
+    this.#inFlight = [];
+    this.#spare = [];
+    this.#sent = [];
+    this.#sentHead = 0;
+    this.#readyWaiters = [];
     const err = new ClosedConnectionError();
     for (const w of waiters) w(err);
   }
 
   /** Empties `out`, the queue and what a dead transport never sent, adding the waiters of their PINGs to `waiters`. */
-  private dropWaiting(waiters: Set<PongWaiter>): void {
-    for (const b of this.unsent) if (b.pings) for (const w of b.pings) waiters.add(w);
-    for (let i = this.queueHead; i < this.queue.length; i++) {
-      const pings = this.queue[i]!.pings;
+  #dropWaiting(waiters: Set<PongWaiter>): void {
+    for (const b of this.#unsent) if (b.pings) for (const w of b.pings) waiters.add(w);
+    for (let i = this.#queueHead; i < this.#queue.length; i++) {
+      const pings = this.#queue[i]!.pings;
       if (pings) for (const w of pings) waiters.add(w);
     }
-    for (const w of this.queued) waiters.add(w);
-    this.unsent = [];
-    this.queue = [];
-    this.queueHead = 0;
-    this.queuedBytes = 0;
-    this.queued = [];
+    for (const w of this.#queued) waiters.add(w);
+    this.#unsent = [];
+    this.#queue = [];
+    this.#queueHead = 0;
+    this.#queuedBytes = 0;
+    this.#queued = [];
     this.out.clear();
   }
 
@@ -458,21 +460,21 @@ export class Writer implements ProgressHost {
 
   waitingBytes(): number {
     if (!this.open || this.transport === undefined) return 0;
-    return this.out.length + this.queuedBytes + this.transport.pendingBytes;
+    return this.out.length + this.#queuedBytes + this.transport.pendingBytes;
   }
 
   sentBytes(): number {
     const t = this.transport;
-    return t === undefined ? 0 : this.handed - t.pendingBytes;
+    return t === undefined ? 0 : this.#handed - t.pendingBytes;
   }
 
   onStall(idleMs: number): void {
     this.stalled = true;
-    this.owner.onStall(idleMs, this.waitingBytes());
+    this.#owner.onStall(idleMs, this.waitingBytes());
   }
 
   onStallTimeout(idleMs: number): void {
-    this.owner.onStallTimeout(idleMs, this.waitingBytes());
+    this.#owner.onStallTimeout(idleMs, this.waitingBytes());
   }
 
   onProgress(): void {

@@ -40,7 +40,7 @@ export function controlLineBound(a: string, b: string | undefined): number {
 }
 
 export class OutboundBuffer {
-  private buf: Uint8Array;
+  #buf: Uint8Array;
   /** bytes written since the last take, reset or detach */
   length = 0;
   /**
@@ -50,9 +50,9 @@ export class OutboundBuffer {
    */
   lead = 0;
   /** true while a frame that began in an earlier buffer is still being written into this one */
-  private continued = false;
+  #continued = false;
   /** scratch space for string payloads, whose byte length precedes them on the wire */
-  private scratch: Uint8Array = new Uint8Array(1024);
+  #scratch: Uint8Array = new Uint8Array(1024);
 
   /**
    * Called when what is written must leave the buffer: a frame does not fit
@@ -61,13 +61,15 @@ export class OutboundBuffer {
    * an owner, or if it leaves the bytes, the buffer grows instead.
    */
   spill: (() => void) | undefined;
+  readonly #initialCapacity: number;
 
   /** where fresh buffers come from once this one is handed over */
-  private readonly region: BufferRegion | undefined;
+  readonly #region: BufferRegion | undefined;
 
-  constructor(private readonly initialCapacity = INITIAL_CAPACITY) {
-    this.buf = new Uint8Array(initialCapacity);
-    if (initialCapacity >= REGION_MIN_CAPACITY) this.region = new BufferRegion(initialCapacity);
+  constructor(initialCapacity = INITIAL_CAPACITY) {
+    this.#initialCapacity = initialCapacity;
+    this.#buf = new Uint8Array(initialCapacity);
+    if (initialCapacity >= REGION_MIN_CAPACITY) this.#region = new BufferRegion(initialCapacity);
   }
 
   /**
@@ -76,19 +78,19 @@ export class OutboundBuffer {
    * one of its own, so the old region is freed once the socket is done with it.
    */
   settle(): void {
-    if (this.region === undefined) return;
-    this.region.leave();
-    if (this.length === 0 && BufferRegion.holds(this.buf)) this.buf = new Uint8Array(this.initialCapacity);
+    if (this.#region === undefined) return;
+    this.#region.leave();
+    if (this.length === 0 && BufferRegion.holds(this.#buf)) this.#buf = new Uint8Array(this.#initialCapacity);
   }
 
   /** A buffer to go on in once this one is handed over. */
-  private fresh(): Uint8Array {
-    return this.region !== undefined ? this.region.carve() : new Uint8Array(this.initialCapacity);
+  #fresh(): Uint8Array {
+    return this.#region !== undefined ? this.#region.carve() : new Uint8Array(this.#initialCapacity);
   }
 
   /** The size of a buffer this encoder starts with (a spare buffer must be this size). */
   get capacity(): number {
-    return this.initialCapacity;
+    return this.#initialCapacity;
   }
 
   /**
@@ -106,13 +108,13 @@ export class OutboundBuffer {
     const hlen = headers ? headers.length : 0;
     const size = hlen + payload.length;
     const line = controlLineBound(subject, reply);
-    if (this.length + line + size > this.buf.length && this.spill !== undefined) {
-      this.pubAcross(subject, reply, headers, payload, size, line);
+    if (this.length + line + size > this.#buf.length && this.spill !== undefined) {
+      this.#pubAcross(subject, reply, headers, payload, size, line);
       return size;
     }
-    this.ensure(line + size);
-    let p = this.controlLine(subject, reply, headers, size);
-    const b = this.buf;
+    this.#ensure(line + size);
+    let p = this.#controlLine(subject, reply, headers, size);
+    const b = this.#buf;
     if (headers) {
       b.set(headers, p);
       p += hlen;
@@ -130,7 +132,7 @@ export class OutboundBuffer {
    * where it fits whole, its header block, payload and CRLF fill this buffer
    * and continue in the next ones (the owner takes each full buffer).
    */
-  private pubAcross(
+  #pubAcross(
     subject: string,
     reply: string | undefined,
     headers: Uint8Array | undefined,
@@ -138,50 +140,50 @@ export class OutboundBuffer {
     size: number,
     line: number,
   ): void {
-    this.ensure(line);
-    this.length = this.controlLine(subject, reply, headers, size);
-    if (headers) this.copyAcross(headers);
-    this.copyAcross(payload);
-    this.copyAcross(CRLF);
-    if (this.continued) {
-      this.continued = false;
+    this.#ensure(line);
+    this.length = this.#controlLine(subject, reply, headers, size);
+    if (headers) this.#copyAcross(headers);
+    this.#copyAcross(payload);
+    this.#copyAcross(CRLF);
+    if (this.#continued) {
+      this.#continued = false;
       this.lead = this.length;
     }
   }
 
   /** Copies `src` behind what is written, handing over the buffer each time it is full. */
-  private copyAcross(src: Uint8Array): void {
+  #copyAcross(src: Uint8Array): void {
     let off = 0;
     while (off < src.length) {
-      if (this.length === this.buf.length) this.handOver();
-      const n = Math.min(this.buf.length - this.length, src.length - off);
-      this.buf.set(n === src.length ? src : src.subarray(off, off + n), this.length);
+      if (this.length === this.#buf.length) this.#handOver();
+      const n = Math.min(this.#buf.length - this.length, src.length - off);
+      this.#buf.set(n === src.length ? src : src.subarray(off, off + n), this.length);
       this.length += n;
       off += n;
     }
   }
 
   /** The buffer is full in the middle of a frame: the owner takes it and the frame goes on in the next one. */
-  private handOver(): void {
+  #handOver(): void {
     // a buffer that began inside this frame holds nothing but its bytes
-    if (this.continued) this.lead = this.length;
+    if (this.#continued) this.lead = this.length;
     this.spill!();
     if (this.length !== 0) {
       // the owner kept the bytes: grow instead
-      this.grow(this.length + this.initialCapacity);
+      this.#grow(this.length + this.#initialCapacity);
       return;
     }
-    this.continued = true;
+    this.#continued = true;
   }
 
   /** Writes the PUB/HPUB control line at `length`; returns the position after its CRLF. */
-  private controlLine(
+  #controlLine(
     subject: string,
     reply: string | undefined,
     headers: Uint8Array | undefined,
     size: number,
   ): number {
-    const b = this.buf;
+    const b = this.#buf;
     let p = this.length;
     if (headers) {
       b.set(HPUB_, p);
@@ -190,10 +192,10 @@ export class OutboundBuffer {
       b.set(PUB_, p);
       p += 4;
     }
-    p = this.writeString(subject, p);
+    p = this.#writeString(subject, p);
     b[p++] = SPACE;
     if (reply) {
-      p = this.writeString(reply, p);
+      p = this.#writeString(reply, p);
       b[p++] = SPACE;
     }
     if (headers) {
@@ -212,11 +214,11 @@ export class OutboundBuffer {
    */
   utf8(payload: string): Uint8Array {
     const need = payload.length * 3;
-    if (this.scratch.length < need) {
-      this.scratch = new Uint8Array(Math.max(need, this.scratch.length * 2));
+    if (this.#scratch.length < need) {
+      this.#scratch = new Uint8Array(Math.max(need, this.#scratch.length * 2));
     }
-    const { written } = te.encodeInto(payload, this.scratch);
-    return this.scratch.subarray(0, written);
+    const { written } = te.encodeInto(payload, this.#scratch);
+    return this.#scratch.subarray(0, written);
   }
 
   /** Encodes a string payload (UTF-8) and writes it like `pub()`. */
@@ -231,15 +233,15 @@ export class OutboundBuffer {
 
   /** `SUB subject [queue] sid` */
   sub(subject: string, queue: string | undefined, sid: number): void {
-    this.ensure(controlLineBound(subject, queue));
-    const b = this.buf;
+    this.#ensure(controlLineBound(subject, queue));
+    const b = this.#buf;
     let p = this.length;
     b.set(SUB_, p);
     p += 4;
-    p = this.writeString(subject, p);
+    p = this.#writeString(subject, p);
     b[p++] = SPACE;
     if (queue) {
-      p = this.writeString(queue, p);
+      p = this.#writeString(queue, p);
       b[p++] = SPACE;
     }
     p = writeNumber(b, p, sid);
@@ -250,8 +252,8 @@ export class OutboundBuffer {
 
   /** `UNSUB sid [max]` */
   unsub(sid: number, max?: number): void {
-    this.ensure(48);
-    const b = this.buf;
+    this.#ensure(48);
+    const b = this.#buf;
     let p = this.length;
     b.set(UNSUB_, p);
     p += 6;
@@ -267,8 +269,8 @@ export class OutboundBuffer {
 
   /** Appends bytes as they are (PING, PONG, a CONNECT line). */
   raw(bytes: Uint8Array): void {
-    this.ensure(bytes.length);
-    this.buf.set(bytes, this.length);
+    this.#ensure(bytes.length);
+    this.#buf.set(bytes, this.length);
     this.length += bytes.length;
   }
 
@@ -282,22 +284,22 @@ export class OutboundBuffer {
     const n = this.length;
     this.length = 0;
     this.lead = 0;
-    if (n < this.buf.length / 2) return this.buf.slice(0, n);
-    const out = this.buf.subarray(0, n);
-    this.buf = this.fresh();
+    if (n < this.#buf.length / 2) return this.#buf.slice(0, n);
+    const out = this.#buf.subarray(0, n);
+    this.#buf = this.#fresh();
     return out;
   }
 
   /** What was written, as a view on the buffer (valid until the next write, reset or detach). */
   view(): Uint8Array {
-    return this.buf.subarray(0, this.length);
+    return this.#buf.subarray(0, this.length);
   }
 
   /** Empties the buffer and keeps it: the last view() was consumed (copied or sent). */
   reset(): void {
     this.length = 0;
     this.lead = 0;
-    if (this.buf.length > this.initialCapacity) this.buf = new Uint8Array(this.initialCapacity);
+    if (this.#buf.length > this.#initialCapacity) this.#buf = new Uint8Array(this.#initialCapacity);
   }
 
   /**
@@ -305,12 +307,12 @@ export class OutboundBuffer {
    * view() now belongs to someone else. Returns the buffer given away.
    */
   detach(next?: Uint8Array): Uint8Array {
-    const old = this.buf;
+    const old = this.#buf;
     this.length = 0;
     this.lead = 0;
-    this.buf = next !== undefined && next.length === this.initialCapacity
+    this.#buf = next !== undefined && next.length === this.#initialCapacity
       ? next
-      : this.fresh();
+      : this.#fresh();
     return old;
   }
 
@@ -318,30 +320,30 @@ export class OutboundBuffer {
   clear(): void {
     this.length = 0;
     this.lead = 0;
-    this.continued = false;
-    if (this.buf.length > this.initialCapacity) {
-      this.buf = new Uint8Array(this.initialCapacity);
+    this.#continued = false;
+    if (this.#buf.length > this.#initialCapacity) {
+      this.#buf = new Uint8Array(this.#initialCapacity);
     }
   }
 
-  private ensure(extra: number): void {
-    if (this.length + extra <= this.buf.length) return;
+  #ensure(extra: number): void {
+    if (this.length + extra <= this.#buf.length) return;
     // hand over what is here rather than grow and copy it
     if (this.length > 0 && this.spill !== undefined) this.spill();
-    if (this.length + extra > this.buf.length) this.grow(this.length + extra);
+    if (this.length + extra > this.#buf.length) this.#grow(this.length + extra);
   }
 
-  private grow(need: number): void {
-    let cap = this.buf.length * 2;
+  #grow(need: number): void {
+    let cap = this.#buf.length * 2;
     while (cap < need) cap *= 2;
     const next = new Uint8Array(cap);
-    next.set(this.buf.subarray(0, this.length));
-    this.buf = next;
+    next.set(this.#buf.subarray(0, this.length));
+    this.#buf = next;
   }
 
   /** ASCII byte by byte; the first non-ASCII character hands the rest to encodeInto. */
-  private writeString(s: string, p: number): number {
-    const b = this.buf;
+  #writeString(s: string, p: number): number {
+    const b = this.#buf;
     const n = s.length;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);

@@ -5,8 +5,9 @@
  * `indexOf(LF)`, the line is decoded in one pass, and a payload whose bytes
  * (and trailing CRLF) are all in the chunk is handed out as a `subarray` view
  * and skipped over without being scanned (nats.go's "jump ahead"). Bytes are
- * only copied when a control line or a payload spans chunks, and then into a
- * fresh array once all of it has arrived (ws `Receiver.consume()`).
+ * only copied when a control line or a payload spans chunks: a payload into a
+ * fresh array once all of it has arrived (ws `Receiver.consume()`), a control
+ * line into one growing copy as it arrives.
  *
  * Protocol: https://docs.nats.io/reference/reference-protocols/nats-protocol
  */
@@ -71,12 +72,8 @@ export interface ParserOptions {
 
 const DEFAULT_MAX_CONTROL_LINE = 64 * 1024;
 const DEFAULT_MAX_INFO_LINE = 1024 * 1024;
-/**
- * Held pieces of one control line before they are gathered into one growing
- * copy: a line drip-fed in tiny chunks would otherwise cost an object per
- * chunk, up to a million for a 1 MiB INFO.
- */
-const MAX_LINE_PIECES = 64;
+/** The first size of the copy of a control line that spans chunks: a MSG line fits. */
+const MIN_LINE_COPY = 256;
 /** "INFO" and a blank: enough bytes to tell an INFO line from the others. */
 const INFO_HEAD = 5;
 const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
@@ -95,7 +92,7 @@ const MAX_DIGITS = 15;
 // Parser states, named after what has been consumed (nats.go parser.go).
 /** Nothing of the next control line has been consumed. */
 const OP_START = 0;
-/** Part of a control line has been consumed (held in `linePieces`), no LF yet. */
+/** Part of a control line has been consumed (held in `line`), no LF yet. */
 const OP_LINE = 1;
 /** A MSG/HMSG control line has been consumed; payload bytes are expected. */
 const MSG_PAYLOAD = 2;
@@ -191,55 +188,53 @@ function positiveInt(name: string, v: number | undefined, dflt: number): number 
  * parsed, before the new bytes, by the next parse() call.
  */
 export class Parser {
-  private readonly handler: ParserHandler;
-  private readonly maxControlLine: number;
-  private readonly maxInfoLine: number;
-  private readonly maxPayload: number;
-  private readonly decoder = new TextDecoder();
+  readonly #handler: ParserHandler;
+  readonly #maxControlLine: number;
+  readonly #maxInfoLine: number;
+  readonly #maxPayload: number;
+  readonly #decoder = new TextDecoder();
   /** The one MsgArgs object, reused for every frame. */
-  private readonly args: MsgArgs;
+  readonly #args: MsgArgs;
   /** Start/end offsets of up to 5 MSG/HMSG arguments; reused. */
-  private readonly tokens: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  readonly #tokens: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
-  private state: State = OP_START;
+  #state: State = OP_START;
   /** Whether the frame in progress is an HMSG (only for error messages). */
-  private hmsg = false;
-  /** Pieces of an unfinished control line, views on earlier chunks. */
-  private linePieces: Uint8Array[] = [];
-  private lineLen = 0;
+  #hmsg = false;
   /**
-   * Once a line has more than MAX_LINE_PIECES pieces, its bytes are gathered
-   * here instead (the first `lineLen` are used); its size at most doubles
-   * what has been received.
+   * A copy of an unfinished control line (its first `lineLen` bytes), grown
+   * by doubling as pieces arrive, so a line drip-fed in tiny chunks costs no
+   * object per chunk; its size at most doubles what has been received.
    */
-  private lineCopy: Uint8Array | undefined;
+  #line: Uint8Array | undefined;
+  #lineLen = 0;
   /** Pieces of an unfinished payload, views on earlier chunks. */
-  private payloadPieces: Uint8Array[] = [];
+  #payloadPieces: Uint8Array[] = [];
   /** Payload bytes consumed so far in MSG_PAYLOAD. */
-  private got = 0;
+  #got = 0;
   /** The complete payload while its CRLF is awaited (MSG_END_R/N). */
-  private payload: Uint8Array;
+  #payload: Uint8Array;
   /** Chunks to parse before the next one: see parse() and run(). */
-  private backlog: Uint8Array[] = [];
-  private parsing = false;
-  private stopped = false;
+  #backlog: Uint8Array[] = [];
+  #parsing = false;
+  #stopped = false;
 
   constructor(handler: ParserHandler, opts: ParserOptions = {}) {
-    this.handler = handler;
-    this.maxControlLine = positiveInt(
+    this.#handler = handler;
+    this.#maxControlLine = positiveInt(
       "maxControlLine",
       opts.maxControlLine,
       DEFAULT_MAX_CONTROL_LINE,
     );
-    this.maxInfoLine = Math.max(
+    this.#maxInfoLine = Math.max(
       positiveInt("maxInfoLine", opts.maxInfoLine, DEFAULT_MAX_INFO_LINE),
-      this.maxControlLine,
+      this.#maxControlLine,
     );
-    this.maxPayload = positiveInt("maxPayload", opts.maxPayload, DEFAULT_MAX_PAYLOAD);
-    this.payload = new Uint8Array(0);
+    this.#maxPayload = positiveInt("maxPayload", opts.maxPayload, DEFAULT_MAX_PAYLOAD);
+    this.#payload = new Uint8Array(0);
     // every field set up front, so the object keeps one shape
-    this.args = {
-      buf: this.payload,
+    this.#args = {
+      buf: this.#payload,
       subjectStart: 0,
       subjectEnd: 0,
       replyStart: 0,
@@ -255,14 +250,14 @@ export class Parser {
    * what has been received: a frame's claimed size is not allocated up front.
    */
   get bufferedBytes(): number {
-    switch (this.state) {
+    switch (this.#state) {
       case OP_LINE:
-        return this.lineLen;
+        return this.#lineLen;
       case MSG_PAYLOAD:
-        return this.got;
+        return this.#got;
       case MSG_END_R:
       case MSG_END_N:
-        return this.payload.length;
+        return this.#payload.length;
       default:
         return 0;
     }
@@ -273,28 +268,28 @@ export class Parser {
    * input; after a throw the parser must be reset() before reuse.
    */
   parse(chunk: Uint8Array): void {
-    if (this.parsing) {
+    if (this.#parsing) {
       // A handler fed us more bytes from inside a callback: they come after
       // the rest of the chunk being parsed, so queue them behind it.
-      this.backlog.push(chunk);
+      this.#backlog.push(chunk);
       return;
     }
-    if (this.state === FAILED) {
+    if (this.#state === FAILED) {
       throw new ProtocolError("parse error: parser failed earlier; reset() it before reuse", BAD_DATA);
     }
-    this.stopped = false;
-    this.parsing = true;
+    this.#stopped = false;
+    this.#parsing = true;
     try {
-      if (this.backlog.length === 0) {
-        this.run(chunk);
+      if (this.#backlog.length === 0) {
+        this.#run(chunk);
       } else {
-        this.backlog.push(chunk);
+        this.#backlog.push(chunk);
       }
-      while (this.backlog.length > 0 && !this.stopped) {
-        this.run(this.backlog.shift() as Uint8Array);
+      while (this.#backlog.length > 0 && !this.#stopped) {
+        this.#run(this.#backlog.shift() as Uint8Array);
       }
     } finally {
-      this.parsing = false;
+      this.#parsing = false;
     }
   }
 
@@ -303,8 +298,8 @@ export class Parser {
    * from inside a callback, e.g. when the connection closes).
    */
   stop(): void {
-    this.stopped = true;
-    this.backlog.length = 0;
+    this.#stopped = true;
+    this.#backlog.length = 0;
   }
 
   /** Forgets all buffered bytes and any failure, ready for a new stream. */
@@ -312,110 +307,109 @@ export class Parser {
     // a reset from inside a callback also ends the chunk being parsed:
     // its remaining bytes belong to the old stream
     this.stop();
-    this.clear();
-    this.state = OP_START;
+    this.#clear();
+    this.#state = OP_START;
   }
 
-  private clear(): void {
-    this.linePieces = [];
-    this.lineLen = 0;
-    this.lineCopy = undefined;
-    this.payloadPieces = [];
-    this.got = 0;
-    this.payload = new Uint8Array(0);
+  #clear(): void {
+    this.#line = undefined;
+    this.#lineLen = 0;
+    this.#payloadPieces = [];
+    this.#got = 0;
+    this.#payload = new Uint8Array(0);
   }
 
-  private fail(message: string): ProtocolError {
-    this.state = FAILED;
-    this.clear();
-    this.backlog.length = 0;
+  #fail(message: string): ProtocolError {
+    this.#state = FAILED;
+    this.#clear();
+    this.#backlog.length = 0;
     return new ProtocolError(`parse error: ${message}`, BAD_DATA);
   }
 
-  private run(chunk: Uint8Array): void {
+  #run(chunk: Uint8Array): void {
     const len = chunk.length;
     // `i` always points past the last frame handed to the handler, so a
     // throwing handler leaves exactly the unparsed bytes behind (see catch)
     let i = 0;
     try {
       while (i < len) {
-        switch (this.state) {
+        switch (this.#state) {
           case OP_START: {
             const lf = chunk.indexOf(LF, i);
             if (lf < 0) {
-              this.holdLine(chunk, i, len);
+              this.#holdLine(chunk, i, len);
               i = len;
               break;
             }
             const start = i;
             const end = lf > start && chunk[lf - 1] === CR ? lf - 1 : lf;
-            if (end - start > this.maxControlLine) this.checkLongLine(end - start, chunk.subarray(start, end));
+            if (end - start > this.#maxControlLine) this.#checkLongLine(end - start, chunk.subarray(start, end));
             i = lf + 1;
-            this.controlLine(chunk, start, end);
-            if (this.stopped) return;
+            this.#controlLine(chunk, start, end);
+            if (this.#stopped) return;
             break;
           }
 
           case OP_LINE: {
             const lf = chunk.indexOf(LF, i);
             if (lf < 0) {
-              this.holdLine(chunk, i, len);
+              this.#holdLine(chunk, i, len);
               i = len;
               break;
             }
-            const line = this.joinLine(chunk, i, lf);
+            const line = this.#joinLine(chunk, i, lf);
             i = lf + 1;
-            this.state = OP_START;
+            this.#state = OP_START;
             const end = line.length > 0 && line[line.length - 1] === CR
               ? line.length - 1
               : line.length;
-            this.controlLine(line, 0, end);
-            if (this.stopped) return;
+            this.#controlLine(line, 0, end);
+            if (this.#stopped) return;
             break;
           }
 
           case MSG_PAYLOAD: {
-            const size = this.args.size;
-            if (this.got === 0 && len - i >= size + 2) {
+            const size = this.#args.size;
+            if (this.#got === 0 && len - i >= size + 2) {
               // the whole payload and its CRLF are here: hand out a view
               const end = i + size;
-              if (chunk[end] !== CR || chunk[end + 1] !== LF) throw this.noCrlf();
+              if (chunk[end] !== CR || chunk[end + 1] !== LF) throw this.#noCrlf();
               const payload = chunk.subarray(i, end);
               i = end + 2;
-              this.state = OP_START;
-              this.handler.onMsg(this.args, payload);
-              if (this.stopped) return;
+              this.#state = OP_START;
+              this.#handler.onMsg(this.#args, payload);
+              if (this.#stopped) return;
               break;
             }
             // Split payload: keep views until all `size` bytes are here, so
             // a claimed size costs nothing until it has been received.
-            const take = Math.min(size - this.got, len - i);
+            const take = Math.min(size - this.#got, len - i);
             if (take > 0) {
-              this.payloadPieces.push(chunk.subarray(i, i + take));
-              this.got += take;
+              this.#payloadPieces.push(chunk.subarray(i, i + take));
+              this.#got += take;
               i += take;
             }
-            if (this.got === size) {
-              this.payload = this.joinPayload(size);
-              this.state = MSG_END_R;
+            if (this.#got === size) {
+              this.#payload = this.#joinPayload(size);
+              this.#state = MSG_END_R;
             }
             break;
           }
 
           case MSG_END_R:
-            if (chunk[i] !== CR) throw this.noCrlf();
+            if (chunk[i] !== CR) throw this.#noCrlf();
             i++;
-            this.state = MSG_END_N;
+            this.#state = MSG_END_N;
             break;
 
           case MSG_END_N: {
-            if (chunk[i] !== LF) throw this.noCrlf();
+            if (chunk[i] !== LF) throw this.#noCrlf();
             i++;
-            const payload = this.payload;
-            this.payload = new Uint8Array(0);
-            this.state = OP_START;
-            this.handler.onMsg(this.args, payload);
-            if (this.stopped) return;
+            const payload = this.#payload;
+            this.#payload = new Uint8Array(0);
+            this.#state = OP_START;
+            this.#handler.onMsg(this.#args, payload);
+            if (this.#stopped) return;
             break;
           }
 
@@ -428,29 +422,23 @@ export class Parser {
     } catch (err) {
       // A handler threw (our own failures set FAILED): keep the unparsed
       // rest for the next parse(), ahead of any chunk queued re-entrantly.
-      if (this.state !== FAILED && !this.stopped && i < len) {
-        this.backlog.unshift(chunk.subarray(i));
+      if (this.#state !== FAILED && !this.#stopped && i < len) {
+        this.#backlog.unshift(chunk.subarray(i));
       }
       throw err;
     }
   }
 
   /** Holds `chunk[start..end)`, a piece of a control line with no LF yet. */
-  private holdLine(chunk: Uint8Array, start: number, end: number): void {
+  #holdLine(chunk: Uint8Array, start: number, end: number): void {
     const piece = chunk.subarray(start, end);
-    const len = this.lineLen + piece.length;
+    const len = this.#lineLen + piece.length;
     // Checked before the LF arrives, so a server that never sends one cannot
     // make us buffer without bound. A trailing CR may be the terminator's.
     const content = chunk[end - 1] === CR ? len - 1 : len;
-    if (content > this.maxControlLine) this.checkLongLine(content, piece);
-    this.state = OP_LINE;
-    if (this.lineCopy !== undefined) {
-      this.appendToCopy(piece);
-    } else {
-      this.linePieces.push(piece);
-      this.lineLen = len;
-      if (this.linePieces.length > MAX_LINE_PIECES) this.gatherLine();
-    }
+    if (content > this.#maxControlLine) this.#checkLongLine(content, piece);
+    this.#state = OP_LINE;
+    this.#appendToLine(piece);
   }
 
   /**
@@ -458,93 +446,60 @@ export class Parser {
    * within maxInfoLine. `more` is what follows the held bytes. Only long
    * lines get here, so their first bytes are always available.
    */
-  private checkLongLine(content: number, more: Uint8Array): void {
-    const head = this.lineHead(more);
+  #checkLongLine(content: number, more: Uint8Array): void {
+    const head = this.#lineHead(more);
     // fewer bytes than "INFO " (only with a maxControlLine below 5): it may still become one
     const info = isInfoLine(head, 0, head.length) || (head.length < INFO_HEAD && startsInfo(head));
-    if (!info || content > this.maxInfoLine) throw this.lineTooLong(info);
+    if (!info || content > this.#maxInfoLine) throw this.#lineTooLong(info);
   }
 
   /** The first INFO_HEAD bytes (or fewer) of the held line followed by `more`. */
-  private lineHead(more: Uint8Array): Uint8Array {
-    const head = new Uint8Array(INFO_HEAD);
-    let n = 0;
-    const held = this.lineCopy !== undefined ? [this.lineCopy.subarray(0, this.lineLen)] : this.linePieces;
-    for (const piece of [...held.slice(0, INFO_HEAD), more]) {
-      for (let k = 0; k < piece.length && n < INFO_HEAD; k++) head[n++] = piece[k];
-      if (n === INFO_HEAD) break;
-    }
-    return head.subarray(0, n);
+  #lineHead(more: Uint8Array): Uint8Array {
+    const held = Math.min(this.#lineLen, INFO_HEAD);
+    const head = new Uint8Array(Math.min(held + more.length, INFO_HEAD));
+    if (held > 0) head.set(this.#line!.subarray(0, held));
+    head.set(more.subarray(0, head.length - held), held);
+    return head;
   }
 
-  /** Moves the held pieces into one copy with room to grow (a line fed in many small chunks). */
-  private gatherLine(): void {
-    const copy = new Uint8Array(Math.max(2 * this.lineLen, 1024));
-    let off = 0;
-    for (const piece of this.linePieces) {
-      copy.set(piece, off);
-      off += piece.length;
+  /** Appends to the held line, doubling its copy when full. */
+  #appendToLine(piece: Uint8Array): void {
+    const need = this.#lineLen + piece.length;
+    let line = this.#line;
+    if (line === undefined || need > line.length) {
+      const bigger = new Uint8Array(Math.max(2 * (line === undefined ? 0 : line.length), need, MIN_LINE_COPY));
+      if (line !== undefined) bigger.set(line.subarray(0, this.#lineLen));
+      line = this.#line = bigger;
     }
-    this.linePieces = [];
-    this.lineCopy = copy;
-  }
-
-  /** Appends to the copy, doubling it when full: never more than twice what was received. */
-  private appendToCopy(piece: Uint8Array): void {
-    const need = this.lineLen + piece.length;
-    let copy = this.lineCopy!;
-    if (need > copy.length) {
-      const bigger = new Uint8Array(Math.max(2 * copy.length, need));
-      bigger.set(copy.subarray(0, this.lineLen));
-      copy = this.lineCopy = bigger;
-    }
-    copy.set(piece, this.lineLen);
-    this.lineLen = need;
+    line.set(piece, this.#lineLen);
+    this.#lineLen = need;
   }
 
   /**
-   * Joins the held bytes and `chunk[start..lf)` into a fresh array (callers
-   * may keep `MsgArgs.buf`, so it is never a reused buffer).
+   * The held bytes and `chunk[start..lf)`: the line's copy, which is its
+   * alone from here on (callers may keep `MsgArgs.buf`, so it is never a
+   * reused buffer).
    */
-  private joinLine(chunk: Uint8Array, start: number, lf: number): Uint8Array {
-    const total = this.lineLen + (lf - start);
+  #joinLine(chunk: Uint8Array, start: number, lf: number): Uint8Array {
+    const total = this.#lineLen + (lf - start);
     const lastIsCr = lf > start
       ? chunk[lf - 1] === CR
-      : this.lineLen > 0 && this.lastLineByte() === CR;
+      : this.#lineLen > 0 && this.#line![this.#lineLen - 1] === CR;
     const rest = chunk.subarray(start, lf);
-    // checked before allocating: `lf` may be far into a large chunk
+    // checked before copying: `lf` may be far into a large chunk
     const content = lastIsCr ? total - 1 : total;
-    if (content > this.maxControlLine) this.checkLongLine(content, rest);
-    let line: Uint8Array;
-    if (this.lineCopy !== undefined) {
-      this.appendToCopy(rest);
-      // the copy is this line's alone from here on
-      line = this.lineCopy.subarray(0, total);
-      this.lineCopy = undefined;
-    } else {
-      line = new Uint8Array(total);
-      let off = 0;
-      for (const piece of this.linePieces) {
-        line.set(piece, off);
-        off += piece.length;
-      }
-      line.set(rest, off);
-      this.linePieces = [];
-    }
-    this.lineLen = 0;
+    if (content > this.#maxControlLine) this.#checkLongLine(content, rest);
+    this.#appendToLine(rest);
+    const line = this.#line!.subarray(0, total);
+    this.#line = undefined;
+    this.#lineLen = 0;
     return line;
   }
 
-  private lastLineByte(): number {
-    if (this.lineCopy !== undefined) return this.lineCopy[this.lineLen - 1];
-    const last = this.linePieces[this.linePieces.length - 1];
-    return last[last.length - 1];
-  }
-
   /** The payload from its pieces: the single view itself, else one copy. */
-  private joinPayload(size: number): Uint8Array {
-    const pieces = this.payloadPieces;
-    this.payloadPieces = [];
+  #joinPayload(size: number): Uint8Array {
+    const pieces = this.#payloadPieces;
+    this.#payloadPieces = [];
     if (pieces.length === 1) return pieces[0];
     const payload = new Uint8Array(size);
     let off = 0;
@@ -559,67 +514,67 @@ export class Parser {
    * Handles one control line, `buf[start..end)` without its CRLF. The caller
    * has already moved past the line, so handler calls here are safe.
    */
-  private controlLine(buf: Uint8Array, start: number, end: number): void {
+  #controlLine(buf: Uint8Array, start: number, end: number): void {
     switch (buf[start]) {
       case 0x4d: // M
       case 0x6d: // m
         if (hasOp(buf, start, end, "msg")) {
-          this.msgArgs(buf, start + 3, end, false);
+          this.#msgArgs(buf, start + 3, end, false);
           return;
         }
         break;
       case 0x48: // H
       case 0x68: // h
         if (hasOp(buf, start, end, "hmsg")) {
-          this.msgArgs(buf, start + 4, end, true);
+          this.#msgArgs(buf, start + 4, end, true);
           return;
         }
         break;
       case 0x50: // P
       case 0x70: // p
         if (hasOp(buf, start, end, "ping")) {
-          if (!allBlank(buf, start + 4, end)) throw this.fail("unexpected PING arguments");
-          this.handler.onPing();
+          if (!allBlank(buf, start + 4, end)) throw this.#fail("unexpected PING arguments");
+          this.#handler.onPing();
           return;
         }
         if (hasOp(buf, start, end, "pong")) {
-          if (!allBlank(buf, start + 4, end)) throw this.fail("unexpected PONG arguments");
-          this.handler.onPong();
+          if (!allBlank(buf, start + 4, end)) throw this.#fail("unexpected PONG arguments");
+          this.#handler.onPong();
           return;
         }
         break;
       case 0x49: // I
       case 0x69: // i
         if (hasOp(buf, start, end, "info")) {
-          this.info(buf, start + 4, end);
+          this.#info(buf, start + 4, end);
           return;
         }
         break;
       case 0x2b: // +
         if (hasOp(buf, start, end, "+ok")) {
-          if (!allBlank(buf, start + 3, end)) throw this.fail("unexpected +OK arguments");
-          this.handler.onOk();
+          if (!allBlank(buf, start + 3, end)) throw this.#fail("unexpected +OK arguments");
+          this.#handler.onOk();
           return;
         }
         break;
       case 0x2d: // -
         if (hasOp(buf, start, end, "-err")) {
-          this.err(buf, start + 4, end);
+          this.#err(buf, start + 4, end);
           return;
         }
         break;
     }
-    throw this.fail(start === end ? "empty control line" : "unknown protocol operation");
+    throw this.#fail(start === end ? "empty control line" : "unknown protocol operation");
   }
 
-  private info(buf: Uint8Array, start: number, end: number): void {
+  #info(buf: Uint8Array, start: number, end: number): void {
     while (start < end && isBlank(buf[start])) start++;
     while (end > start && isBlank(buf[end - 1])) end--;
-    if (start === end) throw this.fail("missing INFO arguments");
-    this.handler.onInfo(this.decoder.decode(buf.subarray(start, end)));
+    if (start === end) throw this.#fail("missing INFO arguments");
+    this.#handler.onInfo(this.#decoder.decode(buf.subarray(start, end)));
   }
 
-  private err(buf: Uint8Array, start: number, end: number): void {
+  #err(buf: Uint8Array, start: number, end: number): void {
     while (start < end && isBlank(buf[start])) start++;
     while (end > start && isBlank(buf[end - 1])) end--;
     // the server sends -ERR 'text'; strip the quotes and what they enclosed
@@ -627,7 +582,7 @@ export class Parser {
     if (end > start && buf[end - 1] === QUOTE) end--;
     while (start < end && isBlank(buf[start])) start++;
     while (end > start && isBlank(buf[end - 1])) end--;
-    this.handler.onErr(this.decoder.decode(buf.subarray(start, end)));
+    this.#handler.onErr(this.#decoder.decode(buf.subarray(start, end)));
   }
 
   /**
@@ -635,16 +590,16 @@ export class Parser {
    * `HMSG <subject> <sid> [reply] <hdrLen> <size>` (from after the op name)
    * and waits for the payload.
    */
-  private msgArgs(buf: Uint8Array, p: number, end: number, hmsg: boolean): void {
-    this.hmsg = hmsg;
+  #msgArgs(buf: Uint8Array, p: number, end: number, hmsg: boolean): void {
+    this.#hmsg = hmsg;
     const op = hmsg ? "HMSG" : "MSG";
     const max = hmsg ? 5 : 4;
-    const t = this.tokens;
+    const t = this.#tokens;
     let n = 0;
     for (;;) {
       while (p < end && isBlank(buf[p])) p++;
       if (p === end) break;
-      if (n === max) throw this.fail(`bad ${op} arguments`);
+      if (n === max) throw this.#fail(`bad ${op} arguments`);
       t[2 * n] = p;
       while (p < end && !isBlank(buf[p])) p++;
       t[2 * n + 1] = p;
@@ -652,24 +607,24 @@ export class Parser {
     }
     // the reply subject is the optional third argument
     const hasReply = n === max;
-    if (!hasReply && n !== max - 1) throw this.fail(`bad ${op} arguments`);
+    if (!hasReply && n !== max - 1) throw this.#fail(`bad ${op} arguments`);
 
     const sid = parseCount(buf, t[2], t[3]);
-    if (sid < 0) throw this.fail(`bad ${op} sid`);
+    if (sid < 0) throw this.#fail(`bad ${op} sid`);
     const sizeAt = 2 * (n - 1);
     const size = parseCount(buf, t[sizeAt], t[sizeAt + 1]);
-    if (size < 0) throw this.fail(`bad ${op} size`);
-    if (size > this.maxPayload) {
-      throw this.fail(`${op} size exceeds maxPayload (${this.maxPayload})`);
+    if (size < 0) throw this.#fail(`bad ${op} size`);
+    if (size > this.#maxPayload) {
+      throw this.#fail(`${op} size exceeds maxPayload (${this.#maxPayload})`);
     }
     let hdrLen = 0;
     if (hmsg) {
       hdrLen = parseCount(buf, t[sizeAt - 2], t[sizeAt - 1]);
-      if (hdrLen < 0) throw this.fail("bad HMSG header size");
-      if (hdrLen > size) throw this.fail("HMSG header size exceeds total size");
+      if (hdrLen < 0) throw this.#fail("bad HMSG header size");
+      if (hdrLen > size) throw this.#fail("HMSG header size exceeds total size");
     }
 
-    const a = this.args;
+    const a = this.#args;
     a.buf = buf;
     a.subjectStart = t[0];
     a.subjectEnd = t[1];
@@ -678,15 +633,15 @@ export class Parser {
     a.sid = sid;
     a.hdrLen = hdrLen;
     a.size = size;
-    this.got = 0;
-    this.state = MSG_PAYLOAD;
+    this.#got = 0;
+    this.#state = MSG_PAYLOAD;
   }
 
-  private lineTooLong(info: boolean): ProtocolError {
-    return this.fail(info ? `INFO line exceeds ${this.maxInfoLine} bytes` : `control line exceeds ${this.maxControlLine} bytes`);
+  #lineTooLong(info: boolean): ProtocolError {
+    return this.#fail(info ? `INFO line exceeds ${this.#maxInfoLine} bytes` : `control line exceeds ${this.#maxControlLine} bytes`);
   }
 
-  private noCrlf(): ProtocolError {
-    return this.fail(`${this.hmsg ? "HMSG" : "MSG"} payload not followed by CRLF`);
+  #noCrlf(): ProtocolError {
+    return this.#fail(`${this.#hmsg ? "HMSG" : "MSG"} payload not followed by CRLF`);
   }
 }

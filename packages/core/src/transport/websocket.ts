@@ -64,21 +64,24 @@ export function wsUrlParseFn(u: string, encrypted?: boolean): ServerAddress {
 export class WsTransport implements Transport {
   readonly lang = "quicknats.ws";
   readonly version = VERSION;
-  private socket: WebSocket | undefined;
-  private encrypted = false;
-  private listener: TransportListener | undefined;
-  private error: Error | undefined;
-  private drainTimer: ReturnType<typeof setInterval> | undefined;
+  #socket: WebSocket | undefined;
+  #encrypted = false;
+  #listener: TransportListener | undefined;
+  #error: Error | undefined;
+  #drainTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #opts: WsConnectionOptions;
 
-  constructor(private readonly opts: WsConnectionOptions) {}
+  constructor(opts: WsConnectionOptions) {
+    this.#opts = opts;
+  }
 
   async connect(target: DialTarget, listener: TransportListener): Promise<void> {
     const url = target.url ?? `wss://${target.hostname}:${target.port}/`;
     let socket: WebSocket;
-    if (this.opts.wsFactory) {
-      const made = await this.opts.wsFactory(url, this.opts);
+    if (this.#opts.wsFactory) {
+      const made = await this.#opts.wsFactory(url, this.#opts);
       socket = made.socket;
-      this.encrypted = made.encrypted;
+      this.#encrypted = made.encrypted;
     } else {
       if (typeof globalThis.WebSocket !== "function") {
         throw new ConnectionError(
@@ -86,13 +89,13 @@ export class WsTransport implements Transport {
         );
       }
       socket = new WebSocket(url);
-      this.encrypted = url.startsWith("wss:");
+      this.#encrypted = url.startsWith("wss:");
     }
     socket.binaryType = "arraybuffer";
-    this.socket = socket;
+    this.#socket = socket;
     // listen before the socket opens: the server's INFO can arrive with the upgrade response
-    this.listener = listener;
-    socket.onmessage = (e: MessageEvent) => this.onMessage(e);
+    this.#listener = listener;
+    socket.onmessage = (e: MessageEvent) => this.#onMessage(e);
     await new Promise<void>((resolve, reject) => {
       if (socket.readyState === 1) {
         resolve();
@@ -109,22 +112,22 @@ export class WsTransport implements Transport {
       };
     });
     socket.onerror = () => {
-      if (!this.error) this.error = new ConnectionError(`websocket error on ${url}`);
+      if (!this.#error) this.#error = new ConnectionError(`websocket error on ${url}`);
     };
     socket.onclose = (e: CloseEvent) => {
-      this.stopDrainPoll();
-      if (!this.error && e.code !== 1000 && e.code !== 1005) {
-        this.error = new ConnectionError(`websocket closed with code ${e.code}${e.reason ? `: ${e.reason}` : ""}`);
+      this.#stopDrainPoll();
+      if (!this.#error && e.code !== 1000 && e.code !== 1005) {
+        this.#error = new ConnectionError(`websocket closed with code ${e.code}${e.reason ? `: ${e.reason}` : ""}`);
       }
-      const l = this.listener;
-      this.listener = undefined;
-      l?.onClose(this.error);
+      const l = this.#listener;
+      this.#listener = undefined;
+      l?.onClose(this.#error);
     };
   }
 
-  private onMessage(e: MessageEvent): void {
+  #onMessage(e: MessageEvent): void {
     const data = e.data;
-    const l = this.listener;
+    const l = this.#listener;
     if (!l) return;
     if (data instanceof ArrayBuffer) {
       l.onData(new Uint8Array(data));
@@ -137,41 +140,41 @@ export class WsTransport implements Transport {
   }
 
   write(bytes: Uint8Array): boolean {
-    const s = this.socket;
+    const s = this.#socket;
     if (!s || s.readyState !== 1) return false;
     s.send(bytes);
     if (s.bufferedAmount > HIGH_WATER) {
-      this.startDrainPoll();
+      this.#startDrainPoll();
       return false;
     }
     return true;
   }
 
   get pendingBytes(): number {
-    return this.socket?.bufferedAmount ?? 0;
+    return this.#socket?.bufferedAmount ?? 0;
   }
 
   isEncrypted(): boolean {
-    return this.encrypted;
+    return this.#encrypted;
   }
 
   close(): void {
-    this.closeSocket();
+    this.#closeSocket();
   }
 
   destroy(err?: Error): void {
-    if (err && !this.error) this.error = err;
-    this.closeSocket();
+    if (err && !this.#error) this.#error = err;
+    this.#closeSocket();
   }
 
-  private closeSocket(): void {
-    const s = this.socket;
+  #closeSocket(): void {
+    const s = this.#socket;
     if (!s || s.readyState >= 2) {
       // closing or closed already: make sure the engine hears of it
       if (s?.readyState === 3) {
-        const l = this.listener;
-        this.listener = undefined;
-        l?.onClose(this.error);
+        const l = this.#listener;
+        this.#listener = undefined;
+        l?.onClose(this.#error);
       }
       return;
     }
@@ -179,20 +182,20 @@ export class WsTransport implements Transport {
     s.close(1000);
   }
 
-  private startDrainPoll(): void {
-    if (this.drainTimer !== undefined) return;
-    this.drainTimer = setInterval(() => {
-      const s = this.socket;
+  #startDrainPoll(): void {
+    if (this.#drainTimer !== undefined) return;
+    this.#drainTimer = setInterval(() => {
+      const s = this.#socket;
       if (!s || s.bufferedAmount <= HIGH_WATER / 2) {
-        this.stopDrainPoll();
-        this.listener?.onDrain();
+        this.#stopDrainPoll();
+        this.#listener?.onDrain();
       }
     }, DRAIN_POLL_MS);
   }
 
-  private stopDrainPoll(): void {
-    if (this.drainTimer !== undefined) clearInterval(this.drainTimer);
-    this.drainTimer = undefined;
+  #stopDrainPoll(): void {
+    if (this.#drainTimer !== undefined) clearInterval(this.#drainTimer);
+    this.#drainTimer = undefined;
   }
 }
 
