@@ -14,6 +14,7 @@ export type { Engine } from "./connection/engine.js";
 export { FLUSH_THRESHOLD } from "./connection/writer.js";
 export { parseOptions } from "./connection/options.js";
 export { DEFAULT_TCP_PORT, parseServer, parseTcpUrl } from "./transport/tcp-url.js";
+export { BufferRegion, REGION_SIZE } from "./transport/buffer-region.js";
 export type { ParsedOptions, ServerAddress } from "./connection/options.js";
 export { Parser } from "./protocol/parser.js";
 export type { MsgArgs, ParserHandler } from "./protocol/parser.js";
@@ -36,4 +37,5 @@ export type {
   Transport,
   TransportFactory,
   TransportListener,
+  WriteBuffers,
 } from "./transport/transport.js";

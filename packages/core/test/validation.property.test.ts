@@ -363,6 +363,9 @@ if (process.env.QUICKNATS_NO_TESTS !== "1") {
       // the shared request inbox is subscribed once, on the first request
       const r = await nc.request("warm.up", "echo:", { timeout: 2000 });
       assert.equal(r.string(), "echo:");
+      // the spy's ">" also gets its own reply back: a round trip on the spy
+      // makes sure it has, so it cannot land in the first case's window
+      await spy.flush();
     });
 
     after(async () => {

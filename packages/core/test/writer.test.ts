@@ -8,7 +8,7 @@ import { ClosedConnectionError } from "../src/errors.js";
 import { FLUSH_THRESHOLD, WRITE_AHEAD, Writer, type WriterOwner } from "../src/connection/writer.js";
 import { type ProgressHost, ProgressWatch, STALL_MS, TICK_MS } from "../src/connection/progress.js";
 import type { DialTarget, Transport, TransportListener } from "../src/transport/transport.js";
-import { REGION_SIZE } from "../src/protocol/buffer-region.js";
+import { BufferRegion, REGION_SIZE } from "../src/transport/buffer-region.js";
 import { ManualClock } from "./helpers/manual-clock.js";
 
 const td = new TextDecoder();
@@ -264,7 +264,8 @@ describe("Writer", () => {
 
   it("a backed-up burst's buffers lie on a region that is let go once everything is written", () => {
     const t = new FakeTransport({ takesAtOnce: false });
-    const w = connected(t);
+    const w = new Writer(owner, 20_000, undefined, (n) => new BufferRegion(n));
+    w.attach(t);
     const burst = (from: number): void => {
       for (let i = from; i < from + 100; i++) {
         w.out.pub("r", undefined, undefined, numbered(i, 20_000));
@@ -290,6 +291,17 @@ describe("Writer", () => {
     assert.ok(second.every((b) => b !== first[0]), "the next burst starts a new region: nothing holds the old one");
     drain();
     assert.deepEqual(frames(joined(t.sent)), range(0, 200));
+  });
+
+  it("without a source of write buffers (a transport that copies what it is given), each buffer stands alone", () => {
+    const t = new FakeTransport({ takesAtOnce: false });
+    const w = connected(t);
+    for (let i = 0; i < 100; i++) {
+      w.out.pub("c", undefined, undefined, numbered(i, 20_000));
+      w.schedule();
+    }
+    assert.ok(t.held.length > 1);
+    assert.ok(t.held.every((h) => h.held.buffer.byteLength < REGION_SIZE));
   });
 
   it("close() fails every waiter once and drops what waits", async () => {

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { createConnection, isIP, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectOptions, type TLSSocket } from "node:tls";
 import { type TlsOptions, VERSION } from "@quicknats/core";
-import { closedBeforeTls, DEFAULT_TCP_PORT, parseTcpUrl, dialError, lostError, tlsError, tlsFileError } from "@quicknats/core/internal";
+import { BufferRegion, closedBeforeTls, DEFAULT_TCP_PORT, parseTcpUrl, dialError, lostError, tlsError, tlsFileError } from "@quicknats/core/internal";
 import type { DialTarget, TlsFailure, Transport, TransportFactory, TransportListener } from "@quicknats/core/internal";
 
 export const LANG = "quicknats";
@@ -195,6 +195,9 @@ export class NodeTransport implements Transport {
 export const nodeTransportFactory: TransportFactory = {
   create: () => new NodeTransport(),
   defaultPort: DEFAULT_TCP_PORT,
+  // a socket keeps the buffers it is given until written: a backed-up one
+  // holds many, which regions give back to the system afterwards
+  writeBuffers: (size) => new BufferRegion(size),
   async resolve(hostname: string): Promise<string[]> {
     // looked up at call time (not a bound import), so it can be stubbed
     const addrs = await dns.promises.lookup(hostname, { all: true });

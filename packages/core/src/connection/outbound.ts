@@ -7,9 +7,10 @@
  * frames live here.
  */
 import type { Stats } from "../types.js";
+import { unrefClock } from "../clock.js";
 import { ConnectionError, ErrorCode } from "../errors.js";
 import { controlLineBound, PONG } from "../protocol/encoder.js";
-import type { Transport } from "../transport/transport.js";
+import type { Transport, WriteBuffers } from "../transport/transport.js";
 import { DEFAULT_OUTBOUND_HIGH_WATER, type ParsedOptions } from "./options.js";
 import type { SubscriptionSink } from "./subscriptions.js";
 import { type PongWaiter, Writer, type WriterOwner } from "./writer.js";
@@ -29,10 +30,11 @@ export class Outbound {
     options: ParsedOptions,
     stats: Stats,
     owner: WriterOwner,
+    writeBuffers?: (size: number) => WriteBuffers,
   ) {
     this.#options = options;
     this.#stats = stats;
-    this.#writer = new Writer(owner, options.timeout);
+    this.#writer = new Writer(owner, options.timeout, unrefClock, writeBuffers);
     this.#highWater = options.maxOutboundBytes ?? DEFAULT_OUTBOUND_HIGH_WATER;
   }
 

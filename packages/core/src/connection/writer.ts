@@ -18,7 +18,7 @@
 import { type Clock, unrefClock } from "../clock.js";
 import { ClosedConnectionError } from "../errors.js";
 import { OutboundBuffer, PING } from "../protocol/encoder.js";
-import type { Transport } from "../transport/transport.js";
+import type { Transport, WriteBuffers } from "../transport/transport.js";
 import { type ProgressHost, ProgressWatch } from "./progress.js";
 
 /** Outbound bytes above which a batch is written at once rather than at the end of the microtask. */
@@ -122,8 +122,15 @@ export class Writer implements ProgressHost {
   readonly #watch: ProgressWatch;
   readonly #owner: WriterOwner;
 
-  constructor(owner: WriterOwner, stallTimeout: number, clock: Clock = unrefClock) {
+  /** `writeBuffers`: where buffers come from while the transport backs up (TransportFactory.writeBuffers) */
+  constructor(
+    owner: WriterOwner,
+    stallTimeout: number,
+    clock: Clock = unrefClock,
+    writeBuffers?: (size: number) => WriteBuffers,
+  ) {
     this.#owner = owner;
+    this.out.carveFrom(writeBuffers?.(this.out.capacity));
     this.out.spill = () => this.#spill();
     this.#watch = new ProgressWatch(this, stallTimeout, clock);
   }

@@ -8,7 +8,7 @@
  * encodes.
  */
 
-import { BufferRegion } from "./buffer-region.js";
+import type { WriteBuffers } from "../transport/transport.js";
 
 const SPACE = 0x20;
 const CR = 0x0d;
@@ -27,8 +27,6 @@ const CRLF = ascii("\r\n");
 
 /** Default capacity; also what the buffer shrinks back to after a large take. */
 export const INITIAL_CAPACITY = 64 * 1024;
-/** From this capacity up, the buffers handed over come from regions (see buffer-region.ts); smaller ones stand alone. */
-const REGION_MIN_CAPACITY = 128 * 1024;
 
 /**
  * An upper bound of the bytes of a PUB/HPUB/SUB control line with these two
@@ -63,29 +61,41 @@ export class OutboundBuffer {
   spill: (() => void) | undefined;
   readonly #initialCapacity: number;
 
-  /** where fresh buffers come from once this one is handed over */
-  readonly #region: BufferRegion | undefined;
+  /** where fresh buffers come from once this one is handed over (see `carveFrom()`) */
+  #source: WriteBuffers | undefined;
 
   constructor(initialCapacity = INITIAL_CAPACITY) {
     this.#initialCapacity = initialCapacity;
     this.#buf = new Uint8Array(initialCapacity);
-    if (initialCapacity >= REGION_MIN_CAPACITY) this.#region = new BufferRegion(initialCapacity);
   }
 
   /**
-   * The owner has nothing queued: later buffers start a new region, and the
-   * buffer in use, if it lies on the old one and is empty, is replaced by
-   * one of its own, so the old region is freed once the socket is done with it.
+   * The buffers handed over from now on come from `source` (buffers of
+   * `capacity` bytes, e.g. a BufferRegion), for an owner whose transport
+   * keeps them until written; without one, each is allocated on its own.
+   */
+  carveFrom(source: WriteBuffers | undefined): void {
+    this.#source = source;
+  }
+
+  /**
+   * The owner has nothing queued: the source of buffers is told (a region
+   * is left), and the buffer in use, if it came from there and is empty, is
+   * replaced by one of its own, so what the source gave is freed once the
+   * socket is done with it.
    */
   settle(): void {
-    if (this.#region === undefined) return;
-    this.#region.leave();
-    if (this.length === 0 && BufferRegion.holds(this.#buf)) this.#buf = new Uint8Array(this.#initialCapacity);
+    if (this.#source === undefined) return;
+    this.#source.leave();
+    // a buffer that does not own its ArrayBuffer was carved from the source
+    if (this.length === 0 && this.#buf.byteLength !== this.#buf.buffer.byteLength) {
+      this.#buf = new Uint8Array(this.#initialCapacity);
+    }
   }
 
   /** A buffer to go on in once this one is handed over. */
   #fresh(): Uint8Array {
-    return this.#region !== undefined ? this.#region.carve() : new Uint8Array(this.#initialCapacity);
+    return this.#source !== undefined ? this.#source.carve() : new Uint8Array(this.#initialCapacity);
   }
 
   /** The size of a buffer this encoder starts with (a spare buffer must be this size). */

@@ -75,6 +75,18 @@ export interface Transport {
 }
 
 /** How a runtime package plugs its sockets into the engine. */
+/**
+ * Where the writer's buffers come from while a socket backs up, for
+ * transports that keep the buffers they are given until written (see
+ * buffer-region.ts).
+ */
+export interface WriteBuffers {
+  /** a zeroed buffer of the size asked for when this source was made */
+  carve(): Uint8Array;
+  /** nothing waits any more: what was carved so far may be freed once its buffers are */
+  leave(): void;
+}
+
 export interface TransportFactory {
   /** a new, unconnected transport */
   create(): Transport;
@@ -99,4 +111,11 @@ export interface TransportFactory {
    * must not throw.
    */
   adaptError?(err: Error): void;
+  /**
+   * For transports that keep the buffers they are given until written: the
+   * writer's buffers of `size` bytes come from here while the socket backs
+   * up (the Node package gives a BufferRegion, whose memory goes back to the
+   * system after a burst). Without it they are allocated one by one.
+   */
+  writeBuffers?(size: number): WriteBuffers;
 }

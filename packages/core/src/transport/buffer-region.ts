@@ -11,10 +11,12 @@
  * publisher that outran nats-server once held 35 MiB for good (issue 11).
  */
 
+import type { WriteBuffers } from "./transport.js";
+
 /** The size of one region: 128 buffers of 256 KiB. */
 export const REGION_SIZE = 32 * 1024 * 1024;
 
-export class BufferRegion {
+export class BufferRegion implements WriteBuffers {
   private region: ArrayBuffer | undefined;
   private used = 0;
 
@@ -35,10 +37,5 @@ export class BufferRegion {
   /** The queue is gone: the next buffer starts a new region, so this one is freed with its last buffer. */
   leave(): void {
     this.region = undefined;
-  }
-
-  /** True if `b` lies on a region (rather than on an ArrayBuffer of its own). */
-  static holds(b: Uint8Array): boolean {
-    return b.byteLength !== b.buffer.byteLength;
   }
 }
