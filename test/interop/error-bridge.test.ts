@@ -46,6 +46,7 @@ describe("error bridge to @nats-io/nats-core's classes", () => {
         causeOfficial: true,
         notTimeout: true,
       });
+      assert.equal(r.manyNoResponders, true, "requestMany's no-responders error matches the official class");
       assert.deepEqual(r.timeout, { official: true, nested: true, notNoResponders: true });
       assert.equal(r.jetstreamNoStream, "JetStreamNotEnabled", "jetstream turns our no-responders into JetStreamNotEnabled");
       assert.deepEqual(r.unaffected, { officialIsOfficial: true, plainErrorIsNot: true, subclassIsNot: true, otherClassIsNot: true });

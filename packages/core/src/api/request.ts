@@ -211,6 +211,8 @@ export class ManyRequest implements PendingRequest {
   #count = 0;
   #ended = false;
   onDone: (() => void) | undefined;
+  /** its error on the way to user code (see `TransportFactory.adaptError`) */
+  adaptError: ((err: Error) => void) | undefined;
   /** its diagnostics events, when someone listened at its start */
   diag: RequestTap | undefined = undefined;
   readonly #strategy: RequestStrategy;
@@ -266,8 +268,12 @@ export class ManyRequest implements PendingRequest {
     if (this.#maxTimer !== undefined) clearTimeout(this.#maxTimer);
     if (this.#stallTimer !== undefined) clearTimeout(this.#stallTimer);
     this.#maxTimer = this.#stallTimer = undefined;
-    if (err) this.diag?.fail(err);
-    else this.diag?.end();
+    if (err) {
+      this.diag?.fail(err);
+      this.adaptError?.(err);
+    } else {
+      this.diag?.end();
+    }
     this.iter.stop(err);
     this.onDone?.();
   }

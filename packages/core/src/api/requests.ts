@@ -114,6 +114,7 @@ export function requestMany(
   }
   const stall = opts.stall ?? 300;
   const req = new ManyRequest(subject, strategy, maxWait, maxMessages, stall);
+  req.adaptError = (err) => host.adaptError(err);
   let reply: string;
   if (opts.noMux) {
     reply = createInbox(host.options.inboxPrefix);
