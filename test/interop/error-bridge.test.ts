@@ -15,7 +15,7 @@ const CHILD = "test/interop/fixtures/error-bridge-child.ts";
 /** tsx compiles on start (~1 s, more on a busy 2-core box) */
 const RUN_MS = 30_000;
 
-async function runChild(order: "before" | "after", port: number): Promise<Record<string, any>> {
+async function runChild(order: "before" | "after" | "ws", port: number | string): Promise<Record<string, any>> {
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT; // a plain program, not a test file
   const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", CHILD, order, String(port)], {
@@ -29,7 +29,7 @@ async function runChild(order: "before" | "after", port: number): Promise<Record
 describe("error bridge to @nats-io/nats-core's classes", () => {
   let srv: NatsServer;
   before(async () => {
-    srv = await NatsServer.start();
+    srv = await NatsServer.start({ websocket: { listen: "127.0.0.1:-1", no_tls: true } });
   });
   after(() => srv?.stop());
 
@@ -57,4 +57,10 @@ describe("error bridge to @nats-io/nats-core's classes", () => {
       assert.equal(r.earlyAfterANewError, true);
     });
   }
+
+  it("wsconnect() of @quicknats/node bridges its errors too (official package loaded after it)", async () => {
+    const r = await runChild("ws", srv.websocketUrl!);
+    assert.equal(r.wsNoResponders, true, "a request nobody answers: the official RequestError, isNoResponders()");
+    assert.equal(r.wsJetstreamNoStream, "JetStreamNotEnabled", "jetstream decides with the official classes");
+  });
 });

@@ -22,6 +22,7 @@ export { OutboundBuffer } from "./protocol/encoder.js";
 export { validateQueue, validateSubject } from "./protocol/validate.js";
 export { requestTimeoutError } from "./errors.js";
 export { WsTransport, wsTransportFactory, wsUrlParseFn } from "./transport/websocket.js";
+export { wsconnectWith } from "./wsconnect.js";
 export {
   closedBeforeTls,
   dialError,

@@ -6,6 +6,7 @@
 import { NatsConnectionImpl } from "./api/connection.js";
 import { InvalidArgumentError } from "./errors.js";
 import { type WsConnectionOptions, wsTransportFactory } from "./transport/websocket.js";
+import type { TransportFactory } from "./transport/transport.js";
 import type { ConnectionOptions, NatsConnection } from "./types.js";
 
 /**
@@ -13,6 +14,11 @@ import type { ConnectionOptions, NatsConnection } from "./types.js";
  * default). `tls` cannot be set: the WebSocket (or `wsFactory`) does TLS.
  */
 export function wsconnect(opts: WsConnectionOptions = {}): Promise<NatsConnection> {
+  return wsconnectWith(opts, {});
+}
+
+/** `wsconnect()` with a runtime package's additions to the transport factory (Node's error bridge: `adaptError`). */
+export function wsconnectWith(opts: WsConnectionOptions, extra: Pick<TransportFactory, "adaptError">): Promise<NatsConnection> {
   if (opts.tls !== undefined && opts.tls !== null) {
     return Promise.reject(
       InvalidArgumentError.format("tls", "is not configurable on w3c websocket connections"),
@@ -23,5 +29,5 @@ export function wsconnect(opts: WsConnectionOptions = {}): Promise<NatsConnectio
   }
   // the socket does TLS itself: the engine must not try to upgrade
   const o: ConnectionOptions = { ...opts, tls: null };
-  return NatsConnectionImpl.connect(o, wsTransportFactory(opts));
+  return NatsConnectionImpl.connect(o, { ...wsTransportFactory(opts), ...extra });
 }

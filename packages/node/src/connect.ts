@@ -1,6 +1,5 @@
 import type { ConnectionOptions, NatsConnection, WsConnectionOptions } from "@quicknats/core";
-import { wsconnect as coreWsconnect } from "@quicknats/core";
-import { NatsConnectionImpl, type TransportFactory } from "@quicknats/core/internal";
+import { NatsConnectionImpl, type TransportFactory, wsconnectWith } from "@quicknats/core/internal";
 import { useNodeDiagnosticsChannel } from "./diagnostics-channel.js";
 import { bridgeOfficialErrors } from "./official-errors.js";
 import { type NodeTlsOptions, nodeTransportFactory } from "./transport.js";
@@ -27,9 +26,10 @@ export function connect(opts: NodeConnectionOptions = {}): Promise<NatsConnectio
 /**
  * `wsconnect()` of @quicknats/core (a connection over a W3C WebSocket: the
  * global one, or `wsFactory`'s), with the diagnostics on
- * `node:diagnostics_channel` as for `connect()`.
+ * `node:diagnostics_channel` and the error bridge, as for `connect()`.
  */
 export function wsconnect(opts: WsConnectionOptions = {}): Promise<NatsConnection> {
+  bridgeOfficialErrors();
   useNodeDiagnosticsChannel();
-  return coreWsconnect(opts);
+  return wsconnectWith(opts, { adaptError: bridgeOfficialErrors });
 }
