@@ -2,7 +2,7 @@
 // for the malloc heap, carved into buffers of one size.
 import { it } from "node:test";
 import assert from "node:assert/strict";
-import { BufferRegion, REGION_SIZE } from "../src/transport/buffer-region.js";
+import { BufferRegion, KEEP_BELOW, REGION_SIZE } from "../src/transport/buffer-region.js";
 
 const SIZE = 256 * 1024;
 
@@ -24,11 +24,21 @@ it("carves zeroed buffers of one size, side by side on one region, and starts an
   assert.ok(bufs[1]!.every((x) => x === 0), "writing one buffer leaves its neighbour alone");
 });
 
-it("after leave(), the next buffer starts a new region", () => {
+it("leave() keeps a lightly used region, lets go of one used past KEEP_BELOW or that replaced another", () => {
   const r = new BufferRegion(SIZE);
   const a = r.carve();
-  r.leave();
+  assert.equal(r.leave(), false, "lightly used: kept");
   const b = r.carve();
-  assert.notEqual(a.buffer, b.buffer);
-  assert.equal(b.byteOffset, 0);
+  assert.equal(b.buffer, a.buffer, "carving goes on in it");
+  assert.equal(b.byteOffset, SIZE);
+  for (let used = 2 * SIZE; used < KEEP_BELOW; used += SIZE) r.carve();
+  assert.equal(r.leave(), true, "used past KEEP_BELOW: let go");
+  const c = r.carve();
+  assert.notEqual(c.buffer, a.buffer, "the next buffer starts a new region");
+  assert.equal(c.byteOffset, 0);
+  for (let k = 1; k < REGION_SIZE / SIZE; k++) r.carve();
+  const d = r.carve();
+  assert.notEqual(d.buffer, c.buffer, "a region used up is replaced");
+  assert.equal(r.leave(), true, "a region that replaced another is let go, though lightly used: buffers of the old one may still be held");
+  assert.equal(r.leave(), true, "with no region, nothing is kept");
 });

@@ -8,7 +8,7 @@ import { ClosedConnectionError } from "../src/errors.js";
 import { FLUSH_THRESHOLD, WRITE_AHEAD, Writer, type WriterOwner } from "../src/connection/writer.js";
 import { type ProgressHost, ProgressWatch, STALL_MS, TICK_MS } from "../src/connection/progress.js";
 import type { DialTarget, Transport, TransportListener } from "../src/transport/transport.js";
-import { BufferRegion, REGION_SIZE } from "../src/transport/buffer-region.js";
+import { BufferRegion, KEEP_BELOW, REGION_SIZE } from "../src/transport/buffer-region.js";
 import { ManualClock } from "./helpers/manual-clock.js";
 
 const td = new TextDecoder();
@@ -262,35 +262,59 @@ describe("Writer", () => {
     assert.equal(ponged, true);
   });
 
-  it("a backed-up burst's buffers lie on a region that is let go once everything is written", () => {
+  it("while the transport asks to drain, only full buffers are handed to it: a partly filled one waits for the drain", async () => {
+    const t = new FakeTransport({ takesAtOnce: false });
+    const w = connected(t);
+    for (let i = 0; i < 100; i++) {
+      w.out.pub("f", undefined, undefined, numbered(i, 20_000));
+      w.schedule();
+      if (i % 10 === 9) await microtask(); // a publisher that yields: a flush at the end of each microtask
+    }
+    assert.equal(t.needsDrain, true);
+    const sizes = t.held.map((h) => h.held.length);
+    assert.ok(sizes.length > 2, `${sizes.length} writes`);
+    // the first write went to an idle transport; after it, every one is a full buffer
+    for (const n of sizes.slice(1)) assert.ok(n >= w.out.capacity - 20_100, `a write of ${n} bytes while backed up`);
+    assert.ok(w.out.length > 0, "the rest waits here");
+    for (let k = 0; k < 100 && w.outboundBytes() > 0; k++) {
+      t.complete();
+      w.checkReady(0);
+    }
+    t.complete();
+    assert.deepEqual(frames(joined(t.sent)), range(0, 100));
+  });
+
+  it("a backed-up burst's buffers lie on a region: kept for the next burst while lightly used, let go once used past KEEP_BELOW", () => {
     const t = new FakeTransport({ takesAtOnce: false });
     const w = new Writer(owner, 20_000, undefined, (n) => new BufferRegion(n));
     w.attach(t);
-    const burst = (from: number): void => {
-      for (let i = from; i < from + 100; i++) {
-        w.out.pub("r", undefined, undefined, numbered(i, 20_000));
+    let seq = 0;
+    const regionsOfBurst = (count: number): ArrayBufferLike[] => {
+      const before = t.held.length;
+      for (let i = 0; i < count; i++) {
+        w.out.pub("r", undefined, undefined, numbered(seq++, 20_000));
         w.schedule();
       }
-    };
-    const drain = (): void => {
+      const regions = t.held.slice(Math.max(before, 1)).map((h) => h.held.buffer).filter((b) => b.byteLength === REGION_SIZE);
       for (let k = 0; k < 100 && w.outboundBytes() > 0; k++) {
         t.complete();
         w.checkReady(0);
       }
       t.complete();
+      return regions;
     };
-    burst(0);
-    const first = t.held.map((h) => h.held.buffer).filter((b) => b.byteLength === REGION_SIZE);
+    const small = Math.floor(KEEP_BELOW / 20_000 / 4); // a quarter of KEEP_BELOW
+    const first = regionsOfBurst(small);
     assert.ok(first.length > 1, "the buffers handed over while the transport drains are carved from a region");
     assert.ok(first.every((b) => b === first[0]), "one region");
-    drain();
-    assert.equal(w.out.view().buffer.byteLength, w.out.capacity, "once nothing waits, the encoder's buffer stands alone");
-    burst(100);
-    const second = t.held.map((h) => h.held.buffer).filter((b) => b.byteLength === REGION_SIZE);
-    assert.ok(second.length > 1);
-    assert.ok(second.every((b) => b !== first[0]), "the next burst starts a new region: nothing holds the old one");
-    drain();
-    assert.deepEqual(frames(joined(t.sent)), range(0, 200));
+    const second = regionsOfBurst(small);
+    assert.ok(second.length > 1 && second.every((b) => b === first[0]), "lightly used, the region is kept for the next burst");
+    const big = regionsOfBurst(Math.ceil(KEEP_BELOW / 20_000));
+    assert.ok(big.length > 1 && big.every((b) => b === first[0]));
+    assert.equal(w.out.view().buffer.byteLength, w.out.capacity, "used past KEEP_BELOW, it is let go: the encoder's buffer stands alone");
+    const next = regionsOfBurst(small);
+    assert.ok(next.length > 1 && next.every((b) => b !== first[0]), "the next burst starts a new region: nothing holds the old one");
+    assert.deepEqual(frames(joined(t.sent)), range(0, seq));
   });
 
   it("without a source of write buffers (a transport that copies what it is given), each buffer stands alone", () => {

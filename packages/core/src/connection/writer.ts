@@ -1,10 +1,11 @@
 /**
  * The outbound side of a connection. Frames are encoded into one buffer and
  * written in one batch per microtask (at once past FLUSH_THRESHOLD). When the
- * transport asks to drain, full buffers wait here in a queue, each written
- * once, in order, as the transport takes them: memory is the bytes published
- * and nothing more, and a publisher is never refused for being fast. While
- * disconnected the queue is the reconnect buffer.
+ * transport asks to drain, only full buffers go to it (up to WRITE_AHEAD) or
+ * wait here in a queue, each written once, in order, as the transport takes
+ * them; the buffer being filled waits for the drain: memory is the bytes
+ * published and nothing more, and a publisher is never refused for being
+ * fast. While disconnected the queue is the reconnect buffer.
  *
  * PING waiters are kept in the order of their PINGs (the server answers in
  * order). With a transport that reports when it is done with each write
@@ -44,7 +45,8 @@ const COPY_LIMIT = 16 * 1024;
 /**
  * Buffers kept for reuse once the transport is done with them, while bytes
  * keep queuing (each BUFFER_SIZE bytes): a backed-up publisher cycles through
- * the same pages. None are kept once nothing waits, so the memory goes back.
+ * the same pages. Once nothing waits they go with the region they lie on, if
+ * it is let go (see buffer-region.ts).
  */
 const MAX_SPARE = 32;
 
@@ -145,12 +147,17 @@ export class Writer implements ProgressHost {
     }
   }
 
-  /** Writes what waits, as far as the transport takes it; `out` follows the queue. */
+  /**
+   * Writes what waits, as far as the transport takes it; `out` follows the
+   * queue, unless the transport has asked to drain: then `out` is written
+   * when full (spill) or at the drain, so a backed-up socket is handed full
+   * buffers rather than a part-filled one per microtask.
+   */
   flush(): void {
     const t = this.transport;
     if (!this.open || t === undefined) return;
     if (this.#queueHead < this.#queue.length) this.#pump(t);
-    if (this.#queueHead === this.#queue.length && this.out.length > 0 && !behind(t)) this.#writeOut(t);
+    if (this.#queueHead === this.#queue.length && this.out.length > 0 && t.needsDrain !== true) this.#writeOut(t);
     this.#backlog = t.pendingBytes;
     if (this.#backlog > 0 || this.#queuedBytes > 0 || this.out.length > 0) {
       this.#watch.arm();
@@ -326,10 +333,9 @@ export class Writer implements ProgressHost {
     if (inFlight.length === 0 && this.#queueHead === this.#queue.length && this.out.length === 0) this.#settle();
   }
 
-  /** Nothing waits: the spare buffers and the encoder's region are let go (see buffer-region.ts). */
+  /** Nothing waits: the spare buffers go with the encoder's region if it is let go (see buffer-region.ts). */
   #settle(): void {
-    this.#spare.length = 0;
-    this.out.settle();
+    if (this.out.settle()) this.#spare.length = 0;
   }
 
   /** Bytes accepted but not yet handed to the system: here and in the transport (as of the last write or drain). */

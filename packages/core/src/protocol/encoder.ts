@@ -79,18 +79,19 @@ export class OutboundBuffer {
   }
 
   /**
-   * The owner has nothing queued: the source of buffers is told (a region
-   * is left), and the buffer in use, if it came from there and is empty, is
-   * replaced by one of its own, so what the source gave is freed once the
-   * socket is done with it.
+   * The owner has nothing queued: the source of buffers is told. If it lets
+   * go of what it gave (returns true), the buffer in use, if it came from
+   * there and is empty, is replaced by one of its own, so all of it is freed
+   * once the socket is done with it.
    */
-  settle(): void {
-    if (this.#source === undefined) return;
-    this.#source.leave();
+  settle(): boolean {
+    if (this.#source === undefined) return true;
+    if (!this.#source.leave()) return false;
     // a buffer that does not own its ArrayBuffer was carved from the source
     if (this.length === 0 && this.#buf.byteLength !== this.#buf.buffer.byteLength) {
       this.#buf = new Uint8Array(this.#initialCapacity);
     }
+    return true;
   }
 
   /** A buffer to go on in once this one is handed over. */

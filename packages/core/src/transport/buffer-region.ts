@@ -15,10 +15,20 @@ import type { WriteBuffers } from "./transport.js";
 
 /** The size of one region: 128 buffers of 256 KiB. */
 export const REGION_SIZE = 32 * 1024 * 1024;
+/**
+ * A region less used than this is kept when nothing waits, and carving goes
+ * on in it next time the socket backs up: at most this much stays in memory
+ * after a burst, and a publisher that backs up now and then (a loop that
+ * yields) does not allocate a region each time (each is 32 MiB of external
+ * memory to V8, which collects garbage sooner for it).
+ */
+export const KEEP_BELOW = 4 * 1024 * 1024;
 
 export class BufferRegion implements WriteBuffers {
   private region: ArrayBuffer | undefined;
   private used = 0;
+  /** a region was used up and replaced since the last leave(): buffers on the old one may be held */
+  private replaced = false;
 
   constructor(private readonly bufferSize: number) {}
 
@@ -26,6 +36,7 @@ export class BufferRegion implements WriteBuffers {
   carve(): Uint8Array {
     const n = this.bufferSize;
     if (this.region === undefined || this.used + n > REGION_SIZE) {
+      if (this.region !== undefined) this.replaced = true;
       this.region = new ArrayBuffer(REGION_SIZE);
       this.used = 0;
     }
@@ -34,8 +45,16 @@ export class BufferRegion implements WriteBuffers {
     return b;
   }
 
-  /** The queue is gone: the next buffer starts a new region, so this one is freed with its last buffer. */
-  leave(): void {
+  /**
+   * Nothing waits. A region used past KEEP_BELOW (or one that replaced
+   * another) is left: the next buffer starts a new one, and this one is
+   * freed with its last buffer; returns true. A lightly used one is kept
+   * (false): every buffer carved since the last leave() lies on it.
+   */
+  leave(): boolean {
+    if (this.region !== undefined && this.used < KEEP_BELOW && !this.replaced) return false;
     this.region = undefined;
+    this.replaced = false;
+    return true;
   }
 }

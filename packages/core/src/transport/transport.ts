@@ -83,8 +83,12 @@ export interface Transport {
 export interface WriteBuffers {
   /** a zeroed buffer of the size asked for when this source was made */
   carve(): Uint8Array;
-  /** nothing waits any more: what was carved so far may be freed once its buffers are */
-  leave(): void;
+  /**
+   * Nothing waits any more: true if what was carved so far may be freed once
+   * its buffers are (the owner drops the ones it keeps for reuse); false if
+   * the source keeps it, and them, for the next time.
+   */
+  leave(): boolean;
 }
 
 export interface TransportFactory {
