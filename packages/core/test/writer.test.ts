@@ -39,10 +39,13 @@ class FakeTransport implements Transport {
   /** every byte taken, in order */
   readonly sent: Uint8Array[] = [];
   writeCalls = 0;
+  /** `written` calls come a microtask after the bytes leave (as Node's do for a write the kernel took at once) */
+  readonly lateWritten: boolean;
 
-  constructor(opts: { takesAtOnce?: boolean; reportsWritten?: boolean } = {}) {
+  constructor(opts: { takesAtOnce?: boolean; reportsWritten?: boolean; lateWritten?: boolean } = {}) {
     this.takesAtOnce = opts.takesAtOnce ?? true;
     this.reportsWritten = opts.reportsWritten ?? true;
+    this.lateWritten = opts.lateWritten ?? false;
   }
 
   connect(_t: DialTarget, _l: TransportListener): Promise<void> {
@@ -72,7 +75,9 @@ class FakeTransport implements Transport {
   complete(n = this.held.length): void {
     for (const w of this.held.splice(0, n)) {
       this.sent.push(w.held.slice());
-      w.written?.();
+      const written = w.written;
+      if (written && this.lateWritten) queueMicrotask(() => written());
+      else written?.();
     }
     if (this.held.length === 0) this.needsDrain = false;
   }
@@ -314,6 +319,40 @@ describe("Writer", () => {
     assert.equal(w.out.view().buffer.byteLength, w.out.capacity, "used past KEEP_BELOW, it is let go: the encoder's buffer stands alone");
     const next = regionsOfBurst(small);
     assert.ok(next.length > 1 && next.every((b) => b !== first[0]), "the next burst starts a new region: nothing holds the old one");
+    assert.deepEqual(frames(joined(t.sent)), range(0, seq));
+  });
+
+  it("buffers the transport gives back late do not keep a region that was let go", async () => {
+    const t = new FakeTransport({ takesAtOnce: false, lateWritten: true });
+    const w = new Writer(owner, 20_000, undefined, (n) => new BufferRegion(n));
+    w.attach(t);
+    let seq = 0;
+    const burst = (count: number): ArrayBufferLike[] => {
+      const before = t.held.length;
+      for (let i = 0; i < count; i++) {
+        w.out.pub("l", undefined, undefined, numbered(seq++, 20_000));
+        w.schedule();
+      }
+      return t.held.slice(Math.max(before, 1)).map((h) => h.held.buffer).filter((b) => b.byteLength === REGION_SIZE);
+    };
+    const drain = (): void => {
+      for (let k = 0; k < 100 && w.outboundBytes() > 0; k++) {
+        t.complete();
+        w.checkReady(0);
+      }
+      t.complete();
+    };
+    const first = burst(Math.ceil((2 * KEEP_BELOW) / 20_000))[0]!;
+    drain(); // the bytes have left; their `written` calls are still to come
+    burst(100); // published before those calls
+    await microtask();
+    drain();
+    await microtask();
+    const last = burst(200);
+    assert.ok(last.length > 1);
+    assert.ok(last.every((b) => b !== first), "no buffer of the first region is reused once it was let go");
+    drain();
+    await microtask();
     assert.deepEqual(frames(joined(t.sent)), range(0, seq));
   });
 

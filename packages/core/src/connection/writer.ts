@@ -163,7 +163,8 @@ export class Writer implements ProgressHost {
       this.#watch.arm();
       return;
     }
-    this.#settle();
+    // buffers the transport still holds come back to the spares: settle once they have
+    if (this.#inFlight.length === 0) this.#settle();
     if (this.#emptyWaiter !== undefined) {
       const w = this.#emptyWaiter;
       this.#emptyWaiter = undefined;
