@@ -24,9 +24,10 @@
 // last server's INFO, the reconnect buffer dropped when the next server takes
 // no headers); -1.2 KiB (25.2 -> 24.0) for #private internals, the engine's
 // states as constants instead of an emitted enum, and the parser holding a
-// split control line one way instead of two; +0.1 KiB for the writer letting
+// split control line one way instead of two; +0.2 KiB for the writer letting
 // its write buffers go once nothing waits (issue 11; the regions themselves
-// come from the Node package, see TransportFactory.writeBuffers). Lower
+// come from the Node package, see TransportFactory.writeBuffers) and for
+// requestMany's errors passing through the factory's adaptError. Lower
 // BUDGET as it shrinks.
 //
 // Needs the packages built (`npm run build`; the suite's pretest does it).
@@ -40,7 +41,7 @@ import { browserBundle } from "../helpers/browser-bundle.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Minified + gzipped (level 9), in bytes: the bound this test enforces (the official client's bundle is ~42 KiB). */
-const BUDGET = 24_713 + 256;
+const BUDGET = 24_772 + 256;
 /** Issue 13's goal, reported but not yet enforced. */
 const GOAL = 15 * 1024;
 
