@@ -18,7 +18,9 @@ export const REGION_SIZE = 32 * 1024 * 1024;
 /**
  * A region less used than this is kept when nothing waits, and carving goes
  * on in it next time the socket backs up: at most this much stays in memory
- * after a burst, and a publisher that backs up now and then (a loop that
+ * after a burst (per connection: a process of many connections that each
+ * back up a little keeps up to this for each), and a publisher that backs up
+ * now and then (a loop that
  * yields) does not allocate a region each time (each is 32 MiB of external
  * memory to V8, which collects garbage sooner for it).
  */
