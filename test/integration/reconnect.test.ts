@@ -324,6 +324,35 @@ describe("headers while reconnecting", () => {
     assert.equal(nc.isClosed(), false);
     assert.equal((await second.connz()).num_connections, 1);
   });
+
+  it("messages with headers published while connected but still queued when the server went away: dropped with the error status if the next server takes no headers", async (t) => {
+    const first = await startServer(t);
+    const nc = await connectFor(t, { servers: first.url, ...FAST });
+    const log = new StatusLog(nc);
+    const got = await collect(nc, "rc.q", (m) => m.string());
+    // paused, the server reads nothing: most of the burst waits in the client
+    await first.pause();
+    const h = headers();
+    h.set("X-Id", "1");
+    const data = new Uint8Array(16 * 1024);
+    for (let i = 0; i < 1000; i++) nc.publish("rc.q.hdr", data, { headers: h }); // 16 MB
+    const d = await killAndWait(first, log);
+    const second = await startServer(t, { listen: first.hostport, no_header_support: true });
+    const r = await log.waitFor("reconnect", 5000, d);
+    const e = await log.waitFor("error", 3000, d);
+    assert.ok(e < r, "the error comes before the reconnect");
+    const err = log.of("error")[0]!.error;
+    assert.ok(err instanceof InvalidArgumentError, String(err));
+    assert.equal(err.code, ErrorCode.HeadersNotSupported);
+
+    // the connection works: no HPUB reached the server (which would have closed it)
+    nc.publish("rc.q", "after");
+    await within(nc.flush(), 3000, "flush after the reconnect");
+    await eventually(() => got.length >= 1, 3000, "the message published after the reconnect");
+    assert.deepEqual(got, ["after"]);
+    assert.equal(log.count("disconnect"), 1, log.types().join(","));
+    assert.equal((await second.connz()).num_connections, 1);
+  });
 });
 
 describe("max_payload while reconnecting", () => {

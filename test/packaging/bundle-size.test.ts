@@ -27,8 +27,9 @@
 // split control line one way instead of two; +0.2 KiB for the writer letting
 // its write buffers go once nothing waits (issue 11; the regions themselves
 // come from the Node package, see TransportFactory.writeBuffers) and for
-// requestMany's errors passing through the factory's adaptError. Lower
-// BUDGET as it shrinks.
+// requestMany's errors passing through the factory's adaptError; +0.1 KiB
+// for the headers check also covering what a dead connection gives back.
+// Lower BUDGET as it shrinks.
 //
 // Needs the packages built (`npm run build`; the suite's pretest does it).
 import { it } from "node:test";
@@ -41,7 +42,7 @@ import { browserBundle } from "../helpers/browser-bundle.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Minified + gzipped (level 9), in bytes: the bound this test enforces (the official client's bundle is ~42 KiB). */
-const BUDGET = 24_772 + 256;
+const BUDGET = 24_855 + 256;
 /** Issue 13's goal, reported but not yet enforced. */
 const GOAL = 15 * 1024;
 

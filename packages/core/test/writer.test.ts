@@ -356,6 +356,32 @@ describe("Writer", () => {
     assert.deepEqual(frames(joined(t.sent)), range(0, seq));
   });
 
+  it("replaysHeaders() tells whether what waits for the next connection holds an HPUB", () => {
+    const t = new FakeTransport({ takesAtOnce: false });
+    const w = connected(t);
+    const hdr = new TextEncoder().encode("NATS/1.0\r\nX: 1\r\n\r\n");
+    for (let i = 0; i < 50; i++) {
+      w.out.pub("p", undefined, undefined, numbered(i, 20_000));
+      w.schedule();
+    }
+    assert.equal(w.replaysHeaders(), false, "plain messages only");
+    w.out.pub("h", undefined, hdr, numbered(50, 20_000));
+    for (let i = 51; i < 100; i++) {
+      w.out.pub("p", undefined, undefined, numbered(i, 20_000));
+      w.schedule();
+    }
+    // the connection dies: nothing held was sent; all of it comes back to be replayed
+    w.dropped(new Error("gone"));
+    t.die(0);
+    assert.equal(w.replaysHeaders(), true, "the HPUB is among what the dead transport gives back");
+    w.discard(new Error("dropped"));
+    assert.equal(w.replaysHeaders(), false, "nothing waits once discarded");
+    w.out.pub("p", undefined, undefined, numbered(100, 8));
+    assert.equal(w.replaysHeaders(), false);
+    w.out.pub("h", undefined, hdr, numbered(101, 8));
+    assert.equal(w.replaysHeaders(), true, "an HPUB published while disconnected");
+  });
+
   it("without a source of write buffers (a transport that copies what it is given), each buffer stands alone", () => {
     const t = new FakeTransport({ takesAtOnce: false });
     const w = connected(t);

@@ -21,8 +21,6 @@ export class Outbound {
   readonly #highWater: number;
   /** frames go to a transport (else they wait: the reconnect buffer) */
   #connected = false;
-  /** a message with headers was queued while disconnected (the next server may not take headers) */
-  headersWaiting = false;
   readonly #options: ParsedOptions;
   readonly #stats: Stats;
 
@@ -59,7 +57,6 @@ export class Outbound {
       if (outbound > this.#highWater) this.#checkOutbound(outbound);
     } else {
       this.#checkReconnectBuffer(subject, reply, headers, data);
-      if (headers !== undefined) this.headersWaiting = true;
     }
     const size = out.pub(subject, reply, headers, data);
     this.#stats.outMsgs++;
@@ -163,15 +160,18 @@ export class Outbound {
   /** A new connection is up: what waited goes first, then what comes. */
   attach(transport: Transport): void {
     this.#connected = true;
-    this.headersWaiting = false;
     this.#writer.attach(transport);
     this.onDrain();
   }
 
   /** Before attach(): drops what waits for the next connection; a `flush()` among it fails with `err`. */
   discard(err: Error): void {
-    this.headersWaiting = false;
     this.#writer.discard(err);
+  }
+
+  /** True if what waits for the next connection holds a message with headers (see Writer.replaysHeaders). */
+  replaysHeaders(): boolean {
+    return this.#writer.replaysHeaders();
   }
 
   /** The connection is being torn down: nothing more goes to its transport. */

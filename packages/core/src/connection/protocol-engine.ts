@@ -292,7 +292,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
     this.pool.current = server;
     const resubscribe = this.#subs.resubscribeFrames();
     if (resubscribe) handshake.transport.write(resubscribe);
-    if (!this.headersSupported() && this.#out.headersWaiting) {
+    if (!this.headersSupported() && this.#out.replaysHeaders()) {
       // nats-server closes the connection on an HPUB it cannot take (and says
       // nothing): the reconnect buffer goes, and the error says why
       const err = InvalidArgumentError.format("headers", "are not supported by the server: the reconnect buffer was dropped", {

@@ -60,6 +60,8 @@ interface Batch {
   pings: PongWaiter[] | undefined;
   /** bytes at the start that end a frame begun in the batch before (see OutboundBuffer.lead) */
   lead: number;
+  /** the bytes hold an HPUB (see OutboundBuffer.hasHeaders) */
+  headers: boolean;
 }
 
 /** What the writer tells its connection. */
@@ -209,11 +211,12 @@ export class Writer implements ProgressHost {
     const out = this.out;
     const pings = this.#takePings();
     const lead = out.lead;
+    const headers = out.hasHeaders;
     this.#handed += out.length;
     if (t.pendingBytes === 0) {
       // an idle socket usually takes the bytes at once (written to the kernel
       // before write() returns): then the buffer is free again, no copy made
-      const batch = this.#track(undefined, undefined, pings, lead);
+      const batch = this.#track(undefined, undefined, pings, lead, headers);
       const view = out.view();
       t.write(view, this.#written);
       if (t.pendingBytes === 0) {
@@ -227,12 +230,12 @@ export class Writer implements ProgressHost {
       }
     } else if (out.length <= COPY_LIMIT) {
       const copy = out.view().slice();
-      this.#track(copy, undefined, pings, lead);
+      this.#track(copy, undefined, pings, lead, headers);
       t.write(copy, this.#written);
       out.reset();
     } else {
       const view = out.view();
-      this.#track(view, out.detach(this.#spare.pop()), pings, lead);
+      this.#track(view, out.detach(this.#spare.pop()), pings, lead, headers);
       t.write(view, this.#written);
     }
   }
@@ -249,8 +252,9 @@ export class Writer implements ProgressHost {
     const out = this.out;
     const pings = this.#takePings();
     const lead = out.lead;
+    const headers = out.hasHeaders;
     const view = out.view();
-    this.#queue.push({ bytes: view, buffer: out.detach(this.#spare.pop()), pings, lead });
+    this.#queue.push({ bytes: view, buffer: out.detach(this.#spare.pop()), pings, lead, headers });
     this.#queuedBytes += view.length;
     if (this.open) this.#watch.arm();
   }
@@ -269,10 +273,11 @@ export class Writer implements ProgressHost {
     buffer: Uint8Array | undefined,
     pings: PongWaiter[] | undefined,
     lead: number,
+    headers: boolean,
   ): Batch | undefined {
     if (pings) for (const w of pings) this.#sent.push(w);
     if (this.#written === undefined) return undefined;
-    const b: Batch = { bytes, buffer, pings, lead };
+    const b: Batch = { bytes, buffer, pings, lead, headers };
     this.#inFlight.push(b);
     return b;
   }
@@ -342,6 +347,18 @@ export class Writer implements ProgressHost {
   /** Bytes accepted but not yet handed to the system: here and in the transport (as of the last write or drain). */
   outboundBytes(): number {
     return this.out.length + this.#queuedBytes + (this.open ? this.#backlog : 0);
+  }
+
+  /**
+   * True if what waits for the next connection (`out`, the queue, what a
+   * dead transport never sent) holds a message with headers, published
+   * while disconnected or before: a server that takes no headers must not get it.
+   */
+  replaysHeaders(): boolean {
+    if (this.out.hasHeaders) return true;
+    for (let i = this.#queueHead; i < this.#queue.length; i++) if (this.#queue[i]!.headers) return true;
+    for (const b of this.#unsent) if (b.headers) return true;
+    return false;
   }
 
   /** Bytes kept here while disconnected (the reconnect buffer): `out`, the queue and what a dead transport never sent. */
@@ -419,8 +436,10 @@ export class Writer implements ProgressHost {
     if (this.out.lead > 0) {
       // `out` itself continues that frame: keep only the frames after it
       const rest = this.out.view().slice(this.out.lead);
+      const headers = this.out.hasHeaders;
       this.out.reset();
       this.out.raw(rest);
+      this.out.hasHeaders = headers;
     }
   }
 

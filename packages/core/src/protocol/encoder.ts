@@ -47,6 +47,11 @@ export class OutboundBuffer {
    * connection without its predecessor skips them.
    */
   lead = 0;
+  /**
+   * True when what was written since the last take, reset or detach holds
+   * an HPUB line: a server that takes no headers must never get these bytes.
+   */
+  hasHeaders = false;
   /** true while a frame that began in an earlier buffer is still being written into this one */
   #continued = false;
   /** scratch space for string payloads, whose byte length precedes them on the wire */
@@ -117,6 +122,7 @@ export class OutboundBuffer {
     payload: Uint8Array,
   ): number {
     const hlen = headers ? headers.length : 0;
+    if (headers) this.hasHeaders = true;
     const size = hlen + payload.length;
     const line = controlLineBound(subject, reply);
     if (this.length + line + size > this.#buf.length && this.spill !== undefined) {
@@ -295,6 +301,7 @@ export class OutboundBuffer {
     const n = this.length;
     this.length = 0;
     this.lead = 0;
+    this.hasHeaders = false;
     if (n < this.#buf.length / 2) return this.#buf.slice(0, n);
     const out = this.#buf.subarray(0, n);
     this.#buf = this.#fresh();
@@ -310,6 +317,7 @@ export class OutboundBuffer {
   reset(): void {
     this.length = 0;
     this.lead = 0;
+    this.hasHeaders = false;
     if (this.#buf.length > this.#initialCapacity) this.#buf = new Uint8Array(this.#initialCapacity);
   }
 
@@ -321,6 +329,7 @@ export class OutboundBuffer {
     const old = this.#buf;
     this.length = 0;
     this.lead = 0;
+    this.hasHeaders = false;
     this.#buf = next !== undefined && next.length === this.#initialCapacity
       ? next
       : this.#fresh();
@@ -331,6 +340,7 @@ export class OutboundBuffer {
   clear(): void {
     this.length = 0;
     this.lead = 0;
+    this.hasHeaders = false;
     this.#continued = false;
     if (this.#buf.length > this.#initialCapacity) {
       this.#buf = new Uint8Array(this.#initialCapacity);
