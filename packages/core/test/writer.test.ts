@@ -154,6 +154,25 @@ function joined(parts: Uint8Array[]): Uint8Array {
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, k) => from + k);
 
+/** Drain events until the writer has handed everything over, then the transport sends the rest. */
+function drainAll(t: FakeTransport, w: Writer): void {
+  for (let k = 0; k < 100 && w.outboundBytes() > 0; k++) {
+    t.complete();
+    w.checkReady(0);
+  }
+  t.complete();
+}
+
+/** Publishes `count` numbered 20 KB frames from `from`; returns the regions of the buffers handed over meanwhile (the first write, to an idle transport, aside). */
+function burstRegions(t: FakeTransport, w: Writer, subject: string, from: number, count: number): ArrayBufferLike[] {
+  const before = t.held.length;
+  for (let i = from; i < from + count; i++) {
+    w.out.pub(subject, undefined, undefined, numbered(i, 20_000));
+    w.schedule();
+  }
+  return t.held.slice(Math.max(before, 1)).map((h) => h.held.buffer).filter((b) => b.byteLength === REGION_SIZE);
+}
+
 describe("Writer", () => {
   it("frames published in one turn go out in one write, at the end of the microtask", async () => {
     const t = new FakeTransport();
@@ -187,12 +206,7 @@ describe("Writer", () => {
     assert.ok(t.pendingBytes >= WRITE_AHEAD && t.pendingBytes < 2 * WRITE_AHEAD, `wrote ahead ${t.pendingBytes}`);
     const waiting = w.outboundBytes() - t.pendingBytes;
     assert.ok(waiting > 6_000_000, `the rest waits here (${waiting})`);
-    // drain events until everything is out
-    for (let k = 0; k < 100 && w.outboundBytes() > 0; k++) {
-      t.complete();
-      w.checkReady(0);
-    }
-    t.complete();
+    drainAll(t, w);
     assert.deepEqual(frames(joined(t.sent)), range(0, N));
   });
 
@@ -281,11 +295,7 @@ describe("Writer", () => {
     // the first write went to an idle transport; after it, every one is a full buffer
     for (const n of sizes.slice(1)) assert.ok(n >= w.out.capacity - 20_100, `a write of ${n} bytes while backed up`);
     assert.ok(w.out.length > 0, "the rest waits here");
-    for (let k = 0; k < 100 && w.outboundBytes() > 0; k++) {
-      t.complete();
-      w.checkReady(0);
-    }
-    t.complete();
+    drainAll(t, w);
     assert.deepEqual(frames(joined(t.sent)), range(0, 100));
   });
 
@@ -295,17 +305,9 @@ describe("Writer", () => {
     w.attach(t);
     let seq = 0;
     const regionsOfBurst = (count: number): ArrayBufferLike[] => {
-      const before = t.held.length;
-      for (let i = 0; i < count; i++) {
-        w.out.pub("r", undefined, undefined, numbered(seq++, 20_000));
-        w.schedule();
-      }
-      const regions = t.held.slice(Math.max(before, 1)).map((h) => h.held.buffer).filter((b) => b.byteLength === REGION_SIZE);
-      for (let k = 0; k < 100 && w.outboundBytes() > 0; k++) {
-        t.complete();
-        w.checkReady(0);
-      }
-      t.complete();
+      const regions = burstRegions(t, w, "r", seq, count);
+      seq += count;
+      drainAll(t, w);
       return regions;
     };
     const small = Math.floor(KEEP_BELOW / 20_000 / 4); // a quarter of KEEP_BELOW
@@ -328,20 +330,11 @@ describe("Writer", () => {
     w.attach(t);
     let seq = 0;
     const burst = (count: number): ArrayBufferLike[] => {
-      const before = t.held.length;
-      for (let i = 0; i < count; i++) {
-        w.out.pub("l", undefined, undefined, numbered(seq++, 20_000));
-        w.schedule();
-      }
-      return t.held.slice(Math.max(before, 1)).map((h) => h.held.buffer).filter((b) => b.byteLength === REGION_SIZE);
+      const regions = burstRegions(t, w, "l", seq, count);
+      seq += count;
+      return regions;
     };
-    const drain = (): void => {
-      for (let k = 0; k < 100 && w.outboundBytes() > 0; k++) {
-        t.complete();
-        w.checkReady(0);
-      }
-      t.complete();
-    };
+    const drain = (): void => drainAll(t, w);
     const first = burst(Math.ceil((2 * KEEP_BELOW) / 20_000))[0]!;
     drain(); // the bytes have left; their `written` calls are still to come
     burst(100); // published before those calls
