@@ -299,9 +299,7 @@ export class OutboundBuffer {
    */
   take(): Uint8Array {
     const n = this.length;
-    this.length = 0;
-    this.lead = 0;
-    this.hasHeaders = false;
+    this.#empty();
     if (n < this.#buf.length / 2) return this.#buf.slice(0, n);
     const out = this.#buf.subarray(0, n);
     this.#buf = this.#fresh();
@@ -315,9 +313,7 @@ export class OutboundBuffer {
 
   /** Empties the buffer and keeps it: the last view() was consumed (copied or sent). */
   reset(): void {
-    this.length = 0;
-    this.lead = 0;
-    this.hasHeaders = false;
+    this.#empty();
     if (this.#buf.length > this.#initialCapacity) this.#buf = new Uint8Array(this.#initialCapacity);
   }
 
@@ -327,9 +323,7 @@ export class OutboundBuffer {
    */
   detach(next?: Uint8Array): Uint8Array {
     const old = this.#buf;
-    this.length = 0;
-    this.lead = 0;
-    this.hasHeaders = false;
+    this.#empty();
     this.#buf = next !== undefined && next.length === this.#initialCapacity
       ? next
       : this.#fresh();
@@ -338,13 +332,15 @@ export class OutboundBuffer {
 
   /** Forgets everything written since the last take. */
   clear(): void {
+    this.#continued = false;
+    this.reset();
+  }
+
+  /** Nothing written since the last take: the counters that describe it start over. */
+  #empty(): void {
     this.length = 0;
     this.lead = 0;
     this.hasHeaders = false;
-    this.#continued = false;
-    if (this.#buf.length > this.#initialCapacity) {
-      this.#buf = new Uint8Array(this.#initialCapacity);
-    }
   }
 
   #ensure(extra: number): void {
