@@ -59,6 +59,30 @@ async function collect<T>(nc: NatsConnection, subject: string, map: (m: Msg) => 
   return got;
 }
 
+/** The error a reconnect buffer holding headers is dropped with when the server reached takes none. */
+function isHeadersError(err: unknown): boolean {
+  assert.ok(err instanceof InvalidArgumentError, String(err));
+  assert.equal(err.code, ErrorCode.HeadersNotSupported);
+  return true;
+}
+
+/** The buffer was dropped with that error, in an `error` status before the `reconnect` (at index `r`, both after `d`). */
+async function assertHeadersErrorBefore(log: StatusLog, d: number, r: number): Promise<void> {
+  const e = await log.waitFor("error", 3000, d);
+  assert.ok(e < r, "the error comes before the reconnect");
+  isHeadersError(log.of("error")[0]!.error);
+}
+
+/** The connection works after the drop: no HPUB reached `srv` (which would have closed it), what waited is gone. */
+async function assertUpWithoutWhatWaited(nc: NatsConnection, log: StatusLog, srv: NatsServer, subject: string, got: string[]): Promise<void> {
+  nc.publish(subject, "after");
+  await within(nc.flush(), 3000, "flush after the reconnect");
+  await eventually(() => got.length >= 1, 3000, "the message published after the reconnect");
+  assert.deepEqual(got, ["after"], "what waited was dropped, nothing else");
+  assert.equal(log.count("disconnect"), 1, log.types().join(","));
+  assert.equal((await srv.connz()).num_connections, 1);
+}
+
 describe("reconnect after the server restarts", () => {
   it("emits disconnect, reconnecting, reconnect in order, and subscriptions keep receiving", async (t) => {
     const srv = await startServer(t);
@@ -304,25 +328,11 @@ describe("headers while reconnecting", () => {
     const second = await startServer(t, { listen: first.hostport, no_header_support: true });
     const r = await log.waitFor("reconnect", 5000, d);
 
-    const isHeadersError = (err: unknown): boolean => {
-      assert.ok(err instanceof InvalidArgumentError, String(err));
-      assert.equal(err.code, ErrorCode.HeadersNotSupported);
-      return true;
-    };
-    const e = await log.waitFor("error", 3000, d);
-    assert.ok(e < r, "the error comes before the reconnect");
-    isHeadersError(log.of("error")[0]!.error);
+    await assertHeadersErrorBefore(log, d, r);
     await assert.rejects(within(flushed, 3000, "the flush made while down"), isHeadersError);
-
-    // the connection works: no HPUB reached the server (which would have closed it)
-    nc.publish("rc.nohdr", "after");
-    await within(nc.flush(), 3000, "flush after the reconnect");
-    await eventually(() => got.length >= 1, 3000, "the message published after the reconnect");
-    assert.deepEqual(got, ["after"], "what waited was dropped, nothing else");
+    await assertUpWithoutWhatWaited(nc, log, second, "rc.nohdr", got);
     assert.throws(() => nc.publish("rc.nohdr", "x", { headers: h }), isHeadersError);
-    assert.equal(log.count("disconnect"), 1, log.types().join(","));
     assert.equal(nc.isClosed(), false);
-    assert.equal((await second.connz()).num_connections, 1);
   });
 
   it("messages with headers published while connected but still queued when the server went away: dropped with the error status if the next server takes no headers", async (t) => {
@@ -339,19 +349,8 @@ describe("headers while reconnecting", () => {
     const d = await killAndWait(first, log);
     const second = await startServer(t, { listen: first.hostport, no_header_support: true });
     const r = await log.waitFor("reconnect", 5000, d);
-    const e = await log.waitFor("error", 3000, d);
-    assert.ok(e < r, "the error comes before the reconnect");
-    const err = log.of("error")[0]!.error;
-    assert.ok(err instanceof InvalidArgumentError, String(err));
-    assert.equal(err.code, ErrorCode.HeadersNotSupported);
-
-    // the connection works: no HPUB reached the server (which would have closed it)
-    nc.publish("rc.q", "after");
-    await within(nc.flush(), 3000, "flush after the reconnect");
-    await eventually(() => got.length >= 1, 3000, "the message published after the reconnect");
-    assert.deepEqual(got, ["after"]);
-    assert.equal(log.count("disconnect"), 1, log.types().join(","));
-    assert.equal((await second.connz()).num_connections, 1);
+    await assertHeadersErrorBefore(log, d, r);
+    await assertUpWithoutWhatWaited(nc, log, second, "rc.q", got);
   });
 });
 
