@@ -17,8 +17,6 @@ const LF = 0x0a;
 const te = new TextEncoder();
 const ascii = (s: string): Uint8Array => te.encode(s);
 
-const PUB_ = ascii("PUB ");
-const HPUB_ = ascii("HPUB ");
 const SUB_ = ascii("SUB ");
 const UNSUB_ = ascii("UNSUB ");
 export const PING = ascii("PING\r\n");
@@ -202,13 +200,13 @@ export class OutboundBuffer {
   ): number {
     const b = this.#buf;
     let p = this.length;
-    if (headers) {
-      b.set(HPUB_, p);
-      p += 5;
-    } else {
-      b.set(PUB_, p);
-      p += 4;
-    }
+    // byte by byte: set() costs more than these stores for a few bytes
+    // (a quarter of the encoding of a 128-byte PUB)
+    if (headers) b[p++] = 0x48; // H
+    b[p++] = 0x50; // P
+    b[p++] = 0x55; // U
+    b[p++] = 0x42; // B
+    b[p++] = SPACE;
     p = this.#writeString(subject, p);
     b[p++] = SPACE;
     if (reply) {

@@ -592,19 +592,22 @@ export class Parser {
    */
   #msgArgs(buf: Uint8Array, p: number, end: number, hmsg: boolean): void {
     this.#hmsg = hmsg;
-    const op = hmsg ? "HMSG" : "MSG";
     const max = hmsg ? 5 : 4;
     const t = this.#tokens;
     let n = 0;
-    for (;;) {
-      while (p < end && isBlank(buf[p])) p++;
-      if (p === end) break;
-      if (n === max) throw this.#fail(`bad ${op} arguments`);
+    // one test per byte: a token's first byte is known not to be blank
+    while (p < end) {
+      if (isBlank(buf[p])) {
+        p++;
+        continue;
+      }
+      if (n === max) throw this.#fail(`bad ${hmsg ? "HMSG" : "MSG"} arguments`);
       t[2 * n] = p;
-      while (p < end && !isBlank(buf[p])) p++;
+      do p++; while (p < end && !isBlank(buf[p]));
       t[2 * n + 1] = p;
       n++;
     }
+    const op = hmsg ? "HMSG" : "MSG";
     // the reply subject is the optional third argument
     const hasReply = n === max;
     if (!hasReply && n !== max - 1) throw this.#fail(`bad ${op} arguments`);
