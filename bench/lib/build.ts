@@ -13,7 +13,9 @@ const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."
 export async function childEntry(): Promise<ChildEntry> {
   const src = path.join(benchDir, "child.ts");
   // --expose-gc: the idle-subscription scenario measures heap after a full GC
-  const execArgv = ["--expose-gc"];
+  // BENCH_PROF=dir: a CPU profile of each child in dir (NODE_OPTIONS may not carry --cpu-prof)
+  const prof = process.env.BENCH_PROF;
+  const execArgv = ["--expose-gc", ...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : [])];
   try {
     const esbuild = await import("esbuild");
     const outfile = path.join(benchDir, ".build", "child.mjs");
