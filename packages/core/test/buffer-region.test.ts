@@ -2,7 +2,9 @@
 // for the malloc heap, carved into buffers of one size.
 import { it } from "node:test";
 import assert from "node:assert/strict";
-import { BufferRegion, KEEP_BELOW, REGION_SIZE } from "../src/transport/buffer-region.js";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { BufferRegion, KEEP_BELOW, KeepBudget, REGION_SIZE } from "../src/transport/buffer-region.js";
 
 const SIZE = 256 * 1024;
 
@@ -41,4 +43,45 @@ it("leave() keeps a lightly used region, lets go of one used past KEEP_BELOW or 
   assert.notEqual(d.buffer, c.buffer, "a region used up is replaced");
   assert.equal(r.leave(), true, "a region that replaced another is let go, though lightly used: buffers of the old one may still be held");
   assert.equal(r.leave(), true, "with no region, nothing is kept");
+});
+
+/** A region with `buffers` buffers carved, then left: whether it was kept. */
+function usedThenLeft(r: BufferRegion, buffers: number): boolean {
+  for (let k = 0; k < buffers; k++) r.carve();
+  return !r.leave();
+}
+
+it("the regions of all connections keep at most their budget together; a region in use again gives its share back", () => {
+  const budget = new KeepBudget(2 * 4 * SIZE); // room for two regions of 4 buffers
+  const [a, b, c] = [new BufferRegion(SIZE, budget), new BufferRegion(SIZE, budget), new BufferRegion(SIZE, budget)];
+  assert.equal(usedThenLeft(a, 4), true, "first: kept");
+  assert.equal(usedThenLeft(b, 4), true, "second: kept");
+  assert.equal(budget.kept, 8 * SIZE);
+  assert.equal(usedThenLeft(c, 4), false, "third: past the budget, let go");
+  assert.equal(budget.kept, 8 * SIZE, "a region let go holds nothing of it");
+  const first = a.carve();
+  assert.equal(budget.kept, 4 * SIZE, "a kept region carving again is not idle: its share is given back");
+  assert.equal(usedThenLeft(c, 4), true, "so the third has room now");
+  assert.equal(a.leave(), true, "the first, grown to 5 buffers, no longer fits: let go");
+  assert.equal(budget.kept, 8 * SIZE);
+  assert.notEqual(a.carve().buffer, first.buffer, "the first starts a new region");
+  assert.equal(b.leave(), false, "leaving twice counts its share once");
+  assert.equal(budget.kept, 8 * SIZE);
+});
+
+it("a region collected while kept (its connection dropped without close) gives its share back", async () => {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  const budget = new KeepBudget(KEEP_BELOW);
+  (() => {
+    const r = new BufferRegion(SIZE, budget);
+    assert.equal(usedThenLeft(r, 2), true);
+  })();
+  assert.equal(budget.kept, 2 * SIZE);
+  // FinalizationRegistry callbacks run in a later task, after the collection
+  for (let k = 0; k < 50 && budget.kept !== 0; k++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(budget.kept, 0, "the share came back");
 });

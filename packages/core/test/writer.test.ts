@@ -8,7 +8,7 @@ import { ClosedConnectionError } from "../src/errors.js";
 import { FLUSH_THRESHOLD, WRITE_AHEAD, Writer, type WriterOwner } from "../src/connection/writer.js";
 import { type ProgressHost, ProgressWatch, STALL_MS, TICK_MS } from "../src/connection/progress.js";
 import type { DialTarget, Transport, TransportListener } from "../src/transport/transport.js";
-import { BufferRegion, KEEP_BELOW, REGION_SIZE } from "../src/transport/buffer-region.js";
+import { BufferRegion, KEEP_BELOW, KeepBudget, REGION_SIZE } from "../src/transport/buffer-region.js";
 import { ManualClock } from "./helpers/manual-clock.js";
 
 const td = new TextDecoder();
@@ -322,6 +322,20 @@ describe("Writer", () => {
     const next = regionsOfBurst(small);
     assert.ok(next.length > 1 && next.every((b) => b !== first[0]), "the next burst starts a new region: nothing holds the old one");
     assert.deepEqual(frames(joined(t.sent)), range(0, seq));
+  });
+
+  it("close() lets go of a kept region: its share of the budget comes back, no buffer of it stays", () => {
+    const t = new FakeTransport({ takesAtOnce: false });
+    const budget = new KeepBudget(KEEP_BELOW);
+    const w = new Writer(owner, 20_000, undefined, (n) => new BufferRegion(n, budget));
+    w.attach(t);
+    const regions = burstRegions(t, w, "c", 0, Math.floor(KEEP_BELOW / 20_000 / 4));
+    drainAll(t, w);
+    assert.ok(budget.kept > 0, "lightly used, the region is kept");
+    assert.equal(w.out.view().buffer, regions[0], "the encoder goes on in it");
+    w.close();
+    assert.equal(budget.kept, 0, "closed: nothing kept");
+    assert.equal(w.out.view().buffer.byteLength, w.out.capacity, "the encoder's buffer stands alone");
   });
 
   it("buffers the transport gives back late do not keep a region that was let go", async () => {

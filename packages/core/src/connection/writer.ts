@@ -466,6 +466,8 @@ export class Writer implements ProgressHost {
     for (const w of this.#readyWaiters) waiters.add(w);
     this.#inFlight = [];
     this.#spare = [];
+    // a closed connection that stays referenced keeps no region
+    this.out.release();
     this.#sent = [];
     this.#sentHead = 0;
     this.#readyWaiters = [];

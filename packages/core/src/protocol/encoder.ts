@@ -90,11 +90,22 @@ export class OutboundBuffer {
   settle(): boolean {
     if (this.#source === undefined) return true;
     if (!this.#source.leave()) return false;
-    // a buffer that does not own its ArrayBuffer was carved from the source
+    this.#ownBuffer();
+    return true;
+  }
+
+  /** The owner is closed for good: the source keeps nothing, and no buffer of it stays here. */
+  release(): void {
+    this.#source?.release();
+    this.#source = undefined;
+    this.#ownBuffer();
+  }
+
+  /** An empty buffer carved from the source (it does not own its ArrayBuffer) becomes one of our own. */
+  #ownBuffer(): void {
     if (this.length === 0 && this.#buf.byteLength !== this.#buf.buffer.byteLength) {
       this.#buf = new Uint8Array(this.#initialCapacity);
     }
-    return true;
   }
 
   /** A buffer to go on in once this one is handed over. */

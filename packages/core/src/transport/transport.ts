@@ -89,6 +89,8 @@ export interface WriteBuffers {
    * the source keeps it, and them, for the next time.
    */
   leave(): boolean;
+  /** The owner is closed for good: nothing is kept, whatever leave() would do. */
+  release(): void;
 }
 
 export interface TransportFactory {
