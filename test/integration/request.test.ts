@@ -93,10 +93,8 @@ const td = new TextDecoder();
 describe("request", () => {
   it("request/reply with a string payload", async () => {
     const nc = await conn();
-    const rc = await conn();
     const s = subj();
-    rc.subscribe(s, { callback: (_e, m) => void m.respond(`hello ${m.string()}`) });
-    await rc.flush();
+    const rc = await responder(s, (m) => void m.respond(`hello ${m.string()}`));
     const m = await nc.request(s, "world", { timeout: 2000 });
     assert.equal(m.string(), "hello world");
     assert.equal(typeof m.subject, "string");
@@ -160,10 +158,8 @@ describe("request", () => {
 
   it("honours a custom timeout", async () => {
     const nc = await conn();
-    const rc = await conn();
     const s = subj();
-    rc.subscribe(s, { callback: () => {} });
-    await rc.flush();
+    const rc = await responder(s, () => {});
     for (const noMux of [false, true]) {
       const start = performance.now();
       const err = await rejection(nc.request(s, "x", { timeout: 250, noMux }), 3000);
@@ -177,10 +173,8 @@ describe("request", () => {
 
   it("a timeout is both a TimeoutError and a RequestError caused by a TimeoutError", async () => {
     const nc = await conn();
-    const rc = await conn();
     const s = subj();
-    rc.subscribe(s, { callback: () => {} });
-    await rc.flush();
+    const rc = await responder(s, () => {});
     for (const noMux of [false, true]) {
       const err = await rejection(nc.request(s, "x", { timeout: 100, noMux }));
       // 3.4 code
@@ -263,10 +257,8 @@ describe("request", () => {
 
   it("noMux subscription is removed after a timeout", async () => {
     const nc = await conn({ name: "nomux-timeout" });
-    const rc = await conn();
     const s = subj();
-    rc.subscribe(s, { callback: () => {} });
-    await rc.flush();
+    const rc = await responder(s, () => {});
     const p = nc.request(s, "x", { noMux: true, timeout: 200 });
     await nc.flush();
     assert.equal((await serverSubs("nomux-timeout")).length, 1);
@@ -280,10 +272,8 @@ describe("request", () => {
 
   it("mux: one wildcard inbox subscription shared by requests", async () => {
     const nc = await conn({ name: "mux-req" });
-    const rc = await conn();
     const s = subj();
-    rc.subscribe(s, { callback: (_e, m) => void m.respond(m.data) });
-    await rc.flush();
+    const rc = await responder(s, (m) => void m.respond(m.data));
     for (let i = 0; i < 3; i++) assert.equal((await nc.request(s, `r${i}`, { timeout: 2000 })).string(), `r${i}`);
     const subs = await serverSubs("mux-req");
     assert.equal(subs.length, 1, `subs: ${subs}`);
@@ -690,10 +680,8 @@ describe("requestMany", () => {
 
     it(`the iterator ends when the connection closes${tag}`, async () => {
       const nc = await conn();
-      const rc = await conn();
       const s = subj();
-      rc.subscribe(s, { callback: (_e, m) => void m.respond("only") });
-      await rc.flush();
+      const rc = await responder(s, (m) => void m.respond("only"));
       const it = await nc.requestMany(s, "q", { strategy: "timer", maxWait: 10_000, noMux });
       const msgs: Msg[] = [];
       let err: unknown;
@@ -738,10 +726,8 @@ describe("requestMany", () => {
 
   it("headers reach the responders", async () => {
     const nc = await conn();
-    const rc = await conn();
     const s = subj();
-    rc.subscribe(s, { callback: (_e, m) => void m.respond(m.headers?.get("X-K") ?? "none") });
-    await rc.flush();
+    const rc = await responder(s, (m) => void m.respond(m.headers?.get("X-K") ?? "none"));
     const h = headers();
     h.set("X-K", "v1");
     const it = await nc.requestMany(s, "q", { strategy: "count", maxMessages: 1, maxWait: 3000, headers: h });
