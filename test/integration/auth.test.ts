@@ -70,6 +70,28 @@ async function reconnectOutcome(nc: NatsConnection, restart: () => Promise<unkno
 
 const QUICK = { reconnectTimeWait: 50, reconnectJitter: 0, reconnectJitterTLS: 0 };
 
+/**
+ * Connects to `srv` with `authenticator` (QUICK reconnects), restarts the
+ * server and waits for the reconnect. `calls()` counts how often the
+ * authenticator read its credential: once to connect, exactly once more to
+ * reconnect (refused dials never reach CONNECT).
+ */
+async function askedAgainOnReconnect(
+  srv: NatsServer,
+  authenticator: Authenticator,
+  calls: () => number,
+  name?: string,
+): Promise<NatsConnection> {
+  const nc = await connect({ servers: srv.hostport, ...(name ? { name } : {}), ...QUICK, maxReconnectAttempts: -1, authenticator });
+  const st = new StatusLog(nc);
+  assert.equal(calls(), 1, "read once to connect");
+  await srv.restart();
+  await st.waitForMatch((s) => s.type === "reconnect", 8000);
+  await nc.flush();
+  assert.equal(calls(), 2, "read once more to reconnect");
+  return nc;
+}
+
 describe("user and password", () => {
   let srv: NatsServer;
   before(async () => {
@@ -83,6 +105,39 @@ describe("user and password", () => {
     });
   });
   after(() => srv.stop());
+
+  /** Connected as alice, with `password` asked at every connect (QUICK reconnects, and `opts`); and its status log. */
+  async function aliceWith(
+    password: () => string,
+    opts: { name?: string; maxReconnectAttempts: number; ignoreAuthErrorAbort?: boolean },
+  ): Promise<{ nc: NatsConnection; st: StatusLog }> {
+    const nc = await connect({
+      servers: srv.hostport,
+      ...QUICK,
+      ...opts,
+      authenticator: usernamePasswordAuthenticator("alice", password),
+    });
+    return { nc, st: new StatusLog(nc) };
+  }
+
+  /**
+   * Connected as alice; from now on its password function throws `err` at
+   * the next `times` connects (then works again), and it is made to reconnect.
+   */
+  async function throwsFromNowOn(err: Error, times: number, opts: Parameters<typeof aliceWith>[1]) {
+    let failing = false;
+    let fails = 0;
+    const conn = await aliceWith(() => {
+      if (failing) {
+        if (++fails === times) failing = false;
+        throw err;
+      }
+      return "alice-pw-1";
+    }, opts);
+    failing = true;
+    await conn.nc.reconnect();
+    return { ...conn, fails: () => fails };
+  }
 
   it("the right password connects, and the server sees the user", async () => {
     const nc = await connect({ servers: srv.hostport, user: "alice", pass: "alice-pw-1", name: "up-right" });
@@ -105,24 +160,8 @@ describe("user and password", () => {
   it("usernamePasswordAuthenticator with functions: called again on every reconnect", async () => {
     let users = 0;
     let passes = 0;
-    const nc = await connect({
-      servers: srv.hostport,
-      name: "up-fn",
-      ...QUICK,
-      maxReconnectAttempts: -1,
-      authenticator: usernamePasswordAuthenticator(
-        () => (users++, "bob"),
-        () => (passes++, "bob-pw-2"),
-      ),
-    });
-    const st = new StatusLog(nc);
-    assert.equal(users, 1);
-    assert.equal(passes, 1);
-    await srv.restart();
-    await st.waitForMatch((s) => s.type === "reconnect", 8000);
-    await nc.flush();
-    // refused dials never reach CONNECT, so exactly one more call each
-    assert.equal(users, 2);
+    const auth = usernamePasswordAuthenticator(() => (users++, "bob"), () => (passes++, "bob-pw-2"));
+    const nc = await askedAgainOnReconnect(srv, auth, () => users, "up-fn");
     assert.equal(passes, 2);
     assert.equal((await serverUser(srv, "up-fn"))?.authorized_user, "bob");
     await nc.close();
@@ -131,26 +170,9 @@ describe("user and password", () => {
   it("an authenticator that throws on a reconnect: an error status says why, the loop goes on, it reconnects once it works", async () => {
     // 3.4 closes the connection for good here; a credential source that is briefly unavailable should not
     const boom = new Error("vault unreachable");
-    let failing = false;
-    let fails = 0;
-    const nc = await connect({
-      servers: srv.hostport,
-      name: "up-throws-then-works",
-      ...QUICK,
-      maxReconnectAttempts: -1,
-      authenticator: usernamePasswordAuthenticator("alice", () => {
-        if (failing) {
-          if (++fails === 3) failing = false;
-          throw boom;
-        }
-        return "alice-pw-1";
-      }),
-    });
-    const st = new StatusLog(nc);
-    failing = true;
-    await nc.reconnect();
+    const { nc, st, fails } = await throwsFromNowOn(boom, 3, { name: "up-throws-then-works", maxReconnectAttempts: -1 });
     await st.waitForMatch((s) => s.type === "reconnect", 5000);
-    assert.equal(fails, 3);
+    assert.equal(fails(), 3);
     const errors = st.of("error").map((s) => s.error);
     assert.equal(errors.length, 3, "each failed attempt is reported");
     assert.ok(errors.every((e) => e === boom), `reported: ${errors.map(String).join(", ")}`);
@@ -161,26 +183,10 @@ describe("user and password", () => {
 
   it("an authenticator that keeps throwing on reconnects: maxReconnectAttempts bounds it, closed() resolves to its error", async () => {
     const boom = new Error("credentials file is gone");
-    let failing = false;
-    let fails = 0;
-    const nc = await connect({
-      servers: srv.hostport,
-      ...QUICK,
-      maxReconnectAttempts: 3,
-      authenticator: usernamePasswordAuthenticator("alice", () => {
-        if (failing) {
-          fails++;
-          throw boom;
-        }
-        return "alice-pw-1";
-      }),
-    });
-    const st = new StatusLog(nc);
-    failing = true;
-    await nc.reconnect();
+    const { nc, st, fails } = await throwsFromNowOn(boom, Infinity, { maxReconnectAttempts: 3 });
     const why = await within(nc.closed(), 5000, "closed()");
     assert.equal(why, boom);
-    assert.equal(fails, 3);
+    assert.equal(fails(), 3);
     assert.equal(st.of("error").filter((s) => s.error === boom).length, 3);
   });
 
@@ -218,24 +224,28 @@ describe("user and password", () => {
     assert.ok(err instanceof InvalidArgumentError, inspect(err));
   });
 
-  it("two consecutive authorization errors stop reconnecting: closed() resolves to AuthorizationError", async () => {
+  /**
+   * Connected as alice with a password function whose password is then
+   * rotated away, and made to reconnect: every attempt from here on is
+   * refused (and counted in `wrongCalls()`).
+   */
+  async function refusedFromNowOn(opts: { maxReconnectAttempts: number; ignoreAuthErrorAbort?: boolean }) {
     let pw = "alice-pw-1";
-    let wrongCalls = 0;
-    const nc = await connect({
-      servers: srv.hostport,
-      ...QUICK,
-      maxReconnectAttempts: -1,
-      authenticator: usernamePasswordAuthenticator("alice", () => {
-        if (pw !== "alice-pw-1") wrongCalls++;
-        return pw;
-      }),
-    });
-    const st = new StatusLog(nc);
+    let wrong = 0;
+    const { nc, st } = await aliceWith(() => {
+      if (pw !== "alice-pw-1") wrong++;
+      return pw;
+    }, opts);
     pw = "rotated-away";
     await nc.reconnect();
+    return { nc, st, wrongCalls: () => wrong };
+  }
+
+  it("two consecutive authorization errors stop reconnecting: closed() resolves to AuthorizationError", async () => {
+    const { nc, st, wrongCalls } = await refusedFromNowOn({ maxReconnectAttempts: -1 });
     const why = await within(nc.closed(), 5000, "closed()");
     assertAuthError(why);
-    assert.equal(wrongCalls, 2, "exactly two attempts with the refused credentials");
+    assert.equal(wrongCalls(), 2, "exactly two attempts with the refused credentials");
     assert.equal(st.count("reconnecting"), 2);
     assert.equal(st.count("reconnect"), 0);
     const authErrors = st.events.filter((s) => s.type === "error" && (s as { error: Error }).error instanceof AuthorizationError);
@@ -243,43 +253,22 @@ describe("user and password", () => {
   });
 
   it("ignoreAuthErrorAbort keeps trying (until maxReconnectAttempts)", async () => {
-    let pw = "alice-pw-1";
-    let wrongCalls = 0;
-    const nc = await connect({
-      servers: srv.hostport,
-      ...QUICK,
-      maxReconnectAttempts: 4,
-      ignoreAuthErrorAbort: true,
-      authenticator: usernamePasswordAuthenticator("alice", () => {
-        if (pw !== "alice-pw-1") wrongCalls++;
-        return pw;
-      }),
-    });
-    const st = new StatusLog(nc);
-    pw = "rotated-away";
-    await nc.reconnect();
+    const { nc, st, wrongCalls } = await refusedFromNowOn({ maxReconnectAttempts: 4, ignoreAuthErrorAbort: true });
     const why = await within(nc.closed(), 5000, "closed()");
     assertAuthError(why);
-    assert.equal(wrongCalls, 4, "kept trying past two auth errors, up to maxReconnectAttempts");
+    assert.equal(wrongCalls(), 4, "kept trying past two auth errors, up to maxReconnectAttempts");
     assert.equal(st.count("reconnecting"), 4);
   });
 
   it("ignoreAuthErrorAbort: a credential fixed between attempts reconnects", async () => {
     let pw = "alice-pw-1";
     let wrongCalls = 0;
-    const nc = await connect({
-      servers: srv.hostport,
-      ...QUICK,
-      maxReconnectAttempts: -1,
-      ignoreAuthErrorAbort: true,
-      authenticator: usernamePasswordAuthenticator("alice", () => {
-        if (pw === "alice-pw-1") return pw;
-        // three refusals, then the right password again
-        if (++wrongCalls === 3) pw = "alice-pw-1";
-        return "rotated-away";
-      }),
-    });
-    const st = new StatusLog(nc);
+    const { nc, st } = await aliceWith(() => {
+      if (pw === "alice-pw-1") return pw;
+      // three refusals, then the right password again
+      if (++wrongCalls === 3) pw = "alice-pw-1";
+      return "rotated-away";
+    }, { maxReconnectAttempts: -1, ignoreAuthErrorAbort: true });
     pw = "rotated-away";
     await nc.reconnect();
     await st.waitForMatch((s) => s.type === "reconnect", 5000);
@@ -341,18 +330,7 @@ describe("token", () => {
 
   it("tokenAuthenticator with a function: called again on reconnect", async () => {
     let calls = 0;
-    const nc = await connect({
-      servers: srv.hostport,
-      ...QUICK,
-      maxReconnectAttempts: -1,
-      authenticator: tokenAuthenticator(() => (calls++, "t0ken-s3cret")),
-    });
-    const st = new StatusLog(nc);
-    assert.equal(calls, 1);
-    await srv.restart();
-    await st.waitForMatch((s) => s.type === "reconnect", 8000);
-    await nc.flush();
-    assert.equal(calls, 2);
+    const nc = await askedAgainOnReconnect(srv, tokenAuthenticator(() => (calls++, "t0ken-s3cret")), () => calls);
     await nc.close();
   });
 });
@@ -378,18 +356,7 @@ describe("nkey users", () => {
 
   it("a seed function is called on every connect", async () => {
     let calls = 0;
-    const nc = await connect({
-      servers: srv.hostport,
-      ...QUICK,
-      maxReconnectAttempts: -1,
-      authenticator: nkeyAuthenticator(() => (calls++, te.encode(seedText))),
-    });
-    const st = new StatusLog(nc);
-    assert.equal(calls, 1);
-    await srv.restart();
-    await st.waitForMatch((s) => s.type === "reconnect", 8000);
-    await nc.flush();
-    assert.equal(calls, 2);
+    const nc = await askedAgainOnReconnect(srv, nkeyAuthenticator(() => (calls++, te.encode(seedText))), () => calls);
     await nc.close();
   });
 
@@ -469,18 +436,7 @@ describe("operator/JWT mode", () => {
 
   it("credsAuthenticator(function) reads the creds again on reconnect", async () => {
     let reads = 0;
-    const nc = await connect({
-      servers: srv.hostport,
-      ...QUICK,
-      maxReconnectAttempts: -1,
-      authenticator: credsAuthenticator(() => (reads++, readFileSync(alice.credsFile))),
-    });
-    const st = new StatusLog(nc);
-    assert.equal(reads, 1);
-    await srv.restart();
-    await st.waitForMatch((s) => s.type === "reconnect", 8000);
-    await nc.flush();
-    assert.equal(reads, 2);
+    const nc = await askedAgainOnReconnect(srv, credsAuthenticator(() => (reads++, readFileSync(alice.credsFile))), () => reads);
     await nc.close();
   });
 
