@@ -28,7 +28,10 @@
 // its write buffers go once nothing waits (issue 11; the regions themselves
 // come from the Node package, see TransportFactory.writeBuffers) and for
 // requestMany's errors passing through the factory's adaptError; +0.1 KiB
-// for the headers check also covering what a dead connection gives back.
+// for the headers check also covering what a dead connection gives back;
+// +0.3 KiB (24.3 -> 24.6) for the writer handing a synchronous publish
+// loop's bytes to the system as it goes (Transport.tryWrite, issue 11: the
+// WebSocket transport has none, but the writer's queue logic is shared).
 // Lower BUDGET as it shrinks.
 //
 // Needs the packages built (`npm run build`; the suite's pretest does it).
@@ -42,7 +45,7 @@ import { browserBundle } from "../helpers/browser-bundle.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Minified + gzipped (level 9), in bytes: the bound this test enforces (the official client's bundle is ~42 KiB). */
-const BUDGET = 24_855 + 256;
+const BUDGET = 25_162 + 256;
 /** Issue 13's goal, reported but not yet enforced. */
 const GOAL = 15 * 1024;
 

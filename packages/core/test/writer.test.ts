@@ -99,6 +99,30 @@ class FakeTransport implements Transport {
   }
 }
 
+/**
+ * A plain TCP socket as Node's transport drives it: write() holds (the
+ * stream's queue) while tryWrite() hands the system what its buffer takes
+ * at once, `room` bytes, which the test gives as a server reading in
+ * parallel would. tryWrite with writes held would reorder the bytes.
+ */
+class SyncFakeTransport extends FakeTransport {
+  room = 0;
+  tryWrites = 0;
+
+  constructor() {
+    super({ takesAtOnce: false });
+  }
+
+  tryWrite(bytes: Uint8Array): number {
+    assert.equal(this.pendingBytes, 0, "tryWrite() while write()s are held");
+    this.tryWrites++;
+    const n = Math.min(this.room, bytes.length);
+    if (n > 0) this.sent.push(bytes.slice(0, n));
+    this.room -= n;
+    return n;
+  }
+}
+
 const owner: WriterOwner = { onStall() {}, onStallTimeout() {} };
 
 function connected(t: FakeTransport): Writer {
@@ -297,6 +321,97 @@ describe("Writer", () => {
     assert.ok(w.out.length > 0, "the rest waits here");
     drainAll(t, w);
     assert.deepEqual(frames(joined(t.sent)), range(0, 100));
+  });
+
+  it("a synchronous loop hands the system what it takes as it goes (tryWrite); the rest waits in order for write() at the end of the microtask", async () => {
+    const t = new SyncFakeTransport();
+    const w = connected(t);
+    const N = 200; // 4 MB
+    for (let i = 0; i < N; i++) {
+      if (i % 10 === 0) t.room += 150_000; // a server reading in parallel, slower than the loop
+      w.out.pub("s", undefined, undefined, numbered(i, 20_000));
+      w.schedule();
+    }
+    assert.equal(t.writeCalls, 0, "nothing queued behind a write() while the loop runs");
+    const during = joined(t.sent).length;
+    assert.ok(during > 2_500_000, `the system took ${during} bytes of 4 MB during the loop (it had room for 3 MB)`);
+    await microtask();
+    assert.ok(t.writeCalls > 0, "the rest went to write() at the end of the microtask");
+    for (let i = N; i < N + 20; i++) {
+      w.out.pub("s", undefined, undefined, numbered(i, 20_000));
+      w.schedule(); // writes held: no tryWrite (the transport asserts it)
+    }
+    drainAll(t, w);
+    assert.deepEqual(frames(joined(t.sent)), range(0, N + 20));
+  });
+
+  it("once the system refused bytes, the next try waits for the next full buffer, not the next publish", () => {
+    const t = new SyncFakeTransport(); // no room: every try is refused
+    const w = connected(t);
+    const N = 130; // 2.6 MB: ten buffers of 256 KiB
+    for (let i = 0; i < N; i++) {
+      w.out.pub("r", undefined, undefined, numbered(i, 20_000));
+      w.schedule();
+    }
+    assert.ok(t.tryWrites <= 12, `${t.tryWrites} tries for ${N} publishes`);
+    t.room = Infinity;
+    w.flush();
+    assert.deepEqual(frames(joined(t.sent)), range(0, N));
+  });
+
+  it("the rest of a batch the system took in part is not sent again on a new connection: the next starts on a frame boundary", () => {
+    const a = new SyncFakeTransport();
+    const w = connected(a);
+    for (let i = 0; i < 3; i++) w.out.pub("c", undefined, undefined, numbered(i, 20_000));
+    a.room = 30_000; // frame 0 and part of frame 1
+    const answers: unknown[] = [];
+    w.ping((err) => answers.push(err ?? "pong"));
+    assert.equal(joined(a.sent).length, 30_000);
+    assert.equal(a.held.length, 1, "the rest (frames 1 and 2, the PING) went to write()");
+    for (let i = 3; i < 6; i++) w.out.pub("c", undefined, undefined, numbered(i, 20_000));
+    a.die(0); // that rest never left
+    w.dropped(new Error("gone"));
+    const b = new FakeTransport();
+    w.attach(b);
+    w.flush();
+    // dropped() fails it (it was handed to write()); the connection's waiters are promises, which settle once
+    assert.ok(answers.length >= 1 && answers.every((a) => a instanceof Error && a.message === "gone"), `the PING's waiter: ${answers.map(String).join(", ")}`);
+    assert.deepEqual(frames(joined(b.sent)), [3, 4, 5], "frame 1, cut on A, is lost with A, and so is the rest of its batch");
+  });
+
+  it("a batch taken in part that still waits here when the connection drops: its PING's waiter fails on the next connection, which starts on a frame boundary", () => {
+    const a = new SyncFakeTransport();
+    const w = connected(a);
+    w.out.raw(new Uint8Array(WRITE_AHEAD + 1000).fill(0x20)); // blanks, between frames
+    w.flush(); // no room: it goes to write() and is held, so the writer is behind
+    const answers: unknown[] = [];
+    w.ping((err) => answers.push(err ?? "pong")); // waits in `out` (the transport asked to drain)
+    let seq = 0;
+    for (; seq < 14; seq++) {
+      w.out.pub("q", undefined, undefined, numbered(seq, 20_000));
+      w.schedule();
+    }
+    assert.equal(a.held.length, 1, "nothing more went to write()");
+    assert.ok(w.bufferedBytes() > 256 * 1024, "the buffer holding the PING filled and was queued here");
+    a.complete(); // the held write leaves; the loop goes on before any drain event
+    a.room = 10_000;
+    const first = seq;
+    for (let k = 0; k < 4; k++) {
+      w.out.pub("q", undefined, undefined, numbered(seq++, 20_000));
+      w.schedule();
+    }
+    assert.ok(a.tryWrites > 0, "the system took part of the queued buffer");
+    assert.equal(answers.length, 0, "no answer yet");
+    a.die(0);
+    w.dropped(new Error("gone"));
+    const b = new FakeTransport();
+    w.attach(b);
+    w.flush();
+    assert.equal(answers.length, 1, "the PING's waiter ran once");
+    assert.ok(answers[0] instanceof Error && answers[0].message === "gone", `the PING's waiter: ${String(answers[0])}`);
+    const onB = frames(joined(b.sent));
+    assert.ok(onB.length > 0 && onB[0]! <= first, `B starts on a frame boundary (${onB[0]})`);
+    assert.deepEqual(onB, range(onB[0]!, seq));
   });
 
   it("a backed-up burst's buffers lie on a region: kept for the next burst while lightly used, let go once used past KEEP_BELOW", () => {

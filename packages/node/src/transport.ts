@@ -3,6 +3,7 @@
  * `node:tls` when the engine asks. It knows nothing of the protocol.
  */
 import * as dns from "node:dns";
+import { writeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createConnection, isIP, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectOptions, type TLSSocket } from "node:tls";
@@ -153,6 +154,28 @@ export class NodeTransport implements Transport {
     }
     this.written = written;
     return s.write(bytes, written ? this.onWrite : undefined);
+  }
+
+  /**
+   * write(2) on the socket's descriptor, which libuv made non-blocking: the
+   * kernel takes what fits in the socket's buffer and returns. Only for a
+   * plain TCP socket with no write pending in the stream (so the order of
+   * bytes holds); a TLS socket's bytes must go through its cipher. Without a
+   * descriptor (Windows, Bun) it takes nothing and write() does the work.
+   */
+  tryWrite(bytes: Uint8Array): number {
+    const s = this.socket;
+    if (!s || this.encrypted || (s as TLSSocket).encrypted === true) return 0;
+    if (s.destroyed || s.connecting || s.writableEnded || s.writableLength !== 0) return 0;
+    // read each time: a closed socket's descriptor number may already belong to another file
+    const fd = (s as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
+    if (typeof fd !== "number" || fd < 0) return 0;
+    try {
+      return writeSync(fd, bytes);
+    } catch {
+      // EAGAIN: the buffer is full; any other error the socket reports on its own write
+      return 0;
+    }
   }
 
   get needsDrain(): boolean {

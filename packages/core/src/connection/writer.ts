@@ -99,6 +99,8 @@ export class Writer implements ProgressHost {
   /** bytes handed to the current transport (with its pendingBytes: how many it has sent) */
   #handed = 0;
   #flushScheduled = false;
+  /** the system took less than it was offered (tryWrite): no new try until the next full buffer or flush */
+  #refused = false;
   readonly #flushTask = () => {
     this.#flushScheduled = false;
     this.flush();
@@ -141,12 +143,25 @@ export class Writer implements ProgressHost {
 
   /** Call after writing frames into `out`: they go out at the end of the microtask, or now if many. */
   schedule(): void {
-    if (this.out.length >= FLUSH_THRESHOLD) {
-      this.flush();
-    } else if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      queueMicrotask(this.#flushTask);
+    if (this.out.length < FLUSH_THRESHOLD) {
+      this.#scheduleFlush();
+      return;
     }
+    const t = this.transport;
+    if (t === undefined || t.tryWrite === undefined) {
+      this.flush();
+      return;
+    }
+    // now, as far as the system takes them; the rest waits for the microtask
+    // (or the next full buffer, once the system has refused some)
+    if (this.open && !this.#refused && t.pendingBytes === 0) this.#writeNow(t);
+    this.#scheduleFlush();
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    queueMicrotask(this.#flushTask);
   }
 
   /**
@@ -158,6 +173,8 @@ export class Writer implements ProgressHost {
   flush(): void {
     const t = this.transport;
     if (!this.open || t === undefined) return;
+    this.#refused = false;
+    if (t.tryWrite !== undefined && t.pendingBytes === 0) this.#writeNow(t);
     if (this.#queueHead < this.#queue.length) this.#pump(t);
     if (this.#queueHead === this.#queue.length && this.out.length > 0 && t.needsDrain !== true) this.#writeOut(t);
     this.#backlog = t.pendingBytes;
@@ -243,11 +260,20 @@ export class Writer implements ProgressHost {
   /** The encoder's buffer is full: write it if the transport takes it, else queue it and go on in another. */
   #spill(): void {
     const t = this.transport;
-    if (this.open && t !== undefined && this.#queueHead === this.#queue.length && !behind(t)) {
-      this.#writeOut(t);
-      this.#backlog = t.pendingBytes;
-      if (this.#backlog > 0) this.#watch.arm();
-      return;
+    if (this.open && t !== undefined) {
+      if (t.tryWrite !== undefined && t.pendingBytes === 0) {
+        // a new buffer's worth since the last try: the system may take it now
+        this.#refused = false;
+        this.#writeNow(t);
+        if (this.out.length === 0) return;
+        // what it did not take leaves the transport free: handed to it after this synchronous run
+        this.#scheduleFlush();
+      } else if (this.#queueHead === this.#queue.length && !behind(t)) {
+        this.#writeOut(t);
+        this.#backlog = t.pendingBytes;
+        if (this.#backlog > 0) this.#watch.arm();
+        return;
+      }
     }
     const out = this.out;
     const pings = this.#takePings();
@@ -257,6 +283,59 @@ export class Writer implements ProgressHost {
     this.#queue.push({ bytes: view, buffer: out.detach(this.#spare.pop()), pings, lead, headers });
     this.#queuedBytes += view.length;
     if (this.open) this.#watch.arm();
+  }
+
+  /**
+   * What waits, to the system at once (`tryWrite`; the transport holds
+   * nothing): the queue in order, then `out`, as far as the socket's buffer
+   * takes them. What it does not take stays here, in order; a batch taken in
+   * part keeps its rest, which begins inside a frame (see #skipPartialFrame).
+   * Sets `refused` when something stayed.
+   */
+  #writeNow(t: Transport): void {
+    const q = this.#queue;
+    while (this.#queueHead < q.length) {
+      const b = q[this.#queueHead]!;
+      const bytes = b.bytes!;
+      const n = t.tryWrite!(bytes);
+      this.#handed += n;
+      this.#queuedBytes -= n;
+      if (n < bytes.length) {
+        this.#refused = true;
+        if (n > 0) {
+          b.bytes = bytes.subarray(n);
+          b.lead = b.bytes.length;
+        }
+        return;
+      }
+      q[this.#queueHead++] = undefined as unknown as Batch;
+      if (b.pings) for (const w of b.pings) this.#sent.push(w);
+      this.#reuse(b.buffer);
+    }
+    this.#queue = [];
+    this.#queueHead = 0;
+    const out = this.out;
+    if (out.length === 0) return;
+    const view = out.view();
+    const n = t.tryWrite!(view);
+    if (n < view.length) this.#refused = true;
+    if (n === 0) return;
+    this.#handed += n;
+    const pings = this.#takePings();
+    if (n === view.length) {
+      if (pings) for (const w of pings) this.#sent.push(w);
+      out.reset();
+      return;
+    }
+    const rest = view.subarray(n);
+    const headers = out.hasHeaders;
+    this.#queue.push({ bytes: rest, buffer: out.detach(this.#spare.pop()), pings, lead: rest.length, headers });
+    this.#queuedBytes += rest.length;
+  }
+
+  /** A buffer the system is done with: kept for reuse while bytes keep queuing. */
+  #reuse(buffer: Uint8Array | undefined): void {
+    if (buffer && buffer.length === this.out.capacity && this.#spare.length < MAX_SPARE) this.#spare.push(buffer);
   }
 
   /** The waiters of the PINGs in `out`, which is leaving. */
@@ -335,7 +414,7 @@ export class Writer implements ProgressHost {
       const err = this.#dropError ?? new ClosedConnectionError();
       for (const w of b.pings) w(err);
     }
-    if (b.buffer && b.buffer.length === this.out.capacity && this.#spare.length < MAX_SPARE) this.#spare.push(b.buffer);
+    this.#reuse(b.buffer);
     if (inFlight.length === 0 && this.#queueHead === this.#queue.length && this.out.length === 0) this.#settle();
   }
 
@@ -417,7 +496,9 @@ export class Writer implements ProgressHost {
    * The bytes to resend may begin inside a frame whose start went to the
    * dead connection: they are skipped, so the new connection starts on a
    * frame boundary. (That frame is lost with the connection, like the rest
-   * of what the dead connection took.)
+   * of what the dead connection took.) The rest of a batch the system took
+   * in part (tryWrite) counts as all lead: where its next frame starts is
+   * not known, so it is lost too, as a write in flight in a dead socket is.
    */
   #skipPartialFrame(): void {
     const q = this.#queue;
@@ -430,6 +511,12 @@ export class Writer implements ProgressHost {
         b.bytes = bytes.subarray(b.lead);
         b.lead = 0;
         return;
+      }
+      // the whole batch goes (the rest of one the system took in part may hold
+      // whole frames, and PINGs: no PONG will come for those)
+      if (b.pings) {
+        const err = this.#dropError ?? new ClosedConnectionError();
+        for (const w of b.pings) w(err);
       }
       q[this.#queueHead++] = undefined as unknown as Batch;
     }

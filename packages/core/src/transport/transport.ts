@@ -60,6 +60,15 @@ export interface Transport {
   write(bytes: Uint8Array, written?: (unsent?: boolean) => void): boolean;
   /** true when `write()` calls its `written` callback, once per write, in order */
   readonly reportsWritten?: boolean;
+  /**
+   * Hands the system what it takes at once, without blocking and without
+   * keeping anything (optional): returns how many bytes of `bytes` left, 0
+   * when the socket's buffer is full. Called only while `pendingBytes` is 0;
+   * the caller keeps `bytes`. A synchronous publish loop keeps the socket
+   * busy this way, where write() would queue everything behind one partial
+   * write until the loop returns.
+   */
+  tryWrite?(bytes: Uint8Array): number;
   /** Bytes accepted by `write()` and not yet handed to the system. */
   readonly pendingBytes: number;
   /**
