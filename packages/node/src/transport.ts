@@ -13,6 +13,14 @@ import type { DialTarget, TlsFailure, Transport, TransportFactory, TransportList
 
 export const LANG = "quicknats";
 
+/**
+ * tryWrite() needs Node's own sockets: libuv's non-blocking descriptor, with
+ * everything the stream has not written counted in writableLength. Bun's and
+ * Deno's node:net keep their own write buffers (Bun even has a descriptor),
+ * so there write() does all the work.
+ */
+const SYNC_WRITES = !("bun" in process.versions) && !("deno" in process.versions);
+
 /** The Node transport's `tls` option: the core fields plus any `tls.connect()` option. */
 export type NodeTlsOptions = TlsOptions & TlsConnectOptions;
 
@@ -161,11 +169,12 @@ export class NodeTransport implements Transport {
    * kernel takes what fits in the socket's buffer and returns. Only for a
    * plain TCP socket with no write pending in the stream (so the order of
    * bytes holds); a TLS socket's bytes must go through its cipher. Without a
-   * descriptor (Windows, Bun) it takes nothing and write() does the work.
+   * descriptor (Windows), or off Node (SYNC_WRITES), it takes nothing and
+   * write() does the work.
    */
   tryWrite(bytes: Uint8Array): number {
     const s = this.socket;
-    if (!s || this.encrypted || (s as TLSSocket).encrypted === true) return 0;
+    if (!SYNC_WRITES || !s || this.encrypted || (s as TLSSocket).encrypted === true) return 0;
     if (s.destroyed || s.connecting || s.writableEnded || s.writableLength !== 0) return 0;
     // read each time: a closed socket's descriptor number may already belong to another file
     const fd = (s as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
