@@ -170,8 +170,9 @@ describe("publishing volume with default options", () => {
     const published = N * data.length;
     t.diagnostic(`peak RSS growth ${(peak / MiB).toFixed(1)} MiB while ${(published / MiB).toFixed(0)} MiB were published`);
     // nats-server reads on the other core while the loop runs; were the bytes
-    // held until the loop returned, RSS would grow by all of them
-    assert.ok(peak < published / 2, `RSS grew by ${(peak / MiB).toFixed(1)} MiB for ${(published / MiB).toFixed(0)} MiB published`);
+    // held until the loop returned, RSS would grow by all of them (314 MiB
+    // measured so); 12 to 18 MiB here, 70 MiB in a loaded full-suite run
+    assert.ok(peak < (published * 2) / 3, `RSS grew by ${(peak / MiB).toFixed(1)} MiB for ${(published / MiB).toFixed(0)} MiB published`);
   });
 
   it("the memory of a large burst is given back once it is written", async (t) => {
