@@ -5,7 +5,9 @@
  * wait here in a queue, each written once, in order, as the transport takes
  * them; the buffer being filled waits for the drain: memory is the bytes
  * published and nothing more, and a publisher is never refused for being
- * fast. While disconnected the queue is the reconnect buffer.
+ * fast. While disconnected the queue is the reconnect buffer. A transport
+ * that can write synchronously (tryWrite) gets the bytes of a synchronous
+ * publish loop while the loop runs, as far as the system takes them.
  *
  * PING waiters are kept in the order of their PINGs (the server answers in
  * order). With a transport that reports when it is done with each write
@@ -20,13 +22,14 @@ import { type Clock, unrefClock } from "../clock.js";
 import { ClosedConnectionError } from "../errors.js";
 import { OutboundBuffer, PING } from "../protocol/encoder.js";
 import type { Transport, WriteBuffers } from "../transport/transport.js";
+import { type Batch, BatchQueue } from "./batch-queue.js";
+import { type PongWaiter, SentPings } from "./pong-waiters.js";
 import { type ProgressHost, ProgressWatch } from "./progress.js";
+
+export type { PongWaiter };
 
 /** Outbound bytes above which a batch is written at once rather than at the end of the microtask. */
 export const FLUSH_THRESHOLD = 64 * 1024;
-
-/** Called with no error when the PONG arrives, with one when it never will. */
-export type PongWaiter = (err?: Error) => void;
 
 /**
  * How far ahead of the socket the writer goes when the transport has asked
@@ -42,27 +45,6 @@ const BUFFER_SIZE = 256 * 1024;
 
 /** A batch at most this big is copied when the transport is backed up (cheaper than a new buffer). */
 const COPY_LIMIT = 16 * 1024;
-/**
- * Buffers kept for reuse once the transport is done with them, while bytes
- * keep queuing (each BUFFER_SIZE bytes): a backed-up publisher cycles through
- * the same pages. Once nothing waits they go with the region they lie on, if
- * it is let go (see buffer-region.ts).
- */
-const MAX_SPARE = 32;
-
-/** Bytes that wait to be written, or that the transport holds until its `written` callback. */
-interface Batch {
-  /** the bytes, if they are ours to send again (undefined: the buffer went on being used) */
-  bytes: Uint8Array | undefined;
-  /** the buffer to reuse once written */
-  buffer: Uint8Array | undefined;
-  /** waiters of the PINGs in these bytes */
-  pings: PongWaiter[] | undefined;
-  /** bytes at the start that end a frame begun in the batch before (see OutboundBuffer.lead) */
-  lead: number;
-  /** the bytes hold an HPUB (see OutboundBuffer.hasHeaders) */
-  headers: boolean;
-}
 
 /** What the writer tells its connection. */
 export interface WriterOwner {
@@ -93,9 +75,7 @@ export class Writer implements ProgressHost {
   /** the transport's backlog after the last write: publish() reads it without asking the socket */
   #backlog = 0;
   /** full buffers (and batches a dead transport never sent) waiting for the transport, oldest first */
-  #queue: Batch[] = [];
-  #queueHead = 0;
-  #queuedBytes = 0;
+  readonly #queue = new BatchQueue();
   /** bytes handed to the current transport (with its pendingBytes: how many it has sent) */
   #handed = 0;
   #flushScheduled = false;
@@ -110,19 +90,15 @@ export class Writer implements ProgressHost {
    * the transport; `queued` for PINGs still in `out`, which travel with it
    * into the queue and survive a disconnect.
    */
-  #sent: PongWaiter[] = [];
-  #sentHead = 0;
+  readonly #sent = new SentPings();
   #queued: PongWaiter[] = [];
   #readyWaiters: PongWaiter[] = [];
   /** batches the transport holds, in write order (only for transports that report `written`) */
   #inFlight: Batch[] = [];
   /** the `written` callback of the current transport (a new one per transport, so a late call from an old one finds its own list) */
   #written: ((unsent?: boolean) => void) | undefined;
-  /** batches a dead transport never sent: they go first after the reconnect */
-  #unsent: Batch[] = [];
   /** why the last connection dropped, for PINGs that were sent into it */
   #dropError: Error | undefined;
-  #spare: Uint8Array[] = [];
   #closed = false;
   #emptyWaiter: (() => void) | undefined;
   readonly #watch: ProgressWatch;
@@ -175,15 +151,15 @@ export class Writer implements ProgressHost {
     if (!this.open || t === undefined) return;
     this.#refused = false;
     if (t.tryWrite !== undefined && t.pendingBytes === 0) this.#writeNow(t);
-    if (this.#queueHead < this.#queue.length) this.#pump(t);
-    if (this.#queueHead === this.#queue.length && this.out.length > 0 && t.needsDrain !== true) this.#writeOut(t);
+    this.#pump(t);
+    if (this.#queue.empty && this.out.length > 0 && t.needsDrain !== true) this.#writeOut(t);
     this.#backlog = t.pendingBytes;
-    if (this.#backlog > 0 || this.#queuedBytes > 0 || this.out.length > 0) {
+    if (this.#backlog > 0 || !this.#queue.empty || this.out.length > 0) {
       this.#watch.arm();
       return;
     }
     // buffers the transport still holds come back to the spares: settle once they have
-    if (this.#inFlight.length === 0) this.#settle();
+    if (this.#inFlight.length === 0) this.out.settle();
     if (this.#emptyWaiter !== undefined) {
       const w = this.#emptyWaiter;
       this.#emptyWaiter = undefined;
@@ -206,20 +182,13 @@ export class Writer implements ProgressHost {
 
   /** Queued batches to the transport, oldest first, until it asks to drain. */
   #pump(t: Transport): void {
-    const q = this.#queue;
-    while (this.#queueHead < q.length && !behind(t)) {
-      const b = q[this.#queueHead]!;
-      q[this.#queueHead++] = undefined as unknown as Batch;
+    while (!this.#queue.empty && !behind(t)) {
+      const b = this.#queue.shift();
       const bytes = b.bytes!;
-      this.#queuedBytes -= bytes.length;
-      if (b.pings) for (const w of b.pings) this.#sent.push(w);
+      this.#sent.add(b.pings);
       if (this.#written !== undefined) this.#inFlight.push(b);
       this.#handed += bytes.length;
       t.write(bytes, this.#written);
-    }
-    if (this.#queueHead === q.length) {
-      this.#queue = [];
-      this.#queueHead = 0;
     }
   }
 
@@ -239,7 +208,7 @@ export class Writer implements ProgressHost {
       if (t.pendingBytes === 0) {
         out.reset();
       } else {
-        const given = out.detach(this.#spare.pop());
+        const given = out.detach();
         if (batch) {
           batch.bytes = view;
           batch.buffer = given;
@@ -252,7 +221,7 @@ export class Writer implements ProgressHost {
       out.reset();
     } else {
       const view = out.view();
-      this.#track(view, out.detach(this.#spare.pop()), pings, lead, headers);
+      this.#track(view, out.detach(), pings, lead, headers);
       t.write(view, this.#written);
     }
   }
@@ -268,52 +237,47 @@ export class Writer implements ProgressHost {
         if (this.out.length === 0) return;
         // what it did not take leaves the transport free: handed to it after this synchronous run
         this.#scheduleFlush();
-      } else if (this.#queueHead === this.#queue.length && !behind(t)) {
+      } else if (this.#queue.empty && !behind(t)) {
         this.#writeOut(t);
         this.#backlog = t.pendingBytes;
         if (this.#backlog > 0) this.#watch.arm();
         return;
       }
     }
+    this.#queueOut();
+    if (this.open) this.#watch.arm();
+  }
+
+  /** `out` joins the queue, with its PINGs, and the encoder goes on in another buffer. */
+  #queueOut(): void {
     const out = this.out;
-    const pings = this.#takePings();
     const lead = out.lead;
     const headers = out.hasHeaders;
-    const view = out.view();
-    this.#queue.push({ bytes: view, buffer: out.detach(this.#spare.pop()), pings, lead, headers });
-    this.#queuedBytes += view.length;
-    if (this.open) this.#watch.arm();
+    this.#queue.push({ bytes: out.view(), buffer: out.detach(), pings: this.#takePings(), lead, headers });
   }
 
   /**
    * What waits, to the system at once (`tryWrite`; the transport holds
    * nothing): the queue in order, then `out`, as far as the socket's buffer
    * takes them. What it does not take stays here, in order; a batch taken in
-   * part keeps its rest, which begins inside a frame (see #skipPartialFrame).
+   * part keeps its rest, which begins inside a frame (see BatchQueue.cut).
    * Sets `refused` when something stayed.
    */
   #writeNow(t: Transport): void {
     const q = this.#queue;
-    while (this.#queueHead < q.length) {
-      const b = q[this.#queueHead]!;
-      const bytes = b.bytes!;
+    while (!q.empty) {
+      const bytes = q.first().bytes!;
       const n = t.tryWrite!(bytes);
       this.#handed += n;
-      this.#queuedBytes -= n;
       if (n < bytes.length) {
         this.#refused = true;
-        if (n > 0) {
-          b.bytes = bytes.subarray(n);
-          b.lead = b.bytes.length;
-        }
+        if (n > 0) q.cut(n);
         return;
       }
-      q[this.#queueHead++] = undefined as unknown as Batch;
-      if (b.pings) for (const w of b.pings) this.#sent.push(w);
-      this.#reuse(b.buffer);
+      const b = q.shift();
+      this.#sent.add(b.pings);
+      this.out.recycle(b.buffer);
     }
-    this.#queue = [];
-    this.#queueHead = 0;
     const out = this.out;
     if (out.length === 0) return;
     const view = out.view();
@@ -321,21 +285,14 @@ export class Writer implements ProgressHost {
     if (n < view.length) this.#refused = true;
     if (n === 0) return;
     this.#handed += n;
-    const pings = this.#takePings();
     if (n === view.length) {
-      if (pings) for (const w of pings) this.#sent.push(w);
+      this.#sent.add(this.#takePings());
       out.reset();
       return;
     }
-    const rest = view.subarray(n);
-    const headers = out.hasHeaders;
-    this.#queue.push({ bytes: rest, buffer: out.detach(this.#spare.pop()), pings, lead: rest.length, headers });
-    this.#queuedBytes += rest.length;
-  }
-
-  /** A buffer the system is done with: kept for reuse while bytes keep queuing. */
-  #reuse(buffer: Uint8Array | undefined): void {
-    if (buffer && buffer.length === this.out.capacity && this.#spare.length < MAX_SPARE) this.#spare.push(buffer);
+    // the rest begins inside a frame: queued, then cut where the system stopped
+    this.#queueOut();
+    q.cut(n);
   }
 
   /** The waiters of the PINGs in `out`, which is leaving. */
@@ -354,7 +311,7 @@ export class Writer implements ProgressHost {
     lead: number,
     headers: boolean,
   ): Batch | undefined {
-    if (pings) for (const w of pings) this.#sent.push(w);
+    this.#sent.add(pings);
     if (this.#written === undefined) return undefined;
     const b: Batch = { bytes, buffer, pings, lead, headers };
     this.#inFlight.push(b);
@@ -370,14 +327,7 @@ export class Writer implements ProgressHost {
 
   /** The next PONG arrived: its waiter runs. */
   pong(): void {
-    if (this.#sentHead >= this.#sent.length) return;
-    const waiter = this.#sent[this.#sentHead]!;
-    this.#sent[this.#sentHead++] = undefined as unknown as PongWaiter;
-    if (this.#sentHead === this.#sent.length) {
-      this.#sent.length = 0;
-      this.#sentHead = 0;
-    }
-    waiter();
+    this.#sent.answer();
   }
 
   /**
@@ -392,9 +342,7 @@ export class Writer implements ProgressHost {
     this.stalled = false;
     let held = 0;
     for (const b of this.#inFlight) held += b.pings ? b.pings.length : 0;
-    const waiters = this.#sent.slice(this.#sentHead, this.#sent.length - held);
-    this.#sent = [];
-    this.#sentHead = 0;
+    const waiters = this.#sent.take(held);
     for (const w of waiters) w(err);
   }
 
@@ -406,26 +354,18 @@ export class Writer implements ProgressHost {
     if (unsent && b.bytes !== undefined) {
       // a dead connection's batch: it goes first on the next one (its PINGs'
       // waiters may also be failed by dropped(); a waiter settles only once)
-      this.#unsent.push(b);
+      this.#queue.keepUnsent(b);
       return;
     }
-    if (!current && b.pings) {
-      // written into a connection that is gone: no PONG will come
-      const err = this.#dropError ?? new ClosedConnectionError();
-      for (const w of b.pings) w(err);
-    }
-    this.#reuse(b.buffer);
-    if (inFlight.length === 0 && this.#queueHead === this.#queue.length && this.out.length === 0) this.#settle();
-  }
-
-  /** Nothing waits: the spare buffers go with the encoder's region if it is let go (see buffer-region.ts). */
-  #settle(): void {
-    if (this.out.settle()) this.#spare.length = 0;
+    // written into a connection that is gone: no PONG will come
+    if (!current && b.pings) this.#failAll(b.pings);
+    this.out.recycle(b.buffer);
+    if (inFlight.length === 0 && this.#queue.empty && this.out.length === 0) this.out.settle();
   }
 
   /** Bytes accepted but not yet handed to the system: here and in the transport (as of the last write or drain). */
   outboundBytes(): number {
-    return this.out.length + this.#queuedBytes + (this.open ? this.#backlog : 0);
+    return this.out.length + this.#queue.bytes + (this.open ? this.#backlog : 0);
   }
 
   /**
@@ -434,17 +374,12 @@ export class Writer implements ProgressHost {
    * while disconnected or before: a server that takes no headers must not get it.
    */
   replaysHeaders(): boolean {
-    if (this.out.hasHeaders) return true;
-    for (let i = this.#queueHead; i < this.#queue.length; i++) if (this.#queue[i]!.headers) return true;
-    for (const b of this.#unsent) if (b.headers) return true;
-    return false;
+    return this.out.hasHeaders || this.#queue.holdsHeaders();
   }
 
   /** Bytes kept here while disconnected (the reconnect buffer): `out`, the queue and what a dead transport never sent. */
   bufferedBytes(): number {
-    let n = this.out.length + this.#queuedBytes;
-    for (const b of this.#unsent) n += b.bytes!.length;
-    return n;
+    return this.out.length + this.#queue.waitingBytes();
   }
 
   /** Resolves once `outboundBytes()` is at most `limit` (checked on drain and on reconnect). */
@@ -482,52 +417,21 @@ export class Writer implements ProgressHost {
     this.#written = transport.reportsWritten
       ? (unsent?: boolean) => this.#onWritten(inFlight, unsent)
       : undefined;
-    const resend = this.#unsent;
-    this.#unsent = [];
-    for (const b of resend) this.#queuedBytes += b.bytes!.length;
-    const waiting = resend.concat(this.#queue.slice(this.#queueHead));
-    this.#queue = waiting;
-    this.#queueHead = 0;
-    this.#skipPartialFrame();
-    this.open = true;
-  }
-
-  /**
-   * The bytes to resend may begin inside a frame whose start went to the
-   * dead connection: they are skipped, so the new connection starts on a
-   * frame boundary. (That frame is lost with the connection, like the rest
-   * of what the dead connection took.) The rest of a batch the system took
-   * in part (tryWrite) counts as all lead: where its next frame starts is
-   * not known, so it is lost too, as a write in flight in a dead socket is.
-   */
-  #skipPartialFrame(): void {
-    const q = this.#queue;
-    while (this.#queueHead < q.length) {
-      const b = q[this.#queueHead]!;
-      if (b.lead === 0) return;
-      const bytes = b.bytes!;
-      this.#queuedBytes -= b.lead;
-      if (b.lead < bytes.length) {
-        b.bytes = bytes.subarray(b.lead);
-        b.lead = 0;
-        return;
-      }
-      // the whole batch goes (the rest of one the system took in part may hold
-      // whole frames, and PINGs: no PONG will come for those)
-      if (b.pings) {
-        const err = this.#dropError ?? new ClosedConnectionError();
-        for (const w of b.pings) w(err);
-      }
-      q[this.#queueHead++] = undefined as unknown as Batch;
-    }
-    if (this.out.lead > 0) {
-      // `out` itself continues that frame: keep only the frames after it
+    if (this.#queue.resume((pings) => this.#failAll(pings)) && this.out.lead > 0) {
+      // `out` itself continues the frame the dead connection cut: keep only the frames after it
       const rest = this.out.view().slice(this.out.lead);
       const headers = this.out.hasHeaders;
       this.out.reset();
       this.out.raw(rest);
       this.out.hasHeaders = headers;
     }
+    this.open = true;
+  }
+
+  /** PINGs that will never be answered: written into a connection that is gone, or lost with it. */
+  #failAll(pings: PongWaiter[]): void {
+    const err = this.#dropError ?? new ClosedConnectionError();
+    for (const w of pings) w(err);
   }
 
   /**
@@ -547,16 +451,13 @@ export class Writer implements ProgressHost {
     this.#emptyWaiter = undefined;
     this.#watch.stop();
     // a PING in a batch the transport holds is also listed in `sent`: each waiter runs once
-    const waiters = new Set<PongWaiter>(this.#sent.slice(this.#sentHead));
+    const waiters = new Set<PongWaiter>(this.#sent.take());
     for (const b of this.#inFlight) if (b.pings) for (const w of b.pings) waiters.add(w);
     this.#dropWaiting(waiters);
     for (const w of this.#readyWaiters) waiters.add(w);
     this.#inFlight = [];
-    this.#spare = [];
     // a closed connection that stays referenced keeps no region
     this.out.release();
-    this.#sent = [];
-    this.#sentHead = 0;
     this.#readyWaiters = [];
     const err = new ClosedConnectionError();
     for (const w of waiters) w(err);
@@ -564,16 +465,8 @@ export class Writer implements ProgressHost {
 
   /** Empties `out`, the queue and what a dead transport never sent, adding the waiters of their PINGs to `waiters`. */
   #dropWaiting(waiters: Set<PongWaiter>): void {
-    for (const b of this.#unsent) if (b.pings) for (const w of b.pings) waiters.add(w);
-    for (let i = this.#queueHead; i < this.#queue.length; i++) {
-      const pings = this.#queue[i]!.pings;
-      if (pings) for (const w of pings) waiters.add(w);
-    }
+    this.#queue.clear(waiters);
     for (const w of this.#queued) waiters.add(w);
-    this.#unsent = [];
-    this.#queue = [];
-    this.#queueHead = 0;
-    this.#queuedBytes = 0;
     this.#queued = [];
     this.out.clear();
   }
@@ -582,7 +475,7 @@ export class Writer implements ProgressHost {
 
   waitingBytes(): number {
     if (!this.open || this.transport === undefined) return 0;
-    return this.out.length + this.#queuedBytes + this.transport.pendingBytes;
+    return this.out.length + this.#queue.bytes + this.transport.pendingBytes;
   }
 
   sentBytes(): number {

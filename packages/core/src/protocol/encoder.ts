@@ -25,6 +25,13 @@ const CRLF = ascii("\r\n");
 
 /** Default capacity; also what the buffer shrinks back to after a large take. */
 export const INITIAL_CAPACITY = 64 * 1024;
+/**
+ * Buffers kept for reuse once the transport is done with them, while bytes
+ * keep queuing: a backed-up publisher cycles through the same pages. Once
+ * nothing waits they go with the region they lie on, if it is let go (see
+ * buffer-region.ts).
+ */
+const MAX_SPARE = 32;
 
 /**
  * An upper bound of the bytes of a PUB/HPUB/SUB control line with these two
@@ -66,6 +73,8 @@ export class OutboundBuffer {
 
   /** where fresh buffers come from once this one is handed over (see `carveFrom()`) */
   #source: WriteBuffers | undefined;
+  /** buffers handed over and given back (recycle()), to go on in */
+  #spare: Uint8Array[] = [];
 
   constructor(initialCapacity = INITIAL_CAPACITY) {
     this.#initialCapacity = initialCapacity;
@@ -83,13 +92,14 @@ export class OutboundBuffer {
 
   /**
    * The owner has nothing queued: the source of buffers is told. If it lets
-   * go of what it gave (returns true), the buffer in use, if it came from
-   * there and is empty, is replaced by one of its own, so all of it is freed
-   * once the socket is done with it.
+   * go of what it gave (returns true), the spare buffers go, and the buffer
+   * in use, if it came from there and is empty, is replaced by one of its
+   * own, so all of it is freed once the socket is done with it.
    */
   settle(): boolean {
     if (this.#source === undefined) return true;
     if (!this.#source.leave()) return false;
+    this.#spare.length = 0;
     this.#ownBuffer();
     return true;
   }
@@ -98,7 +108,13 @@ export class OutboundBuffer {
   release(): void {
     this.#source?.release();
     this.#source = undefined;
+    this.#spare = [];
     this.#ownBuffer();
+  }
+
+  /** A buffer handed over (detach()) that its taker is done with: the encoder may go on in it. */
+  recycle(buffer: Uint8Array | undefined): void {
+    if (buffer && buffer.length === this.#initialCapacity && this.#spare.length < MAX_SPARE) this.#spare.push(buffer);
   }
 
   /** An empty buffer carved from the source (it does not own its ArrayBuffer) becomes one of our own. */
@@ -327,15 +343,13 @@ export class OutboundBuffer {
   }
 
   /**
-   * Empties the buffer and goes on in `next` (or a new buffer): the last
-   * view() now belongs to someone else. Returns the buffer given away.
+   * Empties the buffer and goes on in a recycled or new one: the last view()
+   * now belongs to someone else. Returns the buffer given away.
    */
-  detach(next?: Uint8Array): Uint8Array {
+  detach(): Uint8Array {
     const old = this.#buf;
     this.#empty();
-    this.#buf = next !== undefined && next.length === this.#initialCapacity
-      ? next
-      : this.#fresh();
+    this.#buf = this.#spare.pop() ?? this.#fresh();
     return old;
   }
 
