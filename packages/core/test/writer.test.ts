@@ -1,15 +1,13 @@
 // The outbound writer with a fake transport: batching, the queue of full
 // buffers while the transport drains, PING waiters in order, batches a dead
 // transport never sent going first on the next one (from a frame boundary),
-// close; and the progress watch with a manual clock.
+// close; synchronous writes (tryWrite); write buffers on regions.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ClosedConnectionError } from "../src/errors.js";
 import { FLUSH_THRESHOLD, WRITE_AHEAD, Writer, type WriterOwner } from "../src/connection/writer.js";
-import { type ProgressHost, ProgressWatch, STALL_MS, TICK_MS } from "../src/connection/progress.js";
 import type { DialTarget, Transport, TransportListener } from "../src/transport/transport.js";
 import { BufferRegion, KEEP_BELOW, KeepBudget, REGION_SIZE } from "../src/transport/buffer-region.js";
-import { ManualClock } from "./helpers/manual-clock.js";
 
 const td = new TextDecoder();
 const microtask = (): Promise<void> => new Promise((r) => queueMicrotask(r));
@@ -127,6 +125,13 @@ const owner: WriterOwner = { onStall() {}, onStallTimeout() {} };
 
 function connected(t: FakeTransport): Writer {
   const w = new Writer(owner, 20_000);
+  w.attach(t);
+  return w;
+}
+
+/** A writer on `t` whose buffers come from regions (as on Node), kept within `budget` (the process's by default). */
+function onRegions(t: FakeTransport, budget?: KeepBudget): Writer {
+  const w = new Writer(owner, 20_000, undefined, (n) => new BufferRegion(n, budget));
   w.attach(t);
   return w;
 }
@@ -416,8 +421,7 @@ describe("Writer", () => {
 
   it("a backed-up burst's buffers lie on a region: kept for the next burst while lightly used, let go once used past KEEP_BELOW", () => {
     const t = new FakeTransport({ takesAtOnce: false });
-    const w = new Writer(owner, 20_000, undefined, (n) => new BufferRegion(n));
-    w.attach(t);
+    const w = onRegions(t);
     let seq = 0;
     const regionsOfBurst = (count: number): ArrayBufferLike[] => {
       const regions = burstRegions(t, w, "r", seq, count);
@@ -442,8 +446,7 @@ describe("Writer", () => {
   it("close() lets go of a kept region: its share of the budget comes back, no buffer of it stays", () => {
     const t = new FakeTransport({ takesAtOnce: false });
     const budget = new KeepBudget(KEEP_BELOW);
-    const w = new Writer(owner, 20_000, undefined, (n) => new BufferRegion(n, budget));
-    w.attach(t);
+    const w = onRegions(t, budget);
     const regions = burstRegions(t, w, "c", 0, Math.floor(KEEP_BELOW / 20_000 / 4));
     drainAll(t, w);
     assert.ok(budget.kept > 0, "lightly used, the region is kept");
@@ -455,8 +458,7 @@ describe("Writer", () => {
 
   it("buffers the transport gives back late do not keep a region that was let go", async () => {
     const t = new FakeTransport({ takesAtOnce: false, lateWritten: true });
-    const w = new Writer(owner, 20_000, undefined, (n) => new BufferRegion(n));
-    w.attach(t);
+    const w = onRegions(t);
     let seq = 0;
     const burst = (count: number): ArrayBufferLike[] => {
       const regions = burstRegions(t, w, "l", seq, count);
@@ -531,96 +533,5 @@ describe("Writer", () => {
     assert.ok(errors.every((e) => e instanceof ClosedConnectionError));
     assert.ok((await ready) instanceof ClosedConnectionError);
     assert.equal(w.outboundBytes(), 0);
-  });
-});
-
-class Host implements ProgressHost {
-  waiting = 1000;
-  sent = 0;
-  events: string[] = [];
-  waitingBytes(): number {
-    return this.waiting;
-  }
-  sentBytes(): number {
-    return this.sent;
-  }
-  onStall(): void {
-    this.events.push("stall");
-  }
-  onStallTimeout(): void {
-    this.events.push("timeout");
-  }
-  onProgress(): void {
-    this.events.push("progress");
-  }
-}
-
-describe("ProgressWatch", () => {
-  const ticks = (clock: ManualClock, n: number): void => {
-    for (let i = 0; i < n; i++) clock.advance(TICK_MS);
-  };
-
-  it("no progress for STALL_MS is a stall, reported once; progress ends it", () => {
-    const clock = new ManualClock();
-    const host = new Host();
-    const watch = new ProgressWatch(host, 10_000, clock);
-    watch.arm();
-    ticks(clock, STALL_MS / TICK_MS - 1);
-    assert.deepEqual(host.events, []);
-    ticks(clock, 1);
-    assert.deepEqual(host.events, ["stall"]);
-    ticks(clock, 4);
-    assert.deepEqual(host.events, ["stall"]);
-    host.sent += 10;
-    ticks(clock, 1);
-    assert.deepEqual(host.events, ["stall", "progress"]);
-  });
-
-  it("bytes that keep leaving are never a stall, however long they wait", () => {
-    const clock = new ManualClock();
-    const host = new Host();
-    const watch = new ProgressWatch(host, 2_000, clock);
-    watch.arm();
-    for (let i = 0; i < 100; i++) {
-      host.sent += 1;
-      ticks(clock, 1);
-    }
-    assert.deepEqual(host.events, []);
-  });
-
-  it("a tick that comes late (a blocked event loop) starts a new observation", () => {
-    const clock = new ManualClock();
-    const host = new Host();
-    const watch = new ProgressWatch(host, 10_000, clock);
-    watch.arm();
-    // a synchronous loop runs for 5 s: nothing could leave meanwhile
-    clock.jump(5_000);
-    assert.deepEqual(host.events, []);
-    // the socket goes on once the loop is free
-    host.sent += 1;
-    ticks(clock, 2);
-    assert.deepEqual(host.events, []);
-  });
-
-  it("no progress for the timeout calls onStallTimeout once and stops", () => {
-    const clock = new ManualClock();
-    const host = new Host();
-    const watch = new ProgressWatch(host, 3_000, clock);
-    watch.arm();
-    ticks(clock, 3_000 / TICK_MS);
-    assert.deepEqual(host.events, ["stall", "timeout"]);
-    assert.equal(clock.pending, 0);
-  });
-
-  it("stops when nothing waits, and reports the end of a stall then", () => {
-    const clock = new ManualClock();
-    const host = new Host();
-    const watch = new ProgressWatch(host, 10_000, clock);
-    watch.arm();
-    ticks(clock, STALL_MS / TICK_MS);
-    host.waiting = 0;
-    ticks(clock, 1);
-    assert.deepEqual(host.events, ["stall", "progress"]);
-    assert.equal(clock.pending, 0);
   });
 });
