@@ -9,7 +9,7 @@ export { MsgImpl } from "./api/msg.js";
 export { QueuedIteratorImpl } from "./api/queued-iterator.js";
 export { compare, Feature, Features, parseSemVer } from "./api/features.js";
 export type { FeatureVersion, SemVer } from "./api/features.js";
-export type { CloseListener } from "./api/connection.js";
+export type { CloseListener } from "./api/close-listeners.js";
 export type { Engine } from "./connection/engine.js";
 export { FLUSH_THRESHOLD } from "./connection/writer.js";
 export { parseOptions } from "./connection/options.js";

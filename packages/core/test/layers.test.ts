@@ -11,7 +11,8 @@
 //   diagnostics/ its events, at the same level (it builds headers, the API emits)
 //   entries     mod.ts internal.ts wsconnect.ts
 //
-// And the core imports nothing from `node:`.
+// And the core imports nothing from `node:`, and no file but the parser
+// passes 500 lines (one concept per file, issue 13).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
@@ -19,6 +20,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const SRC = fileURLToPath(new URL("../src/", import.meta.url));
+/** The most lines a source file may have; the parser, one state machine, may pass it. */
+const MAX_LINES = 500;
 const ENTRIES = new Set(["mod.ts", "internal.ts", "wsconnect.ts"]);
 const LAYERS = ["ground", "protocol", "auth", "transport", "connection", "api", "entries"] as const;
 type Layer = typeof LAYERS[number];
@@ -100,6 +103,15 @@ describe("layers of packages/core/src", () => {
       }
     }
     assert.deepEqual(bad, []);
+  });
+
+  it("no file but the parser passes 500 lines (one concept per file)", () => {
+    const long = files
+      .filter((rel) => rel !== "protocol/parser.ts")
+      .map((rel) => ({ rel, lines: readFileSync(path.join(SRC, rel), "utf8").split("\n").length - 1 }))
+      .filter((f) => f.lines > MAX_LINES)
+      .map((f) => `${f.rel}: ${f.lines} lines`);
+    assert.deepEqual(long, [], `split these by concept:\n${long.join("\n")}`);
   });
 
   it("the check sees an upward import (a fixture)", () => {

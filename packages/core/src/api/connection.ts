@@ -19,7 +19,8 @@ import { unitsThatAlwaysFit } from "../protocol/control-line.js";
 import type { TransportFactory } from "../transport/transport.js";
 import { checkPayloadSize, checkPublishSubject, checkPubLine, checkSubject, checkSubLine, checkSubOptions } from "./arguments.js";
 import { encodeHeaders, headers as newHeaders } from "./headers.js";
-import { Features, parseSemVer, type SemVer } from "./features.js";
+import { Features, type SemVer, serverVersion } from "./features.js";
+import { type CloseListener, CloseListeners, notifyClosed } from "./close-listeners.js";
 import { ProtocolShim } from "./protocol-shim.js";
 import { QueuedIteratorImpl } from "./queued-iterator.js";
 import { RequestMux, SingleRequest } from "./request.js";
@@ -48,19 +49,6 @@ export const Empty: Uint8Array = new Uint8Array(0);
 
 const DEFAULT_REQUEST_TIMEOUT = 1000;
 
-/** What `addCloseListener()` takes, as in @nats-io/nats-core. */
-export interface CloseListener {
-  connectionClosedCallback(err?: Error): void;
-}
-
-function notifyClosed(l: CloseListener, err: Error | undefined): void {
-  try {
-    l.connectionClosedCallback(err);
-  } catch {
-    // a listener's failure is its own, as in the official client
-  }
-}
-
 export class NatsConnectionImpl implements NatsConnection, EngineOwner, SubscriptionHost {
   readonly engine: Engine;
   readonly options: ParsedOptions;
@@ -80,7 +68,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   // made on first use: most connections never serve a nats-core library
   private featureSet: Features | undefined;
   private featureVersion: string | undefined;
-  private closeListeners: CloseListener[] | undefined;
+  private closeListeners: CloseListeners | undefined;
   private shim: ProtocolShim | undefined;
 
   private constructor(opts: ParsedOptions, private readonly factory: TransportFactory) {
@@ -150,14 +138,12 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     for (const l of this.listeners) l.stop();
     this.listeners.clear();
     this.resolveClosed(err);
-    const closeListeners = this.closeListeners;
-    this.closeListeners = undefined;
-    if (closeListeners) for (const l of closeListeners) notifyClosed(l, err);
+    this.closeListeners?.closed(err);
   }
 
   /** The subscriptions the server still sends to (the request inbox included), as a copy. */
   private liveSubscriptions(): SubscriptionImpl[] {
-    return this.engine.subscriptionList() as SubscriptionImpl[];
+    return this.engine.subscriptions.list() as SubscriptionImpl[];
   }
 
   // ---- state --------------------------------------------------------------
@@ -239,13 +225,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
 
   /** The connected server's version; undefined once closed, or if the server's is not x.y.z. */
   getServerVersion(): SemVer | undefined {
-    const info = this.engine.info;
-    if (info === undefined) return undefined;
-    try {
-      return parseSemVer(String(info.version));
-    } catch {
-      return undefined;
-    }
+    return serverVersion(this.engine.info);
   }
 
   /**
@@ -258,14 +238,11 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
       this.closedPromise.then((err) => notifyClosed(listener, err || undefined));
       return;
     }
-    (this.closeListeners ??= []).push(listener);
+    (this.closeListeners ??= new CloseListeners()).add(listener);
   }
 
   removeCloseListener(listener: CloseListener): void {
-    const list = this.closeListeners;
-    if (list === undefined) return;
-    const i = list.indexOf(listener);
-    if (i !== -1) list.splice(i, 1);
+    this.closeListeners?.remove(listener);
   }
 
   /**
@@ -394,7 +371,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     checkSubOptions(opts);
     const queue = opts.queue || undefined;
     if (subject.length + (queue === undefined ? 0 : queue.length) > this.lineFits) {
-      checkSubLine(subject, queue, this.engine.upcomingSid(), this.options.maxControlLine);
+      checkSubLine(subject, queue, this.engine.subscriptions.upcomingSid(), this.options.maxControlLine);
     }
     const sub = new SubscriptionImpl(this, subject, opts);
     this.engine.addSubscription(sub, opts.max);
@@ -517,6 +494,6 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
 
   /** Counts for tests: live subscriptions (the request inbox included) and requests in flight. */
   _counts(): { subscriptions: number; requests: number } {
-    return { subscriptions: this.engine.subscriptionCount(), requests: this.mux.size() };
+    return { subscriptions: this.engine.subscriptions.size, requests: this.mux.size() };
   }
 }

@@ -24,6 +24,16 @@ export function parseSemVer(s = ""): SemVer {
   return { major: Number(m[1]), minor: Number(m[2]), micro: Number(m[3]) };
 }
 
+/** The version in a server's INFO; undefined without an INFO, or when it is not x.y.z. */
+export function serverVersion(info: { version?: unknown } | undefined): SemVer | undefined {
+  if (info === undefined) return undefined;
+  try {
+    return parseSemVer(String(info.version));
+  } catch {
+    return undefined;
+  }
+}
+
 /** -1, 0 or 1 as `a` is older than, the same as, or newer than `b`. */
 export function compare(a: SemVer, b: SemVer): number {
   const d = a.major - b.major || a.minor - b.minor || a.micro - b.micro;

@@ -63,7 +63,7 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
     subject: string,
     opts: SubscriptionOptions = {},
   ) {
-    this.sid = host.engine.nextSid();
+    this.sid = host.engine.subscriptions.nextSid();
     this.subject = subject;
     this.queue = opts.queue || undefined;
     this.max = opts.max;
@@ -240,8 +240,8 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
     if (this.done) return;
     const engine = this.host.engine;
     engine.sendUnsub(this.sid);
-    engine.removeSubscription(this.sid);
-    this.sid = engine.nextSid();
+    engine.subscriptions.remove(this.sid);
+    this.sid = engine.subscriptions.nextSid();
     this.subject = subject;
     this.max = max ? max + this.received : undefined;
     engine.addSubscription(this);
@@ -283,7 +283,7 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    this.host.engine.removeSubscription(this.sid);
+    this.host.engine.subscriptions.remove(this.sid);
     const iter = this.iter;
     if (iter) {
       iter.onDrained = () => this.settleClosed(err);

@@ -14,7 +14,7 @@ import { deferred } from "../timers.js";
 import type { DialTarget, Transport } from "../transport/transport.js";
 import { redactConnect } from "./debug.js";
 import { connectFields, tlsDecision } from "./handshake.js";
-import { isIpLiteral, type ParsedOptions } from "./options.js";
+import { isIpLiteral, type ParsedOptions, shuffle } from "./options.js";
 import type { ServerEntry } from "./servers.js";
 
 /** What a handshake needs of its engine. */
@@ -41,6 +41,26 @@ export function dialTarget(server: ServerEntry, hostname: string, options: Parse
   };
   if (server.url !== undefined) target.url = server.url;
   return target;
+}
+
+/**
+ * The addresses to dial for `server`: its hostname resolved (unless the
+ * `resolve` option is off, the runtime cannot, or it is an IP), shuffled
+ * unless `noRandomize`.
+ */
+export async function addressesOf(
+  server: ServerEntry,
+  options: ParsedOptions,
+  resolve: ((hostname: string) => Promise<string[]>) | undefined,
+): Promise<string[]> {
+  if (!options.resolve || resolve === undefined || isIpLiteral(server.hostname)) return [server.hostname];
+  let addrs: string[];
+  try {
+    addrs = await resolve(server.hostname);
+  } catch (err) {
+    throw new ConnectionError(`cannot resolve host '${server.hostname}'`, { cause: err });
+  }
+  return options.noRandomize ? addrs : shuffle(addrs.slice());
 }
 
 export class Handshake {

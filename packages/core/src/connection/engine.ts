@@ -9,7 +9,10 @@ import type { ServerInfo, Stats, Status } from "../types.js";
 import type { ParsedOptions } from "./options.js";
 import { ProtocolEngine } from "./protocol-engine.js";
 import type { ServerPool } from "./servers.js";
-import type { SubscriptionSink } from "./subscriptions.js";
+import type { SubscriptionRegistry, SubscriptionSink } from "./subscriptions.js";
+
+/** What the API layer may ask of the sid registry (subscriptions.ts). */
+export type Sids = Pick<SubscriptionRegistry, "nextSid" | "upcomingSid" | "remove" | "size" | "list">;
 
 export type { SubscriptionSink } from "./subscriptions.js";
 
@@ -47,13 +50,11 @@ export interface Engine {
   publish(subject: string, reply: string | undefined, headers: Uint8Array | undefined, payload: Uint8Array | string): boolean;
   flush(): Promise<void>;
   ready(): Promise<void>;
-  nextSid(): number;
-  upcomingSid(): number;
+  /** the subscriptions by sid; registering one goes through addSubscription, which also sends its SUB */
+  readonly subscriptions: Sids;
+  /** Registers a subscription and sends SUB (and UNSUB max when given). */
   addSubscription(sub: SubscriptionSink, max?: number): void;
   sendUnsub(sid: number, max?: number): void;
-  removeSubscription(sid: number): void;
-  subscriptionCount(): number;
-  subscriptionList(): SubscriptionSink[];
   forceReconnect(): void;
   close(err?: Error): Promise<void>;
 }

@@ -19,9 +19,9 @@ import {
 import { type MsgArgs, Parser, type ParserHandler } from "../protocol/parser.js";
 import type { Transport, TransportFactory, TransportListener } from "../transport/transport.js";
 import { debugMsgLine } from "./debug.js";
-import { dialTarget, Handshake, type HandshakeHost } from "./dial.js";
+import { addressesOf, dialTarget, Handshake, type HandshakeHost } from "./dial.js";
 import { Heartbeat, type HeartbeatHost } from "./heartbeat.js";
-import { isIpLiteral, type ParsedOptions, shuffle } from "./options.js";
+import type { ParsedOptions } from "./options.js";
 import { Outbound } from "./outbound.js";
 import { type DialHost, DialLoop, isAuthError } from "./reconnect.js";
 import { type ServerEntry, ServerPool } from "./servers.js";
@@ -46,7 +46,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
   readonly stats: Stats = { inBytes: 0, outBytes: 0, inMsgs: 0, outMsgs: 0 };
   readonly pool: ServerPool;
   readonly #out: Outbound;
-  readonly #subs = new SubscriptionRegistry();
+  readonly subscriptions = new SubscriptionRegistry();
   #state: State = CONNECTING;
   #transport: Transport | undefined;
   #server: ServerEntry | undefined;
@@ -245,20 +245,11 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
     return this.#state === CONNECTING || this.#state === RECONNECTING;
   }
 
-  async addresses(server: ServerEntry): Promise<string[]> {
-    const resolve = this.#factory.resolve;
-    if (!this.options.resolve || resolve === undefined || isIpLiteral(server.hostname)) {
-      return [server.hostname];
-    }
-    let addrs: string[];
-    try {
-      addrs = await resolve(server.hostname);
-    } catch (err) {
-      const e = new ConnectionError(`cannot resolve host '${server.hostname}'`, { cause: err });
-      this.#dialFailed(server, e);
-      throw e;
-    }
-    return this.options.noRandomize ? addrs : shuffle(addrs.slice());
+  addresses(server: ServerEntry): Promise<string[]> {
+    return addressesOf(server, this.options, this.#factory.resolve).catch((err: Error) => {
+      this.#dialFailed(server, err);
+      throw err;
+    });
   }
 
   onAttempt(): void {
@@ -290,7 +281,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
     const server = this.#server!;
     this.#state = CONNECTED;
     this.pool.current = server;
-    const resubscribe = this.#subs.resubscribeFrames();
+    const resubscribe = this.subscriptions.resubscribeFrames();
     if (resubscribe) handshake.transport.write(resubscribe);
     if (!this.headersSupported() && this.#out.replaysHeaders()) {
       // nats-server closes the connection on an HPUB it cannot take (and says
@@ -355,7 +346,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
     this.stats.inMsgs++;
     this.stats.inBytes += payload.length;
     this.options.debug?.(`< ${debugMsgLine(args)}`);
-    const sub = this.#subs.get(args.sid);
+    const sub = this.subscriptions.get(args.sid);
     if (sub !== undefined) sub.deliver(args, payload);
   }
 
@@ -490,33 +481,13 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
 
   // ---- subscriptions ----------------------------------------------------------
 
-  nextSid(): number {
-    return this.#subs.nextSid();
-  }
-
-  upcomingSid(): number {
-    return this.#subs.upcomingSid();
-  }
-
   /** Registers a subscription and sends SUB (and UNSUB max when given). */
   addSubscription(sub: SubscriptionSink, max?: number): void {
-    this.#subs.add(sub);
+    this.subscriptions.add(sub);
     this.#out.sub(sub, max);
   }
 
   sendUnsub(sid: number, max?: number): void {
     this.#out.unsub(sid, max);
-  }
-
-  removeSubscription(sid: number): void {
-    this.#subs.remove(sid);
-  }
-
-  subscriptionCount(): number {
-    return this.#subs.size;
-  }
-
-  subscriptionList(): SubscriptionSink[] {
-    return this.#subs.list();
   }
 }
