@@ -20,7 +20,7 @@ export { Parser } from "./protocol/parser.js";
 export type { MsgArgs, ParserHandler } from "./protocol/parser.js";
 export { OutboundBuffer } from "./protocol/encoder.js";
 export { validateQueue, validateSubject } from "./protocol/validate.js";
-export { requestTimeoutError } from "./errors.js";
+export { argumentTypeError, requestTimeoutError } from "./errors.js";
 export { WsTransport, wsTransportFactory, wsUrlParseFn } from "./transport/websocket.js";
 export { wsconnectWith } from "./wsconnect.js";
 export {

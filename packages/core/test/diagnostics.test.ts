@@ -17,6 +17,7 @@ import { headers } from "../src/api/headers.js";
 import type { Msg, NatsConnection, Subscription } from "../src/types.js";
 import {
   ClosedConnectionError,
+  ErrorCode,
   InvalidArgumentError,
   InvalidOperationError,
   NoRespondersError,
@@ -532,8 +533,12 @@ describe("the process-wide table", () => {
   });
 
   it("useDiagnosticsChannel refuses what is not a diagnostics_channel module", () => {
-    assert.throws(() => useDiagnosticsChannel({} as DiagnosticsChannelProvider), TypeError);
-    assert.throws(() => useDiagnosticsChannel(null as unknown as DiagnosticsChannelProvider), TypeError);
+    // a TypeError, as Node's own; with the library's code, and an InvalidArgumentError
+    const wrongType = (e: unknown) => e instanceof TypeError && e instanceof InvalidArgumentError && (e as { code?: string }).code === ErrorCode.InvalidArgument;
+    assert.throws(() => useDiagnosticsChannel({} as DiagnosticsChannelProvider), wrongType);
+    assert.throws(() => useDiagnosticsChannel(null as unknown as DiagnosticsChannelProvider), wrongType);
+    assert.throws(() => diagnosticsChannel(7 as unknown as string), wrongType);
+    assert.throws(() => diagnosticsChannel("quicknats:test:wrong-listener").subscribe("x" as never), wrongType);
   });
 
   // from here on Node's module is plugged in, for the rest of this process

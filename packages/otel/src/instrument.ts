@@ -45,6 +45,7 @@ import {
   type TracerProvider,
 } from "@opentelemetry/api";
 import {
+  ClosedConnectionError,
   type CloseEvent,
   type DeliveryEvent,
   type DiagnosticsChannel,
@@ -52,6 +53,7 @@ import {
   DiagnosticsChannels,
   type DiagnosticsStore,
   type DropEvent,
+  InvalidOperationError,
   type MsgHdrs,
   type NatsConnection,
   type OutgoingEvent,
@@ -79,6 +81,7 @@ import {
   OperationType,
   spanName,
 } from "./attributes.js";
+import { argumentTypeError } from "@quicknats/core/internal";
 import { eventSetter, headersGetter } from "./carrier.js";
 import { NatsMetrics, Traffic } from "./metrics.js";
 import { VERSION } from "./version.js";
@@ -132,10 +135,12 @@ const instrumented = new WeakSet<NatsConnection>();
  */
 export function instrument(nc: NatsConnection, options: InstrumentOptions = {}): Instrumentation {
   if (nc === null || typeof nc !== "object" || typeof nc.getServer !== "function") {
-    throw new TypeError("instrument() takes a NatsConnection");
+    throw argumentTypeError("instrument() takes a NatsConnection");
   }
-  if (nc.isClosed()) throw new Error("the connection is closed");
-  if (instrumented.has(nc)) throw new Error("the connection is already instrumented: stop() the first instrumentation");
+  if (nc.isClosed()) throw new ClosedConnectionError();
+  if (instrumented.has(nc)) {
+    throw new InvalidOperationError("the connection is already instrumented: stop() the first instrumentation");
+  }
   const inst = new ConnectionTelemetry(nc, options);
   instrumented.add(nc);
   return inst;

@@ -6,7 +6,18 @@ import { after, afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as dc from "node:diagnostics_channel";
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { headers, type DiagnosticsChannelProvider, type MsgHdrs, NoRespondersError, RequestError, useDiagnosticsChannel } from "@quicknats/core";
+import {
+  ClosedConnectionError,
+  type DiagnosticsChannelProvider,
+  ErrorCode,
+  headers,
+  InvalidArgumentError,
+  InvalidOperationError,
+  type MsgHdrs,
+  NoRespondersError,
+  RequestError,
+  useDiagnosticsChannel,
+} from "@quicknats/core";
 import { requestTimeoutError } from "@quicknats/core/internal";
 import { extractContext, type Instrumentation, instrument, type InstrumentOptions, traceMessage } from "../src/mod.js";
 import { parentId, registerGlobalContext, Telemetry } from "../../../test/helpers/otel.js";
@@ -303,11 +314,14 @@ describe("per connection", () => {
 
   it("refuses a second instrumentation of the same connection, and a closed one", () => {
     const { nc } = instrumentFor();
-    assert.throws(() => instrument(nc), /already instrumented/);
+    assert.throws(() => instrument(nc), (e) => e instanceof InvalidOperationError && /already instrumented/.test(e.message));
     const closed = fakeConnection();
     closed.close();
-    assert.throws(() => instrument(closed), /closed/);
-    assert.throws(() => instrument({} as never), TypeError);
+    assert.throws(() => instrument(closed), (e) => e instanceof ClosedConnectionError && e.code === ErrorCode.ClosedConnection);
+    assert.throws(
+      () => instrument({} as never),
+      (e) => e instanceof TypeError && e instanceof InvalidArgumentError && (e as { code?: string }).code === ErrorCode.InvalidArgument,
+    );
   });
 
   it("stops by itself when the connection closes", () => {

@@ -11,6 +11,7 @@
  * `runStores` enters every bound store, publishes, then calls the function;
  * a channel "has subscribers" while it has a subscriber or a bound store.
  */
+import { argumentTypeError } from "../errors.js";
 
 /** A subscriber: the message, and the channel's name. */
 export type DiagnosticsListener<M> = (message: M, name: string | symbol) => void;
@@ -99,7 +100,7 @@ export class LocalChannel<M = unknown> implements DiagnosticsChannel<M>, Movable
       this.target.subscribe(listener);
       return;
     }
-    if (typeof listener !== "function") throw new TypeError("listener must be a function");
+    if (typeof listener !== "function") throw argumentTypeError("listener must be a function");
     this.listeners = [...this.listeners, listener];
     this.active = true;
   }

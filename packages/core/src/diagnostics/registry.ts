@@ -20,6 +20,7 @@
  * LocalChannel someone kept forwards to its replacement from then on, so
  * nothing is lost whichever of subscribing and plugging in comes first.
  */
+import { argumentTypeError } from "../errors.js";
 import { type DiagnosticsChannel, LOCAL_CHANNEL, LocalChannel, type MovableChannel } from "./channel.js";
 import { DiagnosticsEmitter } from "./emitter.js";
 import type { DiagnosticsMessages } from "./events.js";
@@ -106,7 +107,7 @@ function activate(): void {
 export function diagnosticsChannel<N extends DiagnosticsChannelName>(name: N): DiagnosticsChannel<DiagnosticsMessages[N]>;
 export function diagnosticsChannel(name: string): DiagnosticsChannel<unknown>;
 export function diagnosticsChannel(name: string): DiagnosticsChannel<unknown> {
-  if (typeof name !== "string") throw new TypeError("diagnostics channel name must be a string");
+  if (typeof name !== "string") throw argumentTypeError("diagnostics channel name must be a string");
   activate();
   return channelIn(registry(), name);
 }
@@ -126,7 +127,7 @@ function isMovable(ch: DiagnosticsChannel<unknown>): ch is DiagnosticsChannel<un
  */
 export function useDiagnosticsChannel(provider: DiagnosticsChannelProvider): void {
   if (provider === null || typeof provider !== "object" && typeof provider !== "function" || typeof provider.channel !== "function") {
-    throw new TypeError("useDiagnosticsChannel() takes a diagnostics_channel module");
+    throw argumentTypeError("useDiagnosticsChannel() takes a diagnostics_channel module");
   }
   const r = registry();
   if (r.provider === undefined) plugIn(r, provider);
