@@ -4,7 +4,8 @@
 // to one server (reconnectTimeWait + jitter, reconnectJitterTLS, a
 // reconnectDelayHandler), the reconnectToServer handler, two consecutive
 // authorization errors dropping a server (ignoreAuthErrorAbort), DNS
-// addresses, and cancel() during a wait. Waits of seconds take no time.
+// addresses (and addressesOf: which addresses one server is dialed at), and
+// cancel() during a wait. Waits of seconds take no time.
 import { describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import type { ConnectionOptions, Server, ServerInfo } from "../src/types.js";
@@ -15,6 +16,7 @@ import {
   UserAuthenticationExpiredError,
 } from "../src/errors.js";
 import { DEFAULT_JITTER_TLS, type ParsedOptions, parseOptions } from "../src/connection/options.js";
+import { addressesOf } from "../src/connection/dial.js";
 import { type DialHost, DialLoop } from "../src/connection/reconnect.js";
 import { type ServerEntry, ServerPool } from "../src/connection/servers.js";
 import { parseServer, parseTcpUrl } from "../src/transport/tcp-url.js";
@@ -544,5 +546,51 @@ describe("DialLoop: the reconnectToServer handler", () => {
     host.outcome = (_s, n) => (n < 3 ? refused() : undefined);
     await drive(clock, new DialLoop(host, clock).run());
     assert.deepEqual(calls, [0, 400, 800]);
+  });
+});
+
+describe("addressesOf: what one server is dialed at", () => {
+  /** options as a runtime that resolves hostnames (Node's, Deno's) parses them: `resolve` on by default */
+  const optionsOf = (opts: ConnectionOptions): ParsedOptions => parseOptions(opts, { ...factory, resolve: async (h) => [h] });
+  const serverOf = (url: string): ServerEntry => new ServerPool([parseServer(url, 4222)], false, (u) => parseServer(u, 4222)).all()[0]!;
+  /** A resolver that records what it was asked and answers `answer`. */
+  const resolver = (answer: string[] | Error) => {
+    const asked: string[] = [];
+    const resolve = (host: string): Promise<string[]> => {
+      asked.push(host);
+      return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
+    };
+    return { asked, resolve };
+  };
+
+  it("the hostname itself when the runtime cannot resolve, resolve is off, or it is an IP", async () => {
+    const dns = resolver(["10.0.0.1"]);
+    const on = optionsOf({ noRandomize: true });
+    const off = optionsOf({ noRandomize: true, resolve: false });
+    assert.deepEqual(await addressesOf(serverOf("h.example:1"), on, undefined), ["h.example"]);
+    assert.deepEqual(await addressesOf(serverOf("h.example:1"), off, dns.resolve), ["h.example"]);
+    assert.deepEqual(await addressesOf(serverOf("127.0.0.1:1"), on, dns.resolve), ["127.0.0.1"]);
+    assert.deepEqual(await addressesOf(serverOf("[::1]:1"), on, dns.resolve), ["::1"]);
+    assert.deepEqual(dns.asked, [], "never asked");
+  });
+
+  it("every address in the resolver's order with noRandomize; shuffled otherwise, the resolver's array left as it was", async (t) => {
+    const addrs = ["10.0.0.1", "10.0.0.2", "10.0.0.3"];
+    const dns = resolver(addrs);
+    assert.deepEqual(await addressesOf(serverOf("h.example:1"), optionsOf({ noRandomize: true }), dns.resolve), addrs);
+    fixRandom(t, 0);
+    const shuffled = await addressesOf(serverOf("h.example:1"), optionsOf({}), dns.resolve);
+    assert.deepEqual([...shuffled].sort(), addrs);
+    assert.notDeepEqual(shuffled, addrs, "Math.random() fixed at 0 moves the first address");
+    assert.deepEqual(addrs, ["10.0.0.1", "10.0.0.2", "10.0.0.3"]);
+    assert.deepEqual(dns.asked, ["h.example", "h.example"]);
+  });
+
+  it("a resolver failure is a ConnectionError naming the host, with the resolver's error as cause", async () => {
+    const why = new Error("getaddrinfo ENOTFOUND h.example");
+    const err = await addressesOf(serverOf("h.example:1"), optionsOf({}), resolver(why).resolve).catch((e: unknown) => e);
+    assert.ok(err instanceof ConnectionError, String(err));
+    assert.equal(err.message, "cannot resolve host 'h.example'");
+    assert.equal(err.cause, why);
   });
 });
