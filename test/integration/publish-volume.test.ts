@@ -5,7 +5,8 @@
 // reading is told apart from a fast publisher: it is reported (an `error`
 // status, code NATS_OUTBOUND_STALLED), further publishes past the high-water
 // mark are refused, the connection is dropped after `timeout` and what was
-// never sent goes to the next one; close() does not wait for it.
+// never sent goes to the next one; close() does not wait for it. A server
+// killed while bytes wait: the restarted one gets whole frames.
 import { after, before, describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -232,6 +233,51 @@ describe("publishing volume with default options", () => {
       return kept < 16 * MiB;
     }, 5_000, () => `RSS still ${(kept / MiB).toFixed(1)} MiB above its size before the burst`, 100);
     t.diagnostic(`RSS kept after the burst: ${(kept / MiB).toFixed(1)} MiB`);
+  });
+});
+
+describe("a server killed while a synchronous loop's bytes wait", () => {
+  it("the restarted server gets whole frames: the echo of what the dead one never took is intact, consecutive, and ends with the last", async (t) => {
+    const own = await NatsServer.start({ max_pending: 512 * MiB, write_deadline: "60s" });
+    t.after(() => own.stop());
+    const nc = await connectFor(t, { servers: own.url, reconnectTimeWait: 50, reconnectJitter: 0, maxReconnectAttempts: -1 });
+    const status = new StatusLog(nc);
+    const SIZE = 16 * 1024;
+    const seqs: number[] = [];
+    let cut = 0;
+    // our own subscription: it is subscribed again before the replay, so the
+    // echo of every replayed frame comes back, ahead of the flush's PONG
+    nc.subscribe("killed.seq", {
+      callback: (_err, m) => {
+        const seq = m.data.length === SIZE ? seqOf(m.data) : -1;
+        if (seq < 0) cut++;
+        else seqs.push(seq);
+      },
+    });
+    await nc.flush();
+    // paused, the server's socket takes what fits in the kernel's buffers and
+    // the rest waits here (128 MB: the kernel takes up to 32 MiB). Frames span
+    // the writer's 256 KiB buffers, so what waits begins inside a frame whose
+    // start the dead server took: the replay must skip to the next whole one
+    // (without that skip, the restarted server reads garbage and closes the
+    // connection again and again)
+    await own.pause();
+    const N = 8_000;
+    for (let i = 0; i < N; i++) nc.publish("killed.seq", numbered(i, SIZE));
+    await own.kill();
+    await own.restart();
+    await status.waitFor("reconnect", 10_000);
+    await within(nc.flush(), 20_000, "flush on the restarted server");
+    t.diagnostic(`${seqs.length} of ${N} messages replayed to the restarted server`);
+    assert.equal(cut, 0, "no message arrived cut or mixed");
+    assert.ok(seqs.length > 0 && seqs.length < N, `the dead server took some, the rest was replayed (${seqs.length})`);
+    // consecutive from the first whole frame after the cut, up to the last one published
+    const first = seqs[0]!;
+    assert.deepEqual(seqs, Array.from({ length: N - first }, (_, k) => first + k));
+    assert.equal(status.count("disconnect"), 1, `one disconnect: the restarted server kept the connection (${status.types()})`);
+    // (a stall may be reported while the server is paused, on a slow machine)
+    const errors = status.of("error").filter((s) => (s.error as ConnectionError).code !== ErrorCode.OutboundStalled);
+    assert.deepEqual(errors, [], "no error status but a stall");
   });
 });
 
