@@ -14,6 +14,9 @@
  *   does it the same way whatever the chunking, never buffers more than it was
  *   fed (`bufferedBytes`), never allocates for a size it has not received, and
  *   every case ends in bounded time; after reset() it parses a valid stream.
+ * - MSG lines near the well-formed one (separators, stray CR/LF, bad counts,
+ *   sizes at the limits): parsed whole (the parser's one-pass reading of
+ *   MSG) and a byte at a time (its general path), the same events or error.
  * - Header blocks round-trip through MsgHdrsImpl encode/decode; decode never
  *   throws on any bytes and what it keeps re-encodes to the same set.
  *
@@ -43,6 +46,7 @@ export const RUNS = {
   validStream: 400,
   payloadBytes: 300,
   hostile: 2500,
+  msgLines: 1500,
   headerRoundTrip: 500,
   headerDecode: 1000,
 };
@@ -553,6 +557,56 @@ export function checkHostile(c: HostileCase): void {
   assert.ok(ms < CASE_TIME_LIMIT_MS, `case took ${ms.toFixed(0)} ms`);
 }
 
+// ---- MSG lines: the one-pass reading and the general path agree ------------
+
+/**
+ * MSG lines near the well-formed one nats-server writes: separators of
+ * spaces and tabs, CR or LF where they end or break a line, a missing or
+ * extra argument, counts that are not numbers or too large, payloads that do
+ * not match the size, lowercase, limits the line or payload just passes.
+ * Parsed whole, a line goes through the parser's one-pass reading of MSG;
+ * fed a byte at a time, through its general path (no line is ever whole).
+ */
+export const msgLinesArb: fc.Arbitrary<HostileCase> = fc
+  .record({
+    lines: fc.array(
+      fc.record({
+        op: fc.oneof({ weight: 30, arbitrary: fc.constant("MSG") }, fc.constantFrom("msg", "MSg", "MSGX", "M")),
+        seps: fc.array(
+          fc.oneof({ weight: 60, arbitrary: fc.constant(" ") }, fc.constantFrom("\t", "  ", " \t", "", "\r", "\n")),
+          { minLength: 5, maxLength: 5 },
+        ),
+        subject: fc.oneof({ weight: 8, arbitrary: fc.constantFrom("a", "foo.bar", "_INBOX.abc.1") }, fc.constantFrom("a\rb", "x".repeat(30))),
+        sid: fc.oneof({ weight: 20, arbitrary: fc.constantFrom("1", "42", "0") }, fc.constantFrom("", "x", "-1", "1234567890123456")),
+        reply: fc.option(fc.oneof({ weight: 8, arbitrary: fc.constantFrom("r", "_INBOX.x.y") }, fc.constant("r\r")), { nil: undefined }),
+        extra: fc.oneof({ weight: 20, arbitrary: fc.constant(undefined) }, fc.constantFrom("1", "z")),
+        size: fc.nat(40),
+        sizeText: fc.oneof({ weight: 20, arbitrary: fc.constant(undefined) }, fc.constantFrom("", "x", "1e3", "0012", "9999999999999999")),
+        end: fc.oneof({ weight: 30, arbitrary: fc.constant("\r\n") }, fc.constantFrom("\n", "\r", "\r\r\n", " \r\n", "\t\r\n")),
+        payloadDelta: fc.oneof({ weight: 30, arbitrary: fc.constant(0) }, fc.constantFrom(-1, 1)),
+      }),
+      { minLength: 1, maxLength: 6 },
+    ),
+    // from 12: feed() ends with a reset() and "MSG a 1 3", which must fit
+    maxControlLine: fc.constantFrom(undefined, undefined, 12, 16, 24, 40),
+    maxPayload: fc.constantFrom(undefined, undefined, 8, 39),
+  })
+  .map(({ lines, maxControlLine, maxPayload }) => {
+    const parts: string[] = [];
+    for (const l of lines) {
+      const args = [l.subject, l.sid];
+      if (l.reply !== undefined) args.push(l.reply);
+      if (l.extra !== undefined) args.push(l.extra);
+      args.push(l.sizeText ?? String(l.size));
+      parts.push(l.op + args.map((a, k) => `${l.seps[k]}${a}`).join("") + l.end);
+      parts.push("p".repeat(Math.max(0, l.size + l.payloadDelta)) + "\r\n");
+    }
+    const opts: ParserOptions = {};
+    if (maxControlLine !== undefined) opts.maxControlLine = maxControlLine;
+    if (maxPayload !== undefined) opts.maxPayload = maxPayload;
+    return { bytes: te.encode(parts.join("")), cuts: { kind: "bytes" as const }, opts };
+  });
+
 // ---- headers ---------------------------------------------------------------
 
 /** Encode/decode round trip: same status, keys (order, case) and trimmed values; re-encoding is stable. */
@@ -616,6 +670,8 @@ export function properties(tick: () => void = () => {}): NamedProperty[] {
       }),
     },
     { name: "hostile input", runs: RUNS.hostile, property: p(hostileArb, checkHostile) },
+    // whole vs a byte at a time: the same events, or the same error
+    { name: "MSG lines: one-pass reading and general path agree", runs: RUNS.msgLines, property: p(msgLinesArb, checkHostile) },
     { name: "header block round-trip", runs: RUNS.headerRoundTrip, property: p(headersArb, checkHeaderRoundTrip) },
     { name: "header decode of any bytes", runs: RUNS.headerDecode, property: p(headerBytesArb, checkHeaderDecode) },
   ];
