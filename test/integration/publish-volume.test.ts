@@ -70,7 +70,7 @@ describe("publishing volume with default options", () => {
     return { count: () => count, bytes: () => bytes, disorder: () => disorder };
   }
 
-  it("a tight loop of 300,000 × 128 B never throws; backpressure is signalled; all arrive", async (t) => {
+  it("a tight loop of 300,000 × 128 B never throws, and all arrive", async (t) => {
     const rx = await receiver(t, "vol.tight");
     const nc = await open(t);
     const status = new StatusLog(nc);
@@ -78,7 +78,10 @@ describe("publishing volume with default options", () => {
     const N = 300_000; // ~44 MB of frames: five times the high-water mark
     let pushedBack = 0;
     for (let i = 0; i < N; i++) if (!nc.publish("vol.tight", data)) pushedBack++;
-    assert.ok(pushedBack > 0, "publish() returned false above the high-water mark");
+    // whether publish() ever says false depends on how fast nats-server reads
+    // on the other core while the loop runs (the loop's bytes leave as it
+    // goes); the test below pauses the server to see it say so
+    t.diagnostic(`publish() returned false ${pushedBack} times`);
     await within(nc.flush(), 20_000, "flush");
     await eventually(() => rx.count() === N, 20_000, () => `${N} delivered (have ${rx.count()})`);
     assert.equal(rx.bytes(), N * 128);
