@@ -32,9 +32,9 @@
 // +0.3 KiB (24.3 -> 24.6) for the writer handing a synchronous publish
 // loop's bytes to the system as it goes (Transport.tryWrite, issue 11: the
 // WebSocket transport has none, but the writer's queue logic is shared);
-// +0.3 KiB (24.6 -> 24.9) for the parser reading a MSG line as nats-server
-// writes it in the pass that finds its end (20% less parser time a frame;
-// the general path stays for everything else).
+// +0.3 KiB (24.6 -> 24.9) for the parser reading a MSG or HMSG line as
+// nats-server writes it in the pass that finds its end (13 to 20% less
+// parser time a frame; the general path stays for everything else).
 // Lower BUDGET as it shrinks.
 //
 // Needs the packages built (`npm run build`; the suite's pretest does it).
@@ -48,7 +48,7 @@ import { browserBundle } from "../helpers/browser-bundle.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Minified + gzipped (level 9), in bytes: the bound this test enforces (the official client's bundle is ~42 KiB). */
-const BUDGET = 25_494 + 256;
+const BUDGET = 25_542 + 256;
 /** Issue 13's goal, reported but not yet enforced. */
 const GOAL = 15 * 1024;
 

@@ -14,9 +14,9 @@
  *   does it the same way whatever the chunking, never buffers more than it was
  *   fed (`bufferedBytes`), never allocates for a size it has not received, and
  *   every case ends in bounded time; after reset() it parses a valid stream.
- * - MSG lines near the well-formed one (separators, stray CR/LF, bad counts,
- *   sizes at the limits): parsed whole (the parser's one-pass reading of
- *   MSG) and a byte at a time (its general path), the same events or error.
+ * - MSG and HMSG lines near the well-formed ones (separators, stray CR/LF,
+ *   bad counts, sizes at the limits): parsed whole (the parser's one-pass
+ *   reading) and a byte at a time (its general path), the same events or error.
  * - Header blocks round-trip through MsgHdrsImpl encode/decode; decode never
  *   throws on any bytes and what it keeps re-encodes to the same set.
  *
@@ -557,24 +557,31 @@ export function checkHostile(c: HostileCase): void {
   assert.ok(ms < CASE_TIME_LIMIT_MS, `case took ${ms.toFixed(0)} ms`);
 }
 
-// ---- MSG lines: the one-pass reading and the general path agree ------------
+// ---- MSG and HMSG lines: the one-pass reading and the general path agree ---
 
 /**
- * MSG lines near the well-formed one nats-server writes: separators of
+ * MSG and HMSG lines near the well-formed ones nats-server writes: separators of
  * spaces and tabs, CR or LF where they end or break a line, a missing or
  * extra argument, counts that are not numbers or too large, payloads that do
- * not match the size, lowercase, limits the line or payload just passes.
- * Parsed whole, a line goes through the parser's one-pass reading of MSG;
+ * not match the size, header sizes past it, lowercase, limits the line or
+ * payload just passes. Parsed whole, a line goes through the parser's
+ * one-pass reading;
  * fed a byte at a time, through its general path (no line is ever whole).
  */
 export const msgLinesArb: fc.Arbitrary<HostileCase> = fc
   .record({
     lines: fc.array(
       fc.record({
-        op: fc.oneof({ weight: 30, arbitrary: fc.constant("MSG") }, fc.constantFrom("msg", "MSg", "MSGX", "M")),
+        op: fc.oneof(
+          { weight: 20, arbitrary: fc.constant("MSG") },
+          { weight: 12, arbitrary: fc.constant("HMSG") },
+          fc.constantFrom("msg", "MSg", "MSGX", "M", "hmsg", "HMSGX", "HMS", "H"),
+        ),
+        // HMSG's header size: mostly within the payload
+        hdrLen: fc.oneof({ weight: 10, arbitrary: fc.nat(40).map(String) }, fc.constantFrom("x", "", "99")),
         seps: fc.array(
           fc.oneof({ weight: 60, arbitrary: fc.constant(" ") }, fc.constantFrom("\t", "  ", " \t", "", "\r", "\n")),
-          { minLength: 5, maxLength: 5 },
+          { minLength: 6, maxLength: 6 },
         ),
         subject: fc.oneof({ weight: 8, arbitrary: fc.constantFrom("a", "foo.bar", "_INBOX.abc.1") }, fc.constantFrom("a\rb", "x".repeat(30))),
         sid: fc.oneof({ weight: 20, arbitrary: fc.constantFrom("1", "42", "0") }, fc.constantFrom("", "x", "-1", "1234567890123456")),
@@ -597,6 +604,7 @@ export const msgLinesArb: fc.Arbitrary<HostileCase> = fc
       const args = [l.subject, l.sid];
       if (l.reply !== undefined) args.push(l.reply);
       if (l.extra !== undefined) args.push(l.extra);
+      if (l.op.toUpperCase().startsWith("H")) args.push(l.hdrLen);
       args.push(l.sizeText ?? String(l.size));
       parts.push(l.op + args.map((a, k) => `${l.seps[k]}${a}`).join("") + l.end);
       parts.push("p".repeat(Math.max(0, l.size + l.payloadDelta)) + "\r\n");
@@ -671,7 +679,7 @@ export function properties(tick: () => void = () => {}): NamedProperty[] {
     },
     { name: "hostile input", runs: RUNS.hostile, property: p(hostileArb, checkHostile) },
     // whole vs a byte at a time: the same events, or the same error
-    { name: "MSG lines: one-pass reading and general path agree", runs: RUNS.msgLines, property: p(msgLinesArb, checkHostile) },
+    { name: "MSG and HMSG lines: one-pass reading and general path agree", runs: RUNS.msgLines, property: p(msgLinesArb, checkHostile) },
     { name: "header block round-trip", runs: RUNS.headerRoundTrip, property: p(headersArb, checkHeaderRoundTrip) },
     { name: "header decode of any bytes", runs: RUNS.headerDecode, property: p(headerBytesArb, checkHeaderDecode) },
   ];

@@ -2,8 +2,8 @@
  * The server-to-client protocol parser: bytes in, handler calls out.
  *
  * It is line based: the end of a control line is found with the native
- * `indexOf(LF)`, the line is decoded in one pass (a MSG line as nats-server
- * writes it is read in the same pass that finds its end), and a payload whose bytes
+ * `indexOf(LF)`, the line is decoded in one pass (a MSG or HMSG line as
+ * nats-server writes it is read in the same pass that finds its end), and a payload whose bytes
  * (and trailing CRLF) are all in the chunk is handed out as a `subarray` view
  * and skipped over without being scanned (nats.go's "jump ahead"). Bytes are
  * only copied when a control line or a payload spans chunks: a payload into a
@@ -336,8 +336,8 @@ export class Parser {
       while (i < len) {
         switch (this.#state) {
           case OP_START: {
-            if (chunk[i] === 0x4d) {
-              // M: most frames are MSG lines, parsed here in one pass when whole and well formed
+            if (chunk[i] === 0x4d || chunk[i] === 0x48) {
+              // M or H: most frames are MSG or HMSG lines, read here in one pass when whole and well formed
               const next = this.#wholeMsgLine(chunk, i, len);
               if (next > 0) {
                 i = next;
@@ -640,20 +640,24 @@ export class Parser {
   }
 
   /**
-   * `MSG <subject> <sid> [reply] <size>` and its CRLF, read in one pass (no
-   * search for the LF first, no dispatch on the op) when the line is whole in
-   * `buf` from `i`, within maxControlLine, and written as nats-server writes
-   * it (uppercase, single spaces or tabs, CRLF). Returns the index past the
-   * LF with the payload awaited, as #msgArgs leaves it; -1 for anything
-   * else, which the general path then parses (or reports) from `i` as before.
+   * `MSG <subject> <sid> [reply] <size>` or `HMSG ... [reply] <hdrLen> <size>`
+   * and its CRLF, read in one pass (no search for the LF first, no dispatch
+   * on the op) when the line is whole in `buf` from `i`, within
+   * maxControlLine, and written as nats-server writes it (uppercase, spaces
+   * or tabs, CRLF). Returns the index past the LF with the payload awaited,
+   * as #msgArgs leaves it; -1 for anything else, which the general path then
+   * parses (or reports) from `i` as before.
    */
   #wholeMsgLine(buf: Uint8Array, i: number, len: number): number {
-    if (buf[i + 1] !== 0x53 || buf[i + 2] !== 0x47 || buf[i + 3] !== SPACE) return -1;
+    const hmsg = buf[i] === 0x48;
+    const o = hmsg ? i + 1 : i;
+    if ((hmsg && buf[o] !== 0x4d) || buf[o + 1] !== 0x53 || buf[o + 2] !== 0x47 || buf[o + 3] !== SPACE) return -1;
+    const max = hmsg ? 5 : 4;
     // a line that reaches the limit is left to the general path, which measures it exactly
     const limit = Math.min(len, i + this.#maxControlLine);
     const t = this.#tokens;
     let n = 0;
-    let p = i + 4;
+    let p = o + 4;
     let c = 0;
     for (;;) {
       if (p >= limit) return -1;
@@ -663,7 +667,7 @@ export class Parser {
         continue;
       }
       if (c === CR || c === LF) break;
-      if (n === 4) return -1;
+      if (n === max) return -1;
       t[2 * n] = p;
       for (p++; p < limit; p++) {
         c = buf[p];
@@ -673,13 +677,14 @@ export class Parser {
       n++;
     }
     // a bare LF, or a CR that does not end the line: the general path decides
-    if (c !== CR || p + 1 >= len || buf[p + 1] !== LF || n < 3) return -1;
+    if (c !== CR || p + 1 >= len || buf[p + 1] !== LF || n < max - 1) return -1;
     const sid = parseCount(buf, t[2], t[3]);
     const sizeAt = 2 * (n - 1);
     const size = parseCount(buf, t[sizeAt], t[sizeAt + 1]);
-    if (sid < 0 || size < 0 || size > this.#maxPayload) return -1;
-    this.#hmsg = false;
-    this.#awaitPayload(buf, n === 4, sid, 0, size);
+    const hdrLen = hmsg ? parseCount(buf, t[sizeAt - 2], t[sizeAt - 1]) : 0;
+    if (sid < 0 || size < 0 || size > this.#maxPayload || hdrLen < 0 || hdrLen > size) return -1;
+    this.#hmsg = hmsg;
+    this.#awaitPayload(buf, n === max, sid, hdrLen, size);
     return p + 2;
   }
 
