@@ -23,8 +23,8 @@ import { Features, type SemVer, serverVersion } from "./features.js";
 import { type CloseListener, CloseListeners, notifyClosed } from "./close-listeners.js";
 import { ProtocolShim } from "./protocol-shim.js";
 import { QueuedIteratorImpl } from "./queued-iterator.js";
-import { RequestMux, SingleRequest } from "./request.js";
-import { publishOptions, requestMany, requestOnOwnInbox } from "./requests.js";
+import { RequestMux } from "./request.js";
+import { DEFAULT_REQUEST_TIMEOUT, requestMany, startRequest } from "./requests.js";
 import { SubscriptionImpl, type SubscriptionHost } from "./subscription.js";
 import { diagnosticsSlot, type DiagnosticsSlot, type RequestTap } from "../diagnostics/hooks.js";
 import type {
@@ -46,8 +46,6 @@ import type {
 
 /** An empty payload. */
 export const Empty: Uint8Array = new Uint8Array(0);
-
-const DEFAULT_REQUEST_TIMEOUT = 1000;
 
 export class NatsConnectionImpl implements NatsConnection, EngineOwner, SubscriptionHost {
   readonly engine: Engine;
@@ -386,7 +384,8 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     opts: RequestOptions = { timeout: DEFAULT_REQUEST_TIMEOUT },
   ): Promise<Msg> {
     try {
-      return this.startRequest(subject, payload, opts);
+      this.checkRequest(subject);
+      return startRequest(this, this.mux, subject, payload, opts);
     } catch (err) {
       this.adaptError(err as Error);
       return Promise.reject(err);
@@ -397,29 +396,6 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     if (this.engine.isClosed()) throw new ClosedConnectionError();
     if (this.draining) throw new DrainingConnectionError();
     checkPublishSubject(subject);
-  }
-
-  private startRequest(subject: string, payload: Payload, opts: RequestOptions): Promise<Msg> {
-    this.checkRequest(subject);
-    // 0 (or unset) means the default, as in the official client
-    const timeout = opts.timeout || DEFAULT_REQUEST_TIMEOUT;
-    if (typeof timeout !== "number" || !(timeout >= 1)) {
-      throw InvalidArgumentError.format("timeout", "must be >= 1 ms");
-    }
-    if (opts.reply && !opts.noMux) {
-      throw InvalidArgumentError.format(["reply", "noMux"], "are mutually exclusive");
-    }
-    if (opts.noMux) return requestOnOwnInbox(this, subject, payload, opts, timeout);
-
-    const req = new SingleRequest(subject, timeout, this.mux);
-    const tap = this.diagnostics.current?.requestStart(this, subject, req.reply, opts.headers, payload, "single", timeout, false);
-    req.diag = tap;
-    try {
-      this.send(subject, payload, publishOptions(req.reply, opts, tap), true, tap);
-    } catch (err) {
-      req.fail(err as Error);
-    }
-    return req.promise;
   }
 
   requestMany(

@@ -1,15 +1,15 @@
 /**
- * The request variants beside the shared-inbox `request()` (request.ts): a
- * request on its own inbox subscription (`noMux`, or a `reply` the caller
- * chose), and `requestMany()`, whose replies come through the shared inbox
- * or, with `noMux`, through its own.
+ * The requests of a connection: `request()` on the shared inbox (the mux of
+ * request.ts) or on its own inbox subscription (`noMux`, or a `reply` the
+ * caller chose), and `requestMany()`, whose replies come through the shared
+ * inbox or, with `noMux`, through its own.
  */
 import { ClosedConnectionError, InvalidArgumentError, NoRespondersError, RequestError, requestTimeoutError } from "../errors.js";
 import type { Msg, Payload, PublishOptions, RequestManyOptions, RequestOptions } from "../types.js";
 import type { DiagnosticsSlot, PublishingConnection, RequestTap } from "../diagnostics/hooks.js";
 import { checkPublishSubject } from "./arguments.js";
 import { createInbox } from "./inbox.js";
-import { isNoResponders, ManyRequest, type RequestMux } from "./request.js";
+import { isNoResponders, ManyRequest, type RequestMux, SingleRequest } from "./request.js";
 import type { SubscriptionImpl } from "./subscription.js";
 
 /** What the request variants use of their connection (a publishing connection, as the diagnostics tap sees it). */
@@ -21,6 +21,35 @@ export interface RequestHost extends PublishingConnection {
   readonly diagnostics: DiagnosticsSlot;
   /** a request's error on its way to user code (see `TransportFactory.adaptError`) */
   adaptError(err: Error): void;
+}
+
+/** `request()`'s timeout when none is given (or 0), as in the official client. */
+export const DEFAULT_REQUEST_TIMEOUT = 1000;
+
+/**
+ * `request()` once the connection has checked its state and the subject:
+ * the options checked, then the request on the shared inbox, or on its own.
+ */
+export function startRequest(host: RequestHost, mux: RequestMux, subject: string, payload: Payload, opts: RequestOptions): Promise<Msg> {
+  // 0 (or unset) means the default, as in the official client
+  const timeout = opts.timeout || DEFAULT_REQUEST_TIMEOUT;
+  if (typeof timeout !== "number" || !(timeout >= 1)) {
+    throw InvalidArgumentError.format("timeout", "must be >= 1 ms");
+  }
+  if (opts.reply && !opts.noMux) {
+    throw InvalidArgumentError.format(["reply", "noMux"], "are mutually exclusive");
+  }
+  if (opts.noMux) return requestOnOwnInbox(host, subject, payload, opts, timeout);
+
+  const req = new SingleRequest(subject, timeout, mux);
+  const tap = host.diagnostics.current?.requestStart(host, subject, req.reply, opts.headers, payload, "single", timeout, false);
+  req.diag = tap;
+  try {
+    host.sendRequest(subject, payload, publishOptions(req.reply, opts, tap), tap);
+  } catch (err) {
+    req.fail(err as Error);
+  }
+  return req.promise;
 }
 
 /**
