@@ -34,7 +34,8 @@
 // WebSocket transport has none, but the writer's queue logic is shared);
 // +0.3 KiB (24.6 -> 24.9) for the parser reading a MSG or HMSG line as
 // nats-server writes it in the pass that finds its end (13 to 20% less
-// parser time a frame; the general path stays for everything else).
+// parser time a frame; the general path stays for everything else);
+// -28 B for request() moving beside the other requests (requests.ts).
 // Lower BUDGET as it shrinks.
 //
 // Needs the packages built (`npm run build`; the suite's pretest does it).
@@ -48,7 +49,7 @@ import { browserBundle } from "../helpers/browser-bundle.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Minified + gzipped (level 9), in bytes: the bound this test enforces (the official client's bundle is ~42 KiB). */
-const BUDGET = 25_542 + 256;
+const BUDGET = 25_514 + 256;
 /** Issue 13's goal, reported but not yet enforced. */
 const GOAL = 15 * 1024;
 
