@@ -28,15 +28,20 @@ class Host implements ProgressHost {
 }
 
 describe("ProgressWatch", () => {
+  /** A watch armed with `timeout`, on a manual clock, over a host with bytes waiting. */
+  const armed = (timeout: number) => {
+    const clock = new ManualClock();
+    const host = new Host();
+    new ProgressWatch(host, timeout, clock).arm();
+    return { clock, host };
+  };
+
   const ticks = (clock: ManualClock, n: number): void => {
     for (let i = 0; i < n; i++) clock.advance(TICK_MS);
   };
 
   it("no progress for STALL_MS is a stall, reported once; progress ends it", () => {
-    const clock = new ManualClock();
-    const host = new Host();
-    const watch = new ProgressWatch(host, 10_000, clock);
-    watch.arm();
+    const { clock, host } = armed(10_000);
     ticks(clock, STALL_MS / TICK_MS - 1);
     assert.deepEqual(host.events, []);
     ticks(clock, 1);
@@ -49,10 +54,7 @@ describe("ProgressWatch", () => {
   });
 
   it("bytes that keep leaving are never a stall, however long they wait", () => {
-    const clock = new ManualClock();
-    const host = new Host();
-    const watch = new ProgressWatch(host, 2_000, clock);
-    watch.arm();
+    const { clock, host } = armed(2_000);
     for (let i = 0; i < 100; i++) {
       host.sent += 1;
       ticks(clock, 1);
@@ -61,10 +63,7 @@ describe("ProgressWatch", () => {
   });
 
   it("a tick that comes late (a blocked event loop) starts a new observation", () => {
-    const clock = new ManualClock();
-    const host = new Host();
-    const watch = new ProgressWatch(host, 10_000, clock);
-    watch.arm();
+    const { clock, host } = armed(10_000);
     // a synchronous loop runs for 5 s: nothing could leave meanwhile
     clock.jump(5_000);
     assert.deepEqual(host.events, []);
@@ -75,20 +74,14 @@ describe("ProgressWatch", () => {
   });
 
   it("no progress for the timeout calls onStallTimeout once and stops", () => {
-    const clock = new ManualClock();
-    const host = new Host();
-    const watch = new ProgressWatch(host, 3_000, clock);
-    watch.arm();
+    const { clock, host } = armed(3_000);
     ticks(clock, 3_000 / TICK_MS);
     assert.deepEqual(host.events, ["stall", "timeout"]);
     assert.equal(clock.pending, 0);
   });
 
   it("stops when nothing waits, and reports the end of a stall then", () => {
-    const clock = new ManualClock();
-    const host = new Host();
-    const watch = new ProgressWatch(host, 10_000, clock);
-    watch.arm();
+    const { clock, host } = armed(10_000);
     ticks(clock, STALL_MS / TICK_MS);
     host.waiting = 0;
     ticks(clock, 1);
