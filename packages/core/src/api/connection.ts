@@ -272,7 +272,19 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   }
 
   publish(subject: string, payload: Payload = Empty, options?: PublishOptions): boolean {
+    this.checkPublish();
     return this.send(subject, payload, options, false, undefined);
+  }
+
+  /**
+   * `msg.respond()`: a publish, but also while the connection drains (the
+   * reply to a message drain let through), and false instead of a throw once
+   * the connection is closed. While it can send, bad arguments throw as in publish().
+   */
+  respond(subject: string, payload: Payload = Empty, options?: PublishOptions): boolean {
+    if (!this.engine.canSend()) return false;
+    this.send(subject, payload, options, false, undefined);
+    return true;
   }
 
   /**
@@ -280,12 +292,14 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
    * request; `request` is its diagnostics tap, when someone listened.
    */
   sendRequest(subject: string, payload: Payload, options: PublishOptions, request: RequestTap | undefined): boolean {
+    this.checkPublish();
     return this.send(subject, payload, options, true, request);
   }
 
   /**
-   * publish(), and the requests' path: `ownReply` says the reply subject was
-   * made here (a request inbox) and needs no check.
+   * publish(), respond() and the requests' path, past the connection's state
+   * check: `ownReply` says the reply subject was made here (a request inbox)
+   * and needs no check.
    */
   private send(
     subject: string,
@@ -294,7 +308,6 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     ownReply: boolean,
     request: RequestTap | undefined,
   ): boolean {
-    this.checkPublish();
     // publishers tend to repeat a subject: a string checked once stays valid
     if (this.checkedSubject === undefined || subject !== this.checkedSubject) {
       checkPublishSubject(subject);
@@ -416,7 +429,11 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
 
   flush(): Promise<void> {
     if (this.engine.isClosed()) return Promise.reject(new ClosedConnectionError());
-    return this.engine.flush();
+    const flushed = this.engine.flush();
+    // `nc.flush(); await nc.close();` must not crash the process: the close
+    // rejects the flush, which nobody awaits (3.4's would never settle)
+    flushed.catch(() => {});
+    return flushed;
   }
 
   ready(): Promise<void> {
@@ -425,14 +442,19 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   }
 
   async rtt(): Promise<number> {
+    if (this.engine.isClosed()) throw new ClosedConnectionError();
+    // as 3.4: no round trip to time while disconnected (a flush would wait for the next server)
+    if (!this.engine.isConnected()) throw new RequestError("connection disconnected");
     const start = performance.now();
     await this.flush();
     return performance.now() - start;
   }
 
   /**
-   * Unsubscribes everything, lets every message already sent to us be
-   * processed, sends what is queued, then closes.
+   * Drains every subscription (each gets every message already sent to it;
+   * iterators still yield what they hold after this resolves), sends what is
+   * queued, then closes. Rejects with the reason when the connection ended
+   * on its own meanwhile (e.g. no server came back): what was queued is lost.
    */
   async drain(): Promise<void> {
     if (this.engine.isClosed()) throw new ClosedConnectionError();
@@ -448,6 +470,8 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
       // closed meanwhile; close() below settles the rest
     }
     await this.close();
+    const reason = await this.closedPromise;
+    if (reason) throw reason;
   }
 
   close(): Promise<void> {

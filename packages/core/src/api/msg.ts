@@ -27,7 +27,8 @@ export function decodeRange(buf: Uint8Array, start: number, end: number): string
 
 /** Where `respond()` publishes. */
 export interface MsgPublisher {
-  publish(subject: string, payload?: Payload, options?: PublishOptions): void;
+  /** publishes a reply; false when the connection is closed (nothing is sent) */
+  respond(subject: string, payload?: Payload, options?: PublishOptions): boolean;
   /** what `msg.publisher` gives libraries built on nats-core (see protocol-shim.ts) */
   readonly protocolShim: unknown;
 }
@@ -126,11 +127,14 @@ export class MsgImpl implements Msg {
     return this.payload.length;
   }
 
+  /**
+   * Publishes to the reply subject: false, and nothing sent, without one or
+   * once the connection is closed (a loop still working through what a
+   * drained subscription holds).
+   */
   respond(payload?: Payload, opts?: PublishOptions): boolean {
     const reply = this.reply;
-    if (reply === undefined) return false;
-    this.host.publish(reply, payload, opts);
-    return true;
+    return reply !== undefined && this.host.respond(reply, payload, opts);
   }
 
   string(): string {

@@ -27,7 +27,8 @@ export interface ForeignRequest {
 /** What the shim needs of its connection. */
 export interface ShimHost {
   readonly options: ParsedOptions;
-  publish(subject: string, payload?: Payload, options?: PublishOptions): void;
+  /** a publish that also goes out while draining, and is dropped (false) once closed */
+  respond(subject: string, payload?: Payload, options?: PublishOptions): boolean;
 }
 
 /** Our mux's side of a foreign request. */
@@ -77,8 +78,9 @@ export class ProtocolShim {
     return this.host.options;
   }
 
+  /** As the official protocol handler's: no check of the connection's state (acks of messages a drain let through go out). */
   publish(subject: string, payload?: Payload, options?: PublishOptions): void {
-    this.host.publish(subject, payload, options);
+    this.host.respond(subject, payload, options);
   }
 
   /** Registers a foreign request; its reply subject is `muxSubscriptions.baseInbox + r.token`. */

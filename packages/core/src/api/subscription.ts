@@ -17,7 +17,7 @@ import { QueuedIteratorImpl } from "./queued-iterator.js";
 import type { Msg, MsgCallback, NatsConnection, Status, Subscription, SubscriptionOptions } from "../types.js";
 
 /** What a subscription needs of its connection (which the diagnostics events carry as the connection). */
-export interface SubscriptionHost extends NatsConnection, Pick<MsgPublisher, "protocolShim"> {
+export interface SubscriptionHost extends NatsConnection, MsgPublisher {
   readonly engine: Engine;
   /** the diagnostics hooks, once the channels are in use */
   readonly diagnostics: DiagnosticsSlot;
@@ -247,7 +247,13 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
     engine.addSubscription(this);
   }
 
-  /** UNSUB, then a round trip so every message already sent to us has arrived, then close. */
+  /**
+   * UNSUB, then a round trip so every message already sent to us has
+   * arrived, then the end. It resolves then, as 3.4's does: an iterator still
+   * yields what it holds, and `closed` resolves once its loop has seen the
+   * end. Waiting for the loop instead would never end for a loop that awaits
+   * this drain (or the connection's) or for an iterator nobody reads.
+   */
   drain(): Promise<void> {
     if (this.host.engine.isClosed()) return Promise.reject(new ClosedConnectionError());
     if (this.done) {
@@ -261,7 +267,7 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
         this.finish();
         throw err;
       },
-    ).then(() => this.closed).then(() => {});
+    );
     return this.draining;
   }
 

@@ -39,6 +39,8 @@ export interface Engine {
   /** the first connection; rejects with the last failure when no server could be reached */
   connect(): Promise<void>;
   isClosed(): boolean;
+  /** connected to a server (not closed, connecting or reconnecting) */
+  isConnected(): boolean;
   /** true when frames can be queued: connected, or reconnecting (buffered) */
   canSend(): boolean;
   /** `host:port` of the current server */

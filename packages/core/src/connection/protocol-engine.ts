@@ -97,6 +97,10 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
     return this.#state === CLOSED;
   }
 
+  isConnected(): boolean {
+    return this.#state === CONNECTED;
+  }
+
   canSend(): boolean {
     return this.#state === CONNECTED || this.#state === RECONNECTING;
   }
