@@ -168,6 +168,38 @@ describe("connect: server addresses", () => {
     }
   });
 
+  it("options as configuration gives them are taken as 3.4 takes them: digits in strings, null, tls: false, servers: \"\", timeout: 0", async () => {
+    const env = { PORT: String(srv.port), TIMEOUT: "5000", PING: " 30000 ", WAIT: "250", TRIES: "3" };
+    const nc = await connect({
+      port: env.PORT as unknown as number,
+      timeout: env.TIMEOUT as unknown as number,
+      pingInterval: env.PING as unknown as number,
+      reconnectTimeWait: env.WAIT as unknown as number,
+      maxReconnectAttempts: env.TRIES as unknown as number,
+      name: null as unknown as string,
+      authenticator: null as unknown as undefined,
+      tls: false as unknown as null,
+      servers: "",
+    });
+    try {
+      await roundTrip(nc, "connect.env");
+      const o = (nc as unknown as { options: Record<string, unknown> }).options;
+      assert.deepEqual(
+        [o.timeout, o.pingInterval, o.reconnectTimeWait, o.maxReconnectAttempts, o.name, o.tls],
+        [5000, 30000, 250, 3, undefined, undefined],
+      );
+    } finally {
+      await nc.close();
+    }
+    const zero = await connect({ port: srv.port, timeout: 0, maxPingOut: null as unknown as number });
+    const o = (zero as unknown as { options: Record<string, unknown> }).options;
+    assert.deepEqual([o.timeout, o.maxPingOut], [20_000, 2], "timeout 0 and null are the defaults");
+    await zero.close();
+    // what is no number stays an error, named
+    await rejectsInvalidArgument(connect({ port: "42x" as unknown as number }), /'port'/);
+    await rejectsInvalidArgument(connect({ port: srv.port, timeout: "soon" as unknown as number }), /'timeout'/);
+  });
+
   it("reconnect options and tls: null are accepted", async () => {
     for (const extra of [
       { reconnect: false },

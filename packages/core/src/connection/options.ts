@@ -86,6 +86,33 @@ export interface ParsedOptions {
   tls: TlsOptions | null | undefined;
 }
 
+/** 3.4's numeric options: each also taken as a string of digits, as 3.4 takes what JavaScript coerces (ours take numbers only). */
+const NUMERIC = new Set([
+  "port", "timeout", "pingInterval", "maxPingOut", "reconnectTimeWait", "reconnectJitter",
+  "reconnectJitterTLS", "maxReconnectAttempts",
+]);
+const DECIMAL = /^\s*-?\d+(\.\d+)?\s*$/;
+
+/**
+ * What 3.4 accepts without meaning anything else, as the value it stands for
+ * (configuration read from the environment or a file): a number written as a
+ * string ("4222"), `null` for an option not given (except `tls`, where null
+ * means "never TLS"), `tls: false` and `servers: ""` as not given, and
+ * `timeout: 0` as the default, as 3.4's `timeout || 20000` reads it.
+ */
+function loosely(opts: ConnectionOptions | undefined): ConnectionOptions {
+  const o: Record<string, unknown> = { ...(opts ?? {}) };
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    if (v === null && k !== "tls") delete o[k];
+    else if (typeof v === "string" && NUMERIC.has(k) && DECIMAL.test(v)) o[k] = Number(v);
+  }
+  if (o.tls === false) delete o.tls;
+  if (o.servers === "") delete o.servers;
+  if (o.timeout === 0) delete o.timeout;
+  return o as ConnectionOptions;
+}
+
 function nonNegative(name: string, v: unknown, def: number): number {
   if (v === undefined) return def;
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
@@ -105,7 +132,7 @@ export function parseOptions(
   opts: ConnectionOptions | undefined,
   factory: TransportFactory,
 ): ParsedOptions {
-  const o: ConnectionOptions = { ...(opts ?? {}) };
+  const o = loosely(opts);
 
   const given = o.servers === undefined ? [] : Array.isArray(o.servers) ? o.servers : [o.servers];
   if (given.length > 0 && o.port !== undefined) {
@@ -139,7 +166,6 @@ export function parseOptions(
     throw InvalidArgumentError.format("name", "must be a string");
   }
   const timeout = nonNegative("timeout", o.timeout, DEFAULT_TIMEOUT);
-  if (timeout === 0) throw InvalidArgumentError.format("timeout", "must be > 0");
 
   const inboxPrefix = o.inboxPrefix ?? DEFAULT_INBOX_PREFIX;
   // "" means the default, as createInbox("") does
