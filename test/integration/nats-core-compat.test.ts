@@ -4,6 +4,7 @@
 // official transport): headers made by another implementation, nc.features,
 // getServerVersion(), close listeners, _resub(), nc.options, msg.publisher,
 // and a status() iterator the library stops.
+import { createRequire } from "node:module";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { headers as officialHeaders } from "@nats-io/nats-core";
@@ -16,6 +17,30 @@ import { eventually, within } from "../helpers/wait.js";
 
 /** The connection with its nats-core-compatible members visible. */
 type Compat = NatsConnectionImpl;
+
+/**
+ * What @nats-io/transport-node exports (nats-core's internal entry included)
+ * that @quicknats/node does not: the official engine's own parts, which have
+ * no counterpart here (README, Differences).
+ */
+const ENGINE_PARTS = [
+  "Connect", "DenoBuffer", "Heartbeat", "Kind", "MAX_SIZE", "MuxSubscription", "Parser", "ProtocolHandler",
+  "RequestOne", "Servers", "State", "Subscriptions", "checkOptions", "checkUnsupportedOption", "defaultOptions",
+  "describe", "getResolveFn", "parseOptions", "readAll", "setTransportFactory", "writeAll",
+];
+
+describe("@quicknats/node exports what @nats-io/transport-node does", () => {
+  it("every name but the official engine's own parts, in ESM and CommonJS", async () => {
+    const require = createRequire(import.meta.url);
+    const theirs = Object.keys(require("@nats-io/transport-node") as object);
+    const esm = new Set(Object.keys(await import("@quicknats/node")));
+    const cjs = new Set(Object.keys(require("@quicknats/node") as object));
+    const skip = new Set(ENGINE_PARTS);
+    assert.deepEqual(theirs.filter((n) => !skip.has(n) && !esm.has(n)), [], "missing from the ESM build");
+    assert.deepEqual(theirs.filter((n) => !skip.has(n) && !cjs.has(n)), [], "missing from the CommonJS build");
+    assert.deepEqual(ENGINE_PARTS.filter((n) => !theirs.includes(n)), [], "no longer exported by the official package");
+  });
+});
 
 describe("nats-core compatibility", () => {
   let srv: NatsServer;
