@@ -112,6 +112,26 @@ describe("cluster of 3", () => {
     assert.equal(nc.getServers().length, 3);
   });
 
+  it("a gossiped node the client was on dies: the next server's INFO reports it deleted, and it leaves the pool", async (t) => {
+    t.after(heal);
+    const nc = await connectFor(t, { servers: nodes[0].url, ...FAST });
+    await eventually(() => nc.getServers().length === 3, 2000, "3 servers in the pool");
+    const log = new StatusLog(nc);
+    await nodes[0].kill();
+    const r = await log.waitFor("reconnect", 5000);
+    const gossiped = nodes.find((n) => n.hostport === (log.events[r] as { server: string }).server)!;
+    assert.ok(gossiped && gossiped !== nodes[0], "failed over to a gossiped node");
+    const last = nodes.find((n) => n !== nodes[0] && n !== gossiped)!;
+    await gossiped.kill();
+    await log.waitFor("reconnect", 5000, r + 1);
+    assert.equal(nc.getServer(), last.hostport);
+    await eventually(() => log.of("update").some((u) => u.deleted.includes(gossiped.hostport)), 3000, "an update deleting the dead node");
+    // the node the user gave stays (down, it is still theirs); the dead gossiped one is gone
+    assert.deepEqual(listens(nc), [nodes[0].hostport, last.hostport].sort());
+    // a plain array, as 3.4's: sorting it in place works
+    assert.doesNotThrow(() => nc.getServers().slice().sort() && (nc.getServers() as unknown as unknown[]).sort());
+  });
+
   it("ignoreClusterUpdates keeps the pool to the given servers", async (t) => {
     const nc = await connectFor(t, { servers: nodes[0].url, ...FAST, ignoreClusterUpdates: true });
     const log = new StatusLog(nc);

@@ -416,7 +416,7 @@ describe("DialLoop: the reconnectToServer handler", () => {
   const handlerHost = (clock: ManualClock, handler: ConnectionOptions["reconnectToServer"], opts: ConnectionOptions = {}) =>
     new FakeHost(clock, { servers: ["a:1", "b:2", "c:3"], reconnectToServer: handler, ...opts });
 
-  it("sees a frozen pool with the default choice first and the last INFO; its choice is dialed", async () => {
+  it("sees the pool (a plain array of frozen servers, as 3.4's) with the default choice first and the last INFO; its choice is dialed", async () => {
     const clock = new ManualClock();
     const seen: { pool: readonly Server[]; info: ServerInfo | null }[] = [];
     const host = handlerHost(clock, (pool, info) => {
@@ -429,9 +429,18 @@ describe("DialLoop: the reconnectToServer handler", () => {
     assert.deepEqual(host.trace(), ["c:3@0"]);
     assert.equal(seen.length, 1);
     assert.deepEqual(seen[0].pool.map((s) => s.listen), ["a:1", "b:2", "c:3"]);
-    assert.ok(Object.isFrozen(seen[0].pool) && Object.isFrozen(seen[0].pool[0]));
+    assert.ok(!Object.isFrozen(seen[0].pool) && Object.isFrozen(seen[0].pool[0]));
     assert.equal(seen[0].info?.server_id, "S1");
     assert.deepEqual(host.pool.all().map((s) => s.listen), ["a:1", "b:2", "c:3"], "the server tried went to the back");
+  });
+
+  it("a handler that sorts the pool in place and takes the first gets the server it chose", async () => {
+    const clock = new ManualClock();
+    const host = handlerHost(clock, (pool) => (pool as Server[]).sort((x, y) => y.listen.localeCompare(x.listen))[0]!);
+    const srv = await drive(clock, new DialLoop(host, clock).run());
+    assert.equal(srv.listen, "c:3");
+    assert.deepEqual(host.trace(), ["c:3@0"]);
+    assert.deepEqual(host.pool.all().map((s) => s.listen), ["a:1", "b:2", "c:3"], "the pool itself is not reordered by the handler's sort");
   });
 
   it("the default choice is the first server due, not the head of the pool", async () => {

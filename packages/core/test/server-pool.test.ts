@@ -132,6 +132,16 @@ describe("ServerPool: gossip (update)", () => {
     assert.ok(!pool.all().includes(cur));
   });
 
+  it("update(urls, dialled): during a reconnect's handshake the server dialled is kept and the lost one, no longer reported, goes", () => {
+    const pool = new ServerPool(addrs("seed:4222"), false, parse);
+    pool.update(["10.0.0.1:4222", "10.0.0.2:4222"]);
+    pool.current = find(pool, "10.0.0.1:4222"); // connected to a gossiped server, which then dies
+    const dialled = find(pool, "10.0.0.2:4222");
+    // the first INFO of the new connection comes before the pool's current moves to it
+    assert.deepEqual(pool.update(["10.0.0.2:4222"], dialled), { added: [], deleted: ["10.0.0.1:4222"] });
+    assert.deepEqual(listens(pool), ["seed:4222", "10.0.0.2:4222"]);
+  });
+
   it("added and deleted in one update", () => {
     const pool = connectedPool();
     assert.deepEqual(pool.update(["10.0.0.2:4222", "10.0.0.3:4222"]), { added: ["10.0.0.3:4222"], deleted: ["10.0.0.1:4222"] });

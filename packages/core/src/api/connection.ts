@@ -164,7 +164,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
 
   /** The server pool: what the user gave and what the cluster gossiped. */
   getServers(): ReadonlyArray<Server> {
-    return Object.freeze(this.engine.pool.all().map((s) => s.snapshot()));
+    return this.engine.pool.all().map((s) => s.snapshot());
   }
 
   /** Replaces the server pool with `servers`, as 3.4 does (gossip adds to it again); servers already known keep their state and the connection stays up. */

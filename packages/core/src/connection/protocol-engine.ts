@@ -370,7 +370,8 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
     this.#knownInfo = info;
     if (first) this.#handshake?.onInfo(info);
     if (!this.options.ignoreClusterUpdates && Array.isArray(info.connect_urls)) {
-      const changed = this.pool.update(info.connect_urls);
+      // the first INFO of a dial comes before the handshake makes its server the current one
+      const changed = this.pool.update(info.connect_urls, this.#server);
       if (changed) this.#owner.onStatus({ type: "update", added: changed.added, deleted: changed.deleted });
     }
     if (info.ldm) this.#owner.onStatus({ type: "ldm", server: this.getServer() });

@@ -152,7 +152,8 @@ export class DialLoop {
     const snapshots = entries.map((s) => s.snapshot());
     let answer: ReturnType<typeof handler>;
     try {
-      answer = handler(Object.freeze(snapshots), this.#host.lastInfo());
+      // a copy of our list, not frozen: 3.4's is a plain array (a handler may sort it in place)
+      answer = handler(snapshots.slice(), this.#host.lastInfo());
     } catch (err) {
       throw new ConnectionError(`client option reconnectToServer handler failed: ${(err as Error)?.message ?? err}`, { cause: err });
     }

@@ -110,10 +110,12 @@ export class ServerPool {
 
   /**
    * Applies the cluster's `connect_urls`: adds servers not yet known and drops
-   * gossiped servers no longer reported (never the current one, never one the
-   * user gave). Returns what changed, or undefined when nothing did.
+   * gossiped servers no longer reported (never `current`, never one the user
+   * gave). `current` is the server the INFO came from: during a reconnect's
+   * handshake, the one being dialled, not the one that was lost. Returns what
+   * changed, or undefined when nothing did.
    */
-  update(urls: string[]): ServersChanged | undefined {
+  update(urls: string[], current = this.current): ServersChanged | undefined {
     const reported = new Map<string, ServerAddress>();
     for (const u of urls) {
       try {
@@ -126,7 +128,7 @@ export class ServerPool {
     const known = new Set(this.#servers.map((s) => s.listen));
     const deleted: string[] = [];
     this.#servers = this.#servers.filter((s) => {
-      if (!s.gossiped || s === this.current || reported.has(s.listen)) return true;
+      if (!s.gossiped || s === current || reported.has(s.listen)) return true;
       deleted.push(s.listen);
       return false;
     });
@@ -134,16 +136,15 @@ export class ServerPool {
     for (const [listen, addr] of reported) {
       if (known.has(listen)) continue;
       const entry = new ServerEntry(addr, true);
-      if (this.current?.tlsName) entry.tlsName = this.current.tlsName;
+      if (current?.tlsName) entry.tlsName = current.tlsName;
       this.#servers.push(entry);
       added.push(listen);
     }
     if (added.length === 0 && deleted.length === 0) return undefined;
     if (added.length > 0 && this.#randomize) {
       // spread the new servers, so a cluster's clients don't all fail over to the same one
-      const cur = this.current;
-      const rest = shuffle(this.#servers.filter((s) => s !== cur));
-      this.#servers = cur && this.#servers.includes(cur) ? [cur, ...rest] : rest;
+      const rest = shuffle(this.#servers.filter((s) => s !== current));
+      this.#servers = current && this.#servers.includes(current) ? [current, ...rest] : rest;
     }
     return { added, deleted };
   }
