@@ -15,6 +15,7 @@ import { NatsServer } from "../helpers/nats-server.js";
 import { connectFor } from "../helpers/connections.js";
 import { StatusLog } from "../helpers/status.js";
 import { eventually, rejection, within } from "../helpers/wait.js";
+import { freePort } from "../helpers/ports.js";
 
 /** The `ws` package as the socket: it has the W3C surface the transport uses (binaryType, on*, bufferedAmount, readyState). */
 const wsFactory: WsSocketFactory = async (url) => ({
@@ -144,7 +145,24 @@ describe("wsconnect: a port of the wrong kind", () => {
     const err = await rejection(wsconnect({ wsFactory, servers: `ws://127.0.0.1:${srv.port}`, reconnect: false, timeout: 3000 }));
     assert.ok(err instanceof ConnectionError, String(err));
     assert.equal(err.code, ErrorCode.Connection);
-    assert.match(err.message, /connect\(\)/);
+    assert.match(err.message, /not a websocket port .*connect\(\)/);
+  });
+
+  it("wsconnect() to a port nobody listens on says the connection was refused, not that the port is of the wrong kind", async () => {
+    const port = await freePort();
+    const err = await rejection(wsconnect({ wsFactory, servers: `ws://127.0.0.1:${port}`, reconnect: false, timeout: 3000 }));
+    assert.ok(err instanceof ConnectionError, String(err));
+    assert.equal(err.code, ErrorCode.Connection);
+    assert.match(err.message, /connection refused/);
+    assert.doesNotMatch(err.message, /websocket port/);
+    assert.equal((err.cause as { code?: string })?.code, "ECONNREFUSED", "the socket's error is the cause");
+  });
+
+  it("wsconnect() with wss:// to a websocket port without TLS: a TLS error (NATS_TLS)", async () => {
+    const err = await rejection(wsconnect({ wsFactory, servers: `wss://127.0.0.1:${srv.websocketPort}`, reconnect: false, timeout: 3000 }));
+    assert.ok(err instanceof ConnectionError, String(err));
+    assert.equal(err.code, ErrorCode.Tls);
+    assert.match(err.message, /TLS/);
   });
 
   it("connect() to the websocket port: it waits for an HTTP request and sends no INFO, so a TimeoutError that points to wsconnect()", async () => {

@@ -5,7 +5,7 @@
  */
 import type { ConnectionOptions } from "../types.js";
 import type { ServerAddress } from "../connection/options.js";
-import { ConnectionError, InvalidArgumentError } from "../errors.js";
+import { ConnectionError, ErrorCode, InvalidArgumentError } from "../errors.js";
 import { VERSION } from "../version.js";
 import type { DialTarget, Transport, TransportFactory, TransportListener } from "./transport.js";
 
@@ -102,11 +102,7 @@ export class WsTransport implements Transport {
         return;
       }
       socket.onopen = () => resolve();
-      socket.onerror = () => {
-        reject(new ConnectionError(
-          `websocket connection to ${url} failed: not a websocket port? (a NATS client port needs connect())`,
-        ));
-      };
+      socket.onerror = (e: Event) => reject(openFailed(url, e));
       socket.onclose = (e) => {
         reject(new ConnectionError(`websocket connection to ${url} closed before opening (code ${e.code})`));
       };
@@ -207,4 +203,25 @@ export function wsTransportFactory(opts: WsConnectionOptions): TransportFactory 
     defaultServer: "wss://127.0.0.1:443",
     parseUrl: wsUrlParseFn,
   };
+}
+
+/**
+ * Why a websocket did not open. Node's `ws` package (and Deno) put the reason
+ * on the error event; a browser tells nothing, so the message names the two
+ * usual causes. An answer that is not HTTP is a NATS client port.
+ */
+function openFailed(url: string, e: Event): ConnectionError {
+  const cause = (e as { error?: unknown }).error;
+  const detail = cause instanceof Error ? cause.message : String((e as { message?: unknown }).message ?? "");
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  const failed = `websocket connection to ${url} failed`;
+  if (code === "ECONNREFUSED") return new ConnectionError(`${failed}: connection refused`, { cause });
+  if (code === "EPROTO" || /\bSSL\b|\bTLS\b/.test(detail)) {
+    return new ConnectionError(`${failed}: TLS: ${detail}`, { cause, code: ErrorCode.Tls });
+  }
+  if (/Expected HTTP|Unexpected server response|Invalid WebSocket/i.test(detail)) {
+    return new ConnectionError(`${failed}: not a websocket port (a NATS client port needs connect()): ${detail}`, { cause });
+  }
+  if (detail) return new ConnectionError(`${failed}: ${detail}`, { cause });
+  return new ConnectionError(`${failed}: no server there, or not a websocket port (a NATS client port needs connect())`);
 }
