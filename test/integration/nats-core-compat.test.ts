@@ -39,6 +39,9 @@ describe("@quicknats/node exports what @nats-io/transport-node does", () => {
     assert.deepEqual(theirs.filter((n) => !skip.has(n) && !esm.has(n)), [], "missing from the ESM build");
     assert.deepEqual(theirs.filter((n) => !skip.has(n) && !cjs.has(n)), [], "missing from the CommonJS build");
     assert.deepEqual(ENGINE_PARTS.filter((n) => !theirs.includes(n)), [], "no longer exported by the official package");
+    // @quicknats/deno gives the same names (its module loads in Node: Deno's APIs are used only when dialing)
+    const deno = new Set(Object.keys(await import("@quicknats/deno")));
+    assert.deepEqual(theirs.filter((n) => !skip.has(n) && !deno.has(n)), [], "missing from @quicknats/deno");
   });
 });
 
