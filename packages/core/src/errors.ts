@@ -113,6 +113,10 @@ class NatsError extends Error {
     this.name = cls.brand;
     this.code = options?.code ?? cls.code;
     addBrand(this, cls.brand);
+    // enumerable, as 3.4's: JSON.stringify(err) in a log keeps the reason
+    if (options?.cause !== undefined) {
+      Object.defineProperty(this, "cause", { value: options.cause, enumerable: true, writable: true, configurable: true });
+    }
   }
   static override [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, this.brand);

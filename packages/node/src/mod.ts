@@ -7,3 +7,8 @@ export { connect, wsconnect } from "./connect.js";
 export type { NodeConnectionOptions } from "./connect.js";
 export { NodeTransport, nodeTransportFactory } from "./transport.js";
 export type { NodeTlsOptions } from "./transport.js";
+
+// `import nats from "@nats-io/transport-node"` gives that CommonJS package's
+// exports object, so `nats.connect(...)` works there: the same here
+import * as nats from "./mod.js";
+export default nats;

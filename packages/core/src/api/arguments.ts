@@ -39,7 +39,8 @@ export function checkSubject(subject: string): void {
 export const checkPublishSubject: (subject: string) => void = checkSubject;
 
 export function checkSubOptions(opts: SubscriptionOptions): void {
-  if (opts.queue !== undefined && opts.queue !== "") {
+  // null, as "", means no queue (as in 3.4, where any falsy queue is none)
+  if (opts.queue !== undefined && opts.queue !== null && opts.queue !== "") {
     const why = validateQueue(opts.queue);
     if (why !== null) throw subjectError(String(opts.queue), why);
   }

@@ -7,6 +7,7 @@
 import { ClosedConnectionError, InvalidArgumentError, NoRespondersError, RequestError, requestTimeoutError } from "../errors.js";
 import type { Msg, Payload, PublishOptions, RequestManyOptions, RequestOptions } from "../types.js";
 import type { DiagnosticsSlot, PublishingConnection, RequestTap } from "../diagnostics/hooks.js";
+import { fromDigits } from "../connection/options.js";
 import { checkPublishSubject } from "./arguments.js";
 import { createInbox } from "./inbox.js";
 import { isNoResponders, ManyRequest, type RequestMux, SingleRequest } from "./request.js";
@@ -31,10 +32,10 @@ export const DEFAULT_REQUEST_TIMEOUT = 1000;
  * the options checked, then the request on the shared inbox, or on its own.
  */
 export function startRequest(host: RequestHost, mux: RequestMux, subject: string, payload: Payload, opts: RequestOptions): Promise<Msg> {
-  // 0 (or unset) means the default, as in the official client
-  const timeout = opts.timeout || DEFAULT_REQUEST_TIMEOUT;
+  // 0 (or unset) means the default, and "2000" is 2000 ms, as in the official client
+  const timeout = fromDigits(opts.timeout) || DEFAULT_REQUEST_TIMEOUT;
   if (typeof timeout !== "number" || !(timeout >= 1)) {
-    throw InvalidArgumentError.format("timeout", "must be >= 1 ms");
+    throw InvalidArgumentError.format("timeout", "must be a number of milliseconds, at least 1");
   }
   if (opts.reply && !opts.noMux) {
     throw InvalidArgumentError.format(["reply", "noMux"], "are mutually exclusive");

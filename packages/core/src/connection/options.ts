@@ -93,6 +93,11 @@ const NUMERIC = new Set([
 ]);
 const DECIMAL = /^\s*-?\d+(\.\d+)?\s*$/;
 
+/** A number written as a string of digits (from the environment, say) as that number; anything else as it is. */
+export function fromDigits(v: unknown): unknown {
+  return typeof v === "string" && DECIMAL.test(v) ? Number(v) : v;
+}
+
 /**
  * What 3.4 accepts without meaning anything else, as the value it stands for
  * (configuration read from the environment or a file): a number written as a
@@ -105,7 +110,7 @@ function loosely(opts: ConnectionOptions | undefined): ConnectionOptions {
   for (const k of Object.keys(o)) {
     const v = o[k];
     if (v === null && k !== "tls") delete o[k];
-    else if (typeof v === "string" && NUMERIC.has(k) && DECIMAL.test(v)) o[k] = Number(v);
+    else if (NUMERIC.has(k)) o[k] = fromDigits(v);
   }
   if (o.tls === false) delete o.tls;
   if (o.servers === "") delete o.servers;
