@@ -5,7 +5,8 @@
 // programs a side-by-side run found breaking after the import switch (README,
 // Differences): a loop that awaits drain() on a "stop" message, an iterator
 // nobody reads, a handler still working at close(), a flush nobody awaits,
-// options from the environment, helpers imported from the transport package.
+// options and call values from a configuration, helpers imported from the
+// transport package, its default import, the server pool sorted in place.
 // Builds nothing: the suite's pretest builds the packages the programs import.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
