@@ -298,6 +298,20 @@ describe("debug output", () => {
     assertNoSecrets(lines, ["PW-do-not-print-1"]);
   });
 
+  it("debug: the UNSUB <sid> <max> sent with a SUB is traced too", async () => {
+    const lines: string[] = [];
+    const nc = await connect({ port: openSrv.port, debug: (l) => void lines.push(l) });
+    try {
+      const sub = nc.subscribe("dbg.max", { max: 3 });
+      await nc.flush();
+      const at = lines.indexOf(`> SUB dbg.max ${sub.getID()}`);
+      assert.ok(at >= 0, lines.join("\n"));
+      assert.equal(lines[at + 1], `> UNSUB ${sub.getID()} 3`, lines.join("\n"));
+    } finally {
+      await nc.close();
+    }
+  });
+
   it("debug: a function that throws does not break the connection", async () => {
     let calls = 0;
     const nc = await connect({ port: openSrv.port, debug: () => {

@@ -19,7 +19,7 @@ export {
   TimeoutError,
   UserAuthenticationExpiredError,
 } from "./errors.js";
-export { Empty } from "./api/connection.js";
+export { Empty } from "./types.js";
 export { wsconnect } from "./wsconnect.js";
 export type { WsConnectionOptions, WsSocketFactory } from "./transport/websocket.js";
 export { VERSION } from "./version.js";

@@ -414,3 +414,6 @@ export interface NatsConnection {
 
 /** `T` with the properties named by `K` made required. */
 export type WithRequired<T, K extends keyof T> = T & { [P in K]-?: T[P] };
+
+/** An empty payload. */
+export const Empty: Uint8Array = new Uint8Array(0);

@@ -8,7 +8,7 @@
 import { ClosedConnectionError, ConnectionError, ErrorCode, InvalidArgumentError } from "../errors.js";
 import { nuid } from "../nuid.js";
 import { VERSION } from "../version.js";
-import { Empty } from "./connection.js";
+import { Empty } from "../types.js";
 import type { Msg, NatsConnection, Stats } from "../types.js";
 
 /** Named timestamps (`mark`) and the spans between them (`measure`), in ms. */

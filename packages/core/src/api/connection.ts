@@ -27,6 +27,7 @@ import { RequestMux } from "./request.js";
 import { DEFAULT_REQUEST_TIMEOUT, requestMany, startRequest } from "./requests.js";
 import { SubscriptionImpl, type SubscriptionHost } from "./subscription.js";
 import { diagnosticsSlot, type DiagnosticsSlot, type RequestTap } from "../diagnostics/hooks.js";
+import { Empty } from "../types.js";
 import type {
   ConnectionOptions,
   Msg,
@@ -43,9 +44,6 @@ import type {
   Subscription,
   SubscriptionOptions,
 } from "../types.js";
-
-/** An empty payload. */
-export const Empty: Uint8Array = new Uint8Array(0);
 
 export class NatsConnectionImpl implements NatsConnection, EngineOwner, SubscriptionHost {
   readonly engine: Engine;
@@ -258,9 +256,12 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     s.resub(subject, max);
   }
 
-  /** What `msg.publisher` gives: see protocol-shim.ts. */
+  /** What `msg.publisher` (and `nc.protocol`, which 3.4's bench example tunes) gives: see protocol-shim.ts. */
   get protocolShim(): ProtocolShim {
     return (this.shim ??= new ProtocolShim(this, this.mux));
+  }
+  get protocol(): ProtocolShim {
+    return this.protocolShim;
   }
 
   // ---- publish ------------------------------------------------------------

@@ -109,7 +109,10 @@ export class Outbound {
     if (!this.#connected) return;
     this.#options.debug?.(`> SUB ${sub.subject}${sub.queue ? " " + sub.queue : ""} ${sub.sid}`);
     this.#writer.out.sub(sub.subject, sub.queue, sub.sid);
-    if (max !== undefined && max > 0) this.#writer.out.unsub(sub.sid, max);
+    if (max !== undefined && max > 0) {
+      this.#options.debug?.(`> UNSUB ${sub.sid} ${max}`);
+      this.#writer.out.unsub(sub.sid, max);
+    }
     this.#writer.schedule();
   }
 
