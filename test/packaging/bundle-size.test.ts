@@ -42,7 +42,8 @@
 // +0.2 KiB (25.1 -> 25.3) for wsconnect saying why a socket did not open
 // (refused, TLS, not a websocket port) and the pool dropping a dead
 // gossiped server the client was on; +82 B (25.3 -> 25.4) for values from
-// configuration in calls (a request timeout "2000") and an enumerable cause.
+// configuration in calls (a request timeout "2000") and an enumerable cause;
+// +23 B for nc.protocol and tracing the UNSUB sent with a SUB.
 // Lower BUDGET as it shrinks.
 //
 // Needs the packages built (`npm run build`; the suite's pretest does it).
@@ -56,7 +57,7 @@ import { browserBundle } from "../helpers/browser-bundle.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Minified + gzipped (level 9), in bytes: the bound this test enforces (the official client's bundle is ~42 KiB). */
-const BUDGET = 25_996 + 256;
+const BUDGET = 26_019 + 256;
 /** Issue 13's goal, reported but not yet enforced. */
 const GOAL = 15 * 1024;
 
