@@ -4,8 +4,9 @@
  * import from it: helpers, the nats-core classes a connection is made of (for
  * `instanceof`), and the semver helpers. @quicknats/node and @quicknats/deno
  * re-export it, so a program that imports one of these still loads after
- * switching its import line. Not here: the official engine's own parts (ProtocolHandler, Parser,
- * Heartbeat, Servers, ...), which have no counterpart to give.
+ * switching its import line. Not here: the official engine's own parts
+ * (ProtocolHandler, Parser, Heartbeat, Servers, ...), which have no
+ * counterpart to give.
  */
 export {
   collect,

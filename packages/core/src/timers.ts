@@ -25,6 +25,20 @@ export interface Timeout<T> extends Promise<T> {
   cancel: () => void;
 }
 
+/**
+ * A promise that rejects with a TimeoutError after `ms`, unless `cancel()` is
+ * called first (then it never settles). With `asyncTraces`, the error's stack
+ * is the caller's, taken now.
+ */
+export function timeout<T>(ms: number, asyncTraces = true): Timeout<T> {
+  const early = asyncTraces ? new TimeoutError() : undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const p = new Promise<T>((_resolve, reject) => {
+    timer = setTimeout(() => reject(early ?? new TimeoutError()), ms);
+  });
+  return Object.assign(p, { cancel: () => clearTimeout(timer) });
+}
+
 export interface Delay extends Promise<void> {
   /** resolves the delay now */
   cancel: () => void;

@@ -5,11 +5,10 @@
  * names and behaviour, our own code; the official ones are the reference in
  * packages/core/test/compat.test.ts.
  */
-import { TimeoutError } from "../errors.js";
-import type { Timeout } from "../timers.js";
 import type { QueuedIterator } from "../types.js";
 
 export { DEFAULT_MAX_RECONNECT_ATTEMPTS } from "../connection/options.js";
+export { timeout } from "../timers.js";
 
 /** A shared UTF-8 decoder, as nats-core's `TD`. */
 export const TD: TextDecoder = new TextDecoder();
@@ -27,20 +26,6 @@ export function extend<T extends object>(target: T, ...sources: object[]): T {
 /** `frame` as text with CR and LF shown as ␍ and ␊, for logs. */
 export function render(frame: Uint8Array): string {
   return TD.decode(frame).replaceAll("\n", "␊").replaceAll("\r", "␍");
-}
-
-/**
- * A promise that rejects with a TimeoutError after `ms`, unless `cancel()` is
- * called first (then it never settles). With `asyncTraces`, the error's stack
- * is the caller's, taken now.
- */
-export function timeout<T>(ms: number, asyncTraces = true): Timeout<T> {
-  const early = asyncTraces ? new TimeoutError() : undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const p = new Promise<T>((_resolve, reject) => {
-    timer = setTimeout(() => reject(early ?? new TimeoutError()), ms);
-  });
-  return Object.assign(p, { cancel: () => clearTimeout(timer) });
 }
 
 /** Every value `iter` yields, once it ends. */
