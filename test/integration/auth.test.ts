@@ -157,6 +157,27 @@ describe("user and password", () => {
     assertAuthError(err);
   });
 
+  it("credentials in the server URL (as nats.go reads them) connect, over the options'; never shown", async () => {
+    const nc = await connect({ servers: `nats://alice:alice-pw-1@${srv.hostport}`, user: "bob", pass: "wrong", name: "up-url" });
+    await nc.flush();
+    assert.equal((await serverUser(srv, "up-url"))?.authorized_user, "alice", "the URL's user, not the options'");
+    assert.deepEqual(nc.getServers().map((s) => s.src), [`nats://${srv.hostport}`]);
+    for (const text of renderings(nc.getServers()).concat(nc.getServer(), inspect(nc, { depth: 4 }))) {
+      assert.ok(!text.includes("alice-pw-1"), `the password is shown: ${text.slice(0, 300)}`);
+    }
+    await nc.close();
+    // percent-encoded, as a URL carries a password with reserved characters
+    const bob = await connect({ servers: `bob:${encodeURIComponent("bob-pw-2")}@${srv.hostport}` });
+    await bob.flush();
+    await bob.close();
+  });
+
+  it("wrong credentials in the URL: AuthorizationError, the password in no rendering of it", async () => {
+    const err = await rejection(connect({ servers: `nats://alice:n0t-the-pw@${srv.hostport}` }));
+    assertAuthError(err);
+    assertNoSecret(err, ["n0t-the-pw"], "wrong URL password");
+  });
+
   it("usernamePasswordAuthenticator with functions: called again on every reconnect", async () => {
     let users = 0;
     let passes = 0;
@@ -320,6 +341,13 @@ describe("token", () => {
     const nc = await connect({ servers: srv.hostport, token: "t0ken-s3cret" });
     await nc.flush();
     assert.equal(nc.isClosed(), false);
+    await nc.close();
+  });
+
+  it("a token in the server URL connects (nats://token@host)", async () => {
+    const nc = await connect({ servers: `nats://t0ken-s3cret@${srv.hostport}` });
+    await nc.flush();
+    assert.equal(nc.getServers()[0]!.src, `nats://${srv.hostport}`);
     await nc.close();
   });
 

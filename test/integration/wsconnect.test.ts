@@ -16,6 +16,7 @@ import { connectFor } from "../helpers/connections.js";
 import { StatusLog } from "../helpers/status.js";
 import { eventually, rejection, within } from "../helpers/wait.js";
 import { freePort } from "../helpers/ports.js";
+import { certs } from "../helpers/certs.js";
 
 /** The `ws` package as the socket: it has the W3C surface the transport uses (binaryType, on*, bufferedAmount, readyState). */
 const wsFactory: WsSocketFactory = async (url) => ({
@@ -134,6 +135,24 @@ describe("wsconnect", () => {
   });
 });
 
+describe("wsconnect: credentials in the server URL", () => {
+  let srv: NatsServer;
+  before(async () => {
+    srv = await NatsServer.start({ websocket: WEBSOCKET, authorization: { user: "wsu", password: "ws-s3cret" } });
+  });
+  after(() => srv.stop());
+
+  it("ws://user:pass@host connects with them (the official client ignores them); the address kept has none", async (t) => {
+    const url = `ws://wsu:ws-s3cret@127.0.0.1:${srv.websocketPort}`;
+    const nc = await wsFor(t, { servers: url });
+    await nc.flush();
+    assert.deepEqual(nc.getServers().map((s) => s.src), [`ws://127.0.0.1:${srv.websocketPort}`]);
+    const bad = await rejection(wsconnect({ wsFactory, servers: `ws://wsu:wrong-pw@127.0.0.1:${srv.websocketPort}` }));
+    assert.equal((bad as { code?: string }).code, ErrorCode.Authorization);
+    assert.ok(!String((bad as Error).message).includes("wrong-pw"));
+  });
+});
+
 describe("wsconnect: a port of the wrong kind", () => {
   let srv: NatsServer;
   before(async () => {
@@ -172,6 +191,25 @@ describe("wsconnect: a port of the wrong kind", () => {
     assert.equal(err.code, ErrorCode.Timeout);
     assert.match(err.message, /no INFO from 127\.0\.0\.1:\d+ .*wsconnect\(\)/);
     assert.ok(Date.now() - t0 < 3000, "the connect timeout, not a hang");
+  });
+});
+
+describe("wsconnect: a websocket port with TLS", () => {
+  let srv: NatsServer;
+  before(async () => {
+    const c = await certs();
+    srv = await NatsServer.start({ websocket: { listen: "127.0.0.1:-1", tls: { cert_file: c.server.certFile, key_file: c.server.keyFile } } });
+  });
+  after(() => srv.stop());
+
+  it("ws:// to it says to use wss://; wss:// with an untrusted certificate is a TLS error (NATS_TLS)", async () => {
+    const plain = await rejection(wsconnect({ wsFactory, servers: `ws://127.0.0.1:${srv.websocketPort}` }));
+    assert.ok(plain instanceof ConnectionError, String(plain));
+    assert.match(plain.message, /HTTP 400.*needs wss:\/\//);
+    // the ws package verifies against the system's CAs, which do not hold the test CA
+    const untrusted = await rejection(wsconnect({ wsFactory, servers: `wss://127.0.0.1:${srv.websocketPort}` }));
+    assert.ok(untrusted instanceof ConnectionError, String(untrusted));
+    assert.equal(untrusted.code, ErrorCode.Tls, untrusted.message);
   });
 });
 

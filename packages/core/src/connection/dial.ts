@@ -129,7 +129,7 @@ export class Handshake {
     const options = this.#host.options;
     let connect: Record<string, unknown>;
     try {
-      connect = connectFields(options, info, this.transport);
+      connect = connectFields(options, info, this.transport, this.#server.credentials);
     } catch (err) {
       // this attempt fails; on a reconnect the loop goes on, and status() says why
       this.#host.onStatus({ type: "error", error: err as Error });

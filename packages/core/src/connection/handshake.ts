@@ -4,6 +4,7 @@
  */
 import type { ServerInfo } from "../types.js";
 import { AUTH_FIELDS } from "../auth/authenticator.js";
+import type { UrlCredentials } from "../auth/url-credentials.js";
 import { ConnectionError, ErrorCode } from "../errors.js";
 import type { ParsedOptions } from "./options.js";
 
@@ -39,6 +40,7 @@ export function connectFields(
   opts: ParsedOptions,
   info: ServerInfo,
   client: { lang: string; version: string },
+  urlCredentials?: UrlCredentials,
 ): Record<string, unknown> {
   if (opts.noEcho && (info.proto ?? 0) < 1) {
     throw new ConnectionError("server does not support 'noEcho'", { code: ErrorCode.NoEchoNotSupported });
@@ -71,6 +73,13 @@ export function connectFields(
     for (const f in AUTH_FIELDS) {
       if (auth[f] !== undefined) connect[f] = auth[f];
     }
+  }
+  if (urlCredentials) {
+    // the server URL's user and password, or token, in place of the options' (as nats.go)
+    delete connect.user;
+    delete connect.pass;
+    delete connect.auth_token;
+    Object.assign(connect, urlCredentials.fields());
   }
   return connect;
 }

@@ -5,6 +5,7 @@
  */
 import type { ConnectionOptions, ReconnectToServerHandler, TlsOptions } from "../types.js";
 import { type Authenticator, buildAuthenticator } from "../auth/authenticator.js";
+import type { UrlCredentials } from "../auth/url-credentials.js";
 import { argumentTypeError, InvalidArgumentError } from "../errors.js";
 import { DEFAULT_MAX_CONTROL_LINE, utf8Length } from "../protocol/control-line.js";
 import { checkInboxPrefix } from "../protocol/validate.js";
@@ -46,6 +47,8 @@ export interface ServerAddress {
   tls?: boolean;
   /** the full URL to dial, for transports that take URLs (websocket) */
   url?: string;
+  /** `user:pass@` or `token@` in the URL: this server's CONNECT credentials */
+  credentials?: UrlCredentials;
 }
 
 export interface ParsedOptions {

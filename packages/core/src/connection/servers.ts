@@ -3,6 +3,7 @@
  * in INFO `connect_urls`, in the order they will be tried.
  */
 import type { Server, ServersChanged } from "../types.js";
+import type { UrlCredentials } from "../auth/url-credentials.js";
 import { type ServerAddress, shuffle } from "./options.js";
 
 export class ServerEntry implements Server {
@@ -13,6 +14,8 @@ export class ServerEntry implements Server {
   readonly gossiped: boolean;
   /** the full URL, for transports that dial URLs */
   readonly url: string | undefined;
+  /** from the URL, or inherited from the server that gossiped this one; never in a snapshot */
+  readonly credentials: UrlCredentials | undefined;
   tlsName = "";
   /** failed attempts since the last successful connect */
   reconnects = 0;
@@ -24,13 +27,14 @@ export class ServerEntry implements Server {
   /** consecutive authorization errors from this server */
   authErrors = 0;
 
-  constructor(addr: ServerAddress, gossiped: boolean) {
+  constructor(addr: ServerAddress, gossiped: boolean, credentials = addr.credentials) {
     this.hostname = addr.hostname;
     this.port = addr.port;
     this.listen = addr.listen;
     this.src = addr.src;
     this.url = addr.url;
     this.gossiped = gossiped;
+    this.credentials = credentials;
   }
 
   /** A frozen copy for `getServers()` and the reconnectToServer handler. */
@@ -135,7 +139,8 @@ export class ServerPool {
     const added: string[] = [];
     for (const [listen, addr] of reported) {
       if (known.has(listen)) continue;
-      const entry = new ServerEntry(addr, true);
+      // the cluster's other nodes take the credentials of the URL that reached it (as nats.go)
+      const entry = new ServerEntry(addr, true, addr.credentials ?? current?.credentials);
       if (current?.tlsName) entry.tlsName = current.tlsName;
       this.#servers.push(entry);
       added.push(listen);

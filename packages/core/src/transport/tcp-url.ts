@@ -4,6 +4,7 @@
  * websocket-only bundle leaves it out.
  */
 import { InvalidArgumentError } from "../errors.js";
+import { splitUserinfo } from "../auth/url-credentials.js";
 import type { ServerAddress } from "../connection/options.js";
 
 /** The NATS client port. */
@@ -15,7 +16,7 @@ export function parseTcpUrl(url: string): ServerAddress {
   return parseServer(url, DEFAULT_TCP_PORT);
 }
 
-/** Parses `host`, `host:port`, `nats://host:port`, `[::1]:4222`. */
+/** Parses `host`, `host:port`, `nats://host:port`, `[::1]:4222`, with `user:pass@` or `token@` before the host. */
 export function parseServer(src: string, defaultPort: number): ServerAddress {
   if (typeof src !== "string" || src.trim() === "") {
     throw InvalidArgumentError.format("servers", "entries must be non-empty strings");
@@ -29,10 +30,10 @@ export function parseServer(src: string, defaultPort: number): ServerAddress {
     }
     rest = rest.slice(scheme[0].length);
   }
-  rest = rest.replace(/\/+$/, "");
-  if (rest.includes("@")) {
-    throw InvalidArgumentError.format("servers", "must not contain credentials; use the 'user'/'pass' or 'token' options");
-  }
+  const { rest: address, credentials } = splitUserinfo(rest);
+  // what the pool keeps and errors quote: the credentials removed
+  if (credentials) src = (scheme ? scheme[0] : "") + address;
+  rest = address.replace(/\/+$/, "");
   if (rest.includes("/") || /\s/.test(rest)) {
     throw InvalidArgumentError.format("servers", `entry is not a host:port: '${src}'`);
   }
@@ -68,6 +69,7 @@ export function parseServer(src: string, defaultPort: number): ServerAddress {
   const listen = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
   const addr: ServerAddress = { hostname, port, listen, src };
   if (scheme && scheme[1].toLowerCase() === "tls") addr.tls = true;
+  if (credentials) addr.credentials = credentials;
   return addr;
 }
 

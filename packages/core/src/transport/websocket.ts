@@ -6,6 +6,7 @@
 import type { ConnectionOptions } from "../types.js";
 import type { ServerAddress } from "../connection/options.js";
 import { ConnectionError, ErrorCode, InvalidArgumentError } from "../errors.js";
+import { splitUserinfo } from "../auth/url-credentials.js";
 import { VERSION } from "../version.js";
 import type { DialTarget, Transport, TransportFactory, TransportListener } from "./transport.js";
 
@@ -27,14 +28,15 @@ const DRAIN_POLL_MS = 5;
 /**
  * Normalises a server string to a websocket URL: no scheme means `wss://`
  * (port 443); `ws://`, `http://` and `nats://` mean `ws:` (port 80); `wss://`,
- * `https://` and `tls://` mean `wss:` (port 443). Path and query are kept.
+ * `https://` and `tls://` mean `wss:` (port 443). Path and query are kept;
+ * `user:pass@` or `token@` before the host are that server's credentials.
  * A gossiped `host:port` takes the scheme of the current connection.
  */
 export function wsUrlParseFn(u: string, encrypted?: boolean): ServerAddress {
   if (typeof u !== "string" || u.trim() === "") {
     throw InvalidArgumentError.format("servers", "entries must be non-empty strings");
   }
-  const src = u;
+  let src = u;
   let s = u.trim();
   const m = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s);
   let secure = encrypted ?? true;
@@ -45,20 +47,22 @@ export function wsUrlParseFn(u: string, encrypted?: boolean): ServerAddress {
     else throw InvalidArgumentError.format("servers", `has an unsupported URL scheme '${scheme}://'`);
     s = s.slice(m[0].length);
   }
+  const { rest, credentials } = splitUserinfo(s);
+  // what the pool keeps and errors quote: the credentials removed
+  if (credentials) src = (m ? m[0] : "") + rest;
   let url: URL;
   try {
-    url = new URL(`${secure ? "wss" : "ws"}://${s}`);
+    url = new URL(`${secure ? "wss" : "ws"}://${rest}`);
   } catch {
     throw InvalidArgumentError.format("servers", `entry is not a valid URL: '${src}'`);
-  }
-  if (url.username || url.password) {
-    throw InvalidArgumentError.format("servers", "must not contain credentials; use the 'user'/'pass' or 'token' options");
   }
   const port = url.port ? Number(url.port) : secure ? 443 : 80;
   const hostname = url.hostname.replace(/^\[|\]$/g, "");
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   const full = `${secure ? "wss" : "ws"}://${host}:${port}${url.pathname}${url.search}`;
-  return { hostname, port, listen: `${host}:${port}`, src, url: full };
+  const addr: ServerAddress = { hostname, port, listen: `${host}:${port}`, src, url: full };
+  if (credentials) addr.credentials = credentials;
+  return addr;
 }
 
 export class WsTransport implements Transport {
@@ -216,8 +220,13 @@ function openFailed(url: string, e: Event): ConnectionError {
   const code = (cause as { code?: unknown } | undefined)?.code;
   const failed = `websocket connection to ${url} failed`;
   if (code === "ECONNREFUSED") return new ConnectionError(`${failed}: connection refused`, { cause });
-  if (code === "EPROTO" || /\bSSL\b|\bTLS\b/.test(detail)) {
+  // Node's codes for a certificate it did not accept (DEPTH_ZERO_SELF_SIGNED_CERT, UNABLE_TO_VERIFY_LEAF_SIGNATURE, ERR_TLS_CERT_ALTNAME_INVALID, ...)
+  if (code === "EPROTO" || /CERT|SSL|TLS|UNABLE_TO_/.test(String(code)) || /\bSSL\b|\bTLS\b/.test(detail)) {
     return new ConnectionError(`${failed}: TLS: ${detail}`, { cause, code: ErrorCode.Tls });
+  }
+  if (url.startsWith("ws:") && /Unexpected server response: 400\b/.test(detail)) {
+    // what a websocket port with TLS answers to a plain request
+    return new ConnectionError(`${failed}: the port refused a plain request (HTTP 400): one with TLS needs wss://`, { cause });
   }
   if (/Expected HTTP|Unexpected server response|Invalid WebSocket/i.test(detail)) {
     return new ConnectionError(`${failed}: not a websocket port (a NATS client port needs connect()): ${detail}`, { cause });
