@@ -1,5 +1,6 @@
-// The Node package's bridge to @nats-io/nats-core's error classes
-// (packages/node/src/official-errors.ts): our errors also match the official
+// The bridge to @nats-io/nats-core's error classes (core's
+// compat/official-errors.ts, used by the Node package's connect() and
+// wsconnect() and by core's wsconnect() on Node): our errors also match the official
 // classes, whichever is loaded first, in every copy of nats-core the process
 // holds, while official errors and subclasses are judged as before. Each
 // order runs in a fresh node process (the module cache is per process).
@@ -15,7 +16,7 @@ const CHILD = "test/interop/fixtures/error-bridge-child.ts";
 /** tsx compiles on start (~1 s, more on a busy 2-core box) */
 const RUN_MS = 30_000;
 
-async function runChild(order: "before" | "after" | "ws", port: number | string): Promise<Record<string, any>> {
+async function runChild(order: "before" | "after" | "ws" | "core-ws", port: number | string): Promise<Record<string, any>> {
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT; // a plain program, not a test file
   const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", CHILD, order, String(port)], {
@@ -58,9 +59,12 @@ describe("error bridge to @nats-io/nats-core's classes", () => {
     });
   }
 
-  it("wsconnect() of @quicknats/node bridges its errors too (official package loaded after it)", async () => {
-    const r = await runChild("ws", srv.websocketUrl!);
-    assert.equal(r.wsNoResponders, true, "a request nobody answers: the official RequestError, isNoResponders()");
-    assert.equal(r.wsJetstreamNoStream, "JetStreamNotEnabled", "jetstream decides with the official classes");
-  });
+  for (const order of ["ws", "core-ws"] as const) {
+    const pkg = order === "ws" ? "@quicknats/node" : "@quicknats/core";
+    it(`wsconnect() of ${pkg} bridges its errors too (official package loaded after it)`, async () => {
+      const r = await runChild(order, srv.websocketUrl!);
+      assert.equal(r.wsNoResponders, true, "a request nobody answers: the official RequestError, isNoResponders()");
+      assert.equal(r.wsJetstreamNoStream, "JetStreamNotEnabled", "jetstream decides with the official classes");
+    });
+  }
 });

@@ -23,6 +23,8 @@ export { validateQueue, validateSubject } from "./protocol/validate.js";
 export { argumentTypeError, requestTimeoutError } from "./errors.js";
 export { WsTransport, wsTransportFactory, wsUrlParseFn } from "./transport/websocket.js";
 export { wsconnectWith } from "./wsconnect.js";
+export { bridgeOfficialErrors } from "./compat/official-errors.js";
+export type { ModuleCache } from "./compat/official-errors.js";
 export {
   closedBeforeTls,
   dialError,

@@ -4,6 +4,7 @@
  * sockets). It pairs the public connection with the websocket byte pipe.
  */
 import { NatsConnectionImpl } from "./api/connection.js";
+import { bridgeOfficialErrors } from "./compat/official-errors.js";
 import { InvalidArgumentError } from "./errors.js";
 import { type WsConnectionOptions, wsTransportFactory } from "./transport/websocket.js";
 import type { TransportFactory } from "./transport/transport.js";
@@ -12,9 +13,12 @@ import type { ConnectionOptions, NatsConnection } from "./types.js";
 /**
  * Connects over a W3C WebSocket. Servers are websocket URLs (`wss://` by
  * default). `tls` cannot be set: the WebSocket (or `wsFactory`) does TLS.
+ * On Node, the errors are bridged to @nats-io/nats-core's classes, for the
+ * official JetStream, KV and Services libraries (compat/official-errors.ts).
  */
 export function wsconnect(opts: WsConnectionOptions = {}): Promise<NatsConnection> {
-  return wsconnectWith(opts, {});
+  bridgeOfficialErrors();
+  return wsconnectWith(opts, { adaptError: () => bridgeOfficialErrors() });
 }
 
 /** `wsconnect()` with a runtime package's additions to the transport factory (Node's error bridge: `adaptError`). */

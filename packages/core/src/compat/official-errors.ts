@@ -25,17 +25,17 @@
  * before the official package was loaded would stay unmatched. A class-level
  * check covers every copy, and every error whenever it was made.
  *
- * When: at each `connect()`, and on every failed request (the connection
- * calls the transport factory's `adaptError`), so a library imported after
- * connecting is bridged by the time it looks at an error of ours. A module
- * already bridged is marked and skipped. Nothing runs when no official
- * package is loaded, and nothing is imported from one: it stays the user's
- * dependency. Bundles that inline nats-core (no module cache), Deno and
- * browsers get no bridge.
+ * When: at each `connect()` or `wsconnect()`, and on every failed request
+ * (the connection calls the transport factory's `adaptError`), so a library
+ * imported after connecting is bridged by the time it looks at an error of
+ * ours. A module already bridged is marked and skipped. Nothing runs when no
+ * official package is loaded, and nothing is imported from one: it stays the
+ * user's dependency. The module cache is Node's (and Bun's): found through
+ * `process.getBuiltinModule` (Node 20.16+), or given by the Node package,
+ * which has `node:module`. Browsers, and bundles that inline nats-core (no
+ * module cache), get no bridge.
  */
-import { createRequire } from "node:module";
-import { join } from "node:path";
-import { errors } from "@quicknats/core";
+import { errors } from "../errors.js";
 
 /** nats-core's compiled errors module, in any copy (nested node_modules too). */
 const ERRORS_MODULE = /[\\/]@nats-io[\\/]nats-core[\\/]lib[\\/]errors\.js$/;
@@ -47,18 +47,25 @@ type Class = { [Symbol.hasInstance](v: unknown): boolean };
 /** How many modules the cache held at the last scan (the module cache is process-wide, and so is this). */
 let scannedSize = -1;
 
-type ModuleCache = Record<string, { exports?: unknown } | undefined>;
+export type ModuleCache = Record<string, { exports?: unknown } | undefined>;
+
+/** What this needs of Node's `process` (there is none in a browser). */
+interface NodeProcess {
+  cwd(): string;
+  getBuiltinModule?(id: string): { createRequire(path: string): { cache: ModuleCache } } | undefined;
+}
 
 /** The CommonJS module cache, looked up once (one object per process, whatever path it is asked from). */
 let cacheLookedUp = false;
 let cachedModuleCache: ModuleCache | undefined;
 
-/** The CommonJS module cache, or undefined. */
-function moduleCache(): ModuleCache | undefined {
+/** The CommonJS module cache of the runtime, or undefined (a browser, Deno, Node before 20.16). */
+function runtimeModuleCache(): ModuleCache | undefined {
   if (!cacheLookedUp) {
     cacheLookedUp = true;
     try {
-      cachedModuleCache = createRequire(join(process.cwd(), "noop.js")).cache;
+      const proc = (globalThis as { process?: NodeProcess }).process;
+      cachedModuleCache = proc?.getBuiltinModule?.("module")?.createRequire(`${proc.cwd()}/noop.js`).cache;
     } catch {
       cachedModuleCache = undefined;
     }
@@ -67,11 +74,11 @@ function moduleCache(): ModuleCache | undefined {
 }
 
 /**
- * Bridges every loaded, not yet bridged copy of @nats-io/nats-core's errors.
- * Cheap when there is nothing to do (a scan of the cache's keys); never throws.
+ * Bridges every loaded, not yet bridged copy of @nats-io/nats-core's errors
+ * found in `cache` (by default the runtime's). Cheap when there is nothing
+ * to do (a scan of the cache's keys); never throws.
  */
-export function bridgeOfficialErrors(): void {
-  const cache = moduleCache();
+export function bridgeOfficialErrors(cache: ModuleCache | undefined = runtimeModuleCache()): void {
   if (cache === undefined) return;
   const files = Object.keys(cache);
   // a module loaded since the last scan grows the cache; a flood of failed requests costs a count each
