@@ -172,7 +172,7 @@ describe("DialLoop: the first connect", () => {
     assert.equal(host.attempts.length, 0);
   });
 
-  it("waitOnFirstConnect: keeps trying every reconnectTimeWait, bounded by maxReconnectAttempts, until a server is up", async () => {
+  it("waitOnFirstConnect: keeps trying every reconnectTimeWait until a server is up", async () => {
     const clock = new ManualClock();
     const host = new FakeHost(clock, { servers: ["a:1"], waitOnFirstConnect: true, reconnectTimeWait: 500, reconnectJitter: 0 });
     host.outcome = (_s, n) => (n < 4 ? refused() : undefined);
@@ -183,12 +183,20 @@ describe("DialLoop: the first connect", () => {
     assert.deepEqual(host.reconnecting, [], "no reconnecting status before a first connection");
   });
 
-  it("waitOnFirstConnect with no server ever up: gives up after maxReconnectAttempts (3.4 pends forever)", async () => {
+  it("waitOnFirstConnect: maxReconnectAttempts does not count before a first connection (as 3.4); close() ends the wait", async () => {
     const clock = new ManualClock();
     const host = new FakeHost(clock, { servers: ["a:1", "b:2"], waitOnFirstConnect: true, maxReconnectAttempts: 3, reconnectTimeWait: 100, reconnectJitter: 0 });
-    host.outcome = refused;
-    await assert.rejects(drive(clock, new DialLoop(host, clock).run()), ConnectionError);
-    assert.deepEqual(host.trace(), ["a:1@0", "b:2@0", "a:1@100", "b:2@100", "a:1@200", "b:2@200"]);
+    // refused 20 times (10 rounds, over 3 attempts a server), then the connection is closed
+    host.outcome = (_s, n) => {
+      if (n >= 20) host.closing = true;
+      return refused();
+    };
+    await assert.rejects(drive(clock, new DialLoop(host, clock).run()), ClosedConnectionError);
+    assert.equal(host.attempts.length, 20);
+    assert.deepEqual(host.trace().slice(0, 6), ["a:1@0", "b:2@0", "a:1@100", "b:2@100", "a:1@200", "b:2@200"]);
+    assert.deepEqual(host.trace().slice(-2), ["a:1@900", "b:2@900"]);
+    assert.equal(host.pool.length, 2, "no server dropped");
+    assert.deepEqual(host.pool.all().map((s) => s.reconnects), [0, 0], "no reconnect counted");
   });
 });
 

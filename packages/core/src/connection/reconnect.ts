@@ -134,9 +134,10 @@ export class DialLoop {
     } else {
       server.authErrors = 0;
     }
-    if (!this.#connectedOnce && !options.waitOnFirstConnect) {
-      // the first connect tries each server once
-      pool.remove(server);
+    if (!this.#connectedOnce) {
+      // the first connect tries each server once; with waitOnFirstConnect, until
+      // one answers: maxReconnectAttempts counts from the first connection (as 3.4)
+      if (!options.waitOnFirstConnect) pool.remove(server);
       return;
     }
     server.reconnects++;
