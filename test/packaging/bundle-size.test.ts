@@ -5,7 +5,7 @@
 // the bundle (esbuild's metafile: minified bytes in the output) is printed,
 // largest first, so a change that adds weight shows where.
 //
-// BUDGET is a ratchet at today's size (25.4 KiB), not issue 13's goal of
+// BUDGET is a ratchet at today's size (25.8 KiB), not issue 13's goal of
 // 15 KiB (GOAL, printed with the distance to it): what a wsconnect bundle
 // could leave out is already left out (nkeys, authenticators but user/pass/
 // token, Bench, codecs, the official-errors bridge, the Feature table, the
@@ -43,7 +43,12 @@
 // (refused, TLS, not a websocket port) and the pool dropping a dead
 // gossiped server the client was on; +82 B (25.3 -> 25.4) for values from
 // configuration in calls (a request timeout "2000") and an enumerable cause;
-// +23 B for nc.protocol and tracing the UNSUB sent with a SUB.
+// +23 B for nc.protocol and tracing the UNSUB sent with a SUB; +0.4 KiB
+// (25.4 -> 25.8) for credentials in server URLs (nats.go's reading, held
+// where no inspect or JSON shows them) and wsconnect naming a TLS port's
+// 400 and Node's certificate codes (the official-errors bridge that
+// core's wsconnect now runs on Node is left out here: package.json's
+// `browser` field swaps in a stub).
 // Lower BUDGET as it shrinks.
 //
 // Needs the packages built (`npm run build`; the suite's pretest does it).
@@ -57,7 +62,7 @@ import { browserBundle } from "../helpers/browser-bundle.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Minified + gzipped (level 9), in bytes: the bound this test enforces (the official client's bundle is ~42 KiB). */
-const BUDGET = 26_019 + 256;
+const BUDGET = 26_447 + 256;
 /** Issue 13's goal, reported but not yet enforced. */
 const GOAL = 15 * 1024;
 
