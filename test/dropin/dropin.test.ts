@@ -6,7 +6,8 @@
 // Differences): a loop that awaits drain() on a "stop" message, an iterator
 // nobody reads, a handler still working at close(), a flush nobody awaits,
 // options and call values from a configuration, helpers imported from the
-// transport package, its default import, the server pool sorted in place.
+// transport package, its default import, the server pool sorted in place,
+// a server URL with credentials in it.
 // Builds nothing: the suite's pretest builds the packages the programs import.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
