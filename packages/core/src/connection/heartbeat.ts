@@ -58,13 +58,14 @@ export class Heartbeat {
   #tick(): void {
     if (this.alive) this.#outstanding = 0;
     this.alive = false;
+    // the `ping` status counts this tick's PING, also the one not sent for a stale connection (as 3.4)
+    this.#host.onPingTick(this.#outstanding + 1);
     if (this.#outstanding >= Math.max(1, this.#maxOut)) {
       this.stop();
       this.#host.onStale();
       return;
     }
     this.#outstanding++;
-    this.#host.onPingTick(this.#outstanding);
     this.#host.sendPing(this.#pongHandler);
   }
 }
