@@ -617,7 +617,7 @@ describe("publish and subscribe", () => {
   });
 
   describe("Msg", () => {
-    it("reply is undefined without a reply subject, and respond() returns false and sends nothing", async () => {
+    it("reply is \"\" without a reply subject (as the official client), and respond() returns false and sends nothing", async () => {
       const responses = recorder(nc, ">"); // would see any response
       await nc.flush();
       const beforeIn = (await srv.varz()).in_msgs as number;
@@ -625,7 +625,7 @@ describe("publish and subscribe", () => {
       const sub = nc2.subscribe("msg.noreply", {
         max: 1,
         callback: (_e, m) => {
-          assert.equal(m.reply, undefined);
+          assert.equal(m.reply, "");
           respondResult = m.respond("nope");
         },
       });
@@ -660,7 +660,7 @@ describe("publish and subscribe", () => {
       assert.equal(reply, "msg.reply.to");
       assert.equal(respondResult, true);
       assert.equal(answers.msgs[0].string(), "re:ping");
-      assert.equal(answers.msgs[0].reply, undefined);
+      assert.equal(answers.msgs[0].reply, "");
       answers.sub.unsubscribe();
     });
 

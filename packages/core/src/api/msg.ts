@@ -66,9 +66,8 @@ export class MsgImpl implements Msg {
     return this._subject;
   }
 
-  /** The reply subject, or undefined (the official client gives "" instead). */
-  get reply(): string | undefined {
-    if (this.replyEnd === this.replyStart) return undefined;
+  /** The reply subject, or "" when there is none (as the official client: `m.reply.startsWith()` must not throw). */
+  get reply(): string {
     if (this._reply === undefined) {
       this._reply = decodeRange(this.buf, this.replyStart, this.replyEnd);
     }
@@ -134,7 +133,7 @@ export class MsgImpl implements Msg {
    */
   respond(payload?: Payload, opts?: PublishOptions): boolean {
     const reply = this.reply;
-    return reply !== undefined && this.host.respond(reply, payload, opts);
+    return reply !== "" && this.host.respond(reply, payload, opts);
   }
 
   string(): string {
