@@ -271,6 +271,50 @@ describe("requests while disconnected", () => {
     assert.ok(elapsed >= 550 && elapsed < 2000, `timed out after its 600 ms, not at the disconnect (${elapsed} ms)`);
     assert.equal(nc.isClosed(), false);
   });
+
+  it("one made while disconnected that timed out is not sent after the reconnect (its caller was told it failed); one still awaited is", async (t) => {
+    const srv = await startServer(t);
+    const nc = await connectFor(t, { servers: srv.url, ...FAST, name: "req-down" });
+    const log = new StatusLog(nc);
+    const seen: string[] = [];
+    // the responder on the same connection: its SUB is back before anything buffered goes out
+    nc.subscribe("rc.once.*", { callback: (_err, m) => { seen.push(m.string()); m.respond("done"); } });
+    await nc.flush();
+
+    const d = await killAndWait(srv, log);
+    const expired = nc.request("rc.once.create", "job-1", { timeout: 200 });
+    const awaited = nc.request("rc.once.create", "job-2", { timeout: 10_000 });
+    const many = await nc.requestMany("rc.once.many", "job-3", { maxWait: 200 });
+    await assert.rejects(within(expired, 3000, "the short request"), (err: Error) => err.name === "TimeoutError");
+    const manyGot: string[] = [];
+    for await (const m of many) manyGot.push(m.string());
+    assert.deepEqual(manyGot, [], "requestMany ended while the server was down");
+
+    await restartAndWait(srv, log, d);
+    assert.equal((await within(awaited, 5000, "the awaited request")).string(), "done");
+    // everything sent after the reconnect came back before this PONG
+    await nc.flush();
+    assert.deepEqual(seen, ["job-2"], "only the request still awaited reached the responder");
+  });
+
+  it("a request that does not fit in the reconnect buffer times out (a TimeoutError, which @nats-io/jetstream retries), not a ConnectionError", async (t) => {
+    const srv = await startServer(t);
+    const nc = await connectFor(t, { servers: srv.url, ...FAST, reconnectBufSize: 4096 });
+    const log = new StatusLog(nc);
+    nc.subscribe("rc.fit", { callback: (_err, m) => { m.respond(`ok ${m.data.length}`); } });
+    await nc.flush();
+    const d = await killAndWait(srv, log);
+    const fits = nc.request("rc.fit", new Uint8Array(3000), { timeout: 10_000 });
+    const tooBig = nc.request("rc.fit", new Uint8Array(3000), { timeout: 300 });
+    await assert.rejects(within(tooBig, 3000, "the request that did not fit"), (err: Error) => {
+      assert.equal(err.name, "TimeoutError", String(err));
+      return true;
+    });
+    // a plain publish still throws at once: it has no timeout to end in
+    assert.throws(() => nc.publish("rc.fit", new Uint8Array(3000)), ConnectionError);
+    await restartAndWait(srv, log, d);
+    assert.equal((await within(fits, 5000, "the request that fit")).string(), "ok 3000");
+  });
 });
 
 describe("headers while reconnecting", () => {

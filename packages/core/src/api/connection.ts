@@ -18,7 +18,7 @@ import {
 import { unitsThatAlwaysFit } from "../protocol/control-line.js";
 import type { TransportFactory } from "../transport/transport.js";
 import { checkPayloadSize, checkPublishSubject, checkPubLine, checkSubject, checkSubLine, checkSubOptions } from "./arguments.js";
-import { encodeHeaders, headers as newHeaders } from "./headers.js";
+import { encodeHeaders, withTraceHeaders } from "./headers.js";
 import { Features, type SemVer, serverVersion } from "./features.js";
 import { type CloseListener, CloseListeners, notifyClosed } from "./close-listeners.js";
 import { ProtocolShim } from "./protocol-shim.js";
@@ -66,6 +66,8 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   private featureVersion: string | undefined;
   private closeListeners: CloseListeners | undefined;
   private shim: ProtocolShim | undefined;
+  /** the request being sent, and whether its caller still waits (see sendRequest) */
+  private requestLive: { reply: string | undefined; live: () => boolean } | undefined;
 
   private constructor(opts: ParsedOptions, private readonly factory: TransportFactory) {
     this.options = opts;
@@ -292,9 +294,15 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
    * A request's publish: the reply subject was made or checked by the
    * request; `request` is its diagnostics tap, when someone listened.
    */
-  sendRequest(subject: string, payload: Payload, options: PublishOptions, request: RequestTap | undefined): boolean {
+  sendRequest(subject: string, payload: Payload, options: PublishOptions, request: RequestTap | undefined, live?: () => boolean): boolean {
     this.checkPublish();
-    return this.send(subject, payload, options, true, request);
+    // encodeAndSend() hands it to the engine (past the diagnostics' publish, which knows nothing of it)
+    this.requestLive = live && { reply: options.reply, live };
+    try {
+      return this.send(subject, payload, options, true, request);
+    } finally {
+      this.requestLive = undefined;
+    }
   }
 
   /**
@@ -320,7 +328,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
       reply = options.reply || undefined;
       if (reply !== undefined && !ownReply) checkPublishSubject(reply);
       hdrs = options.headers;
-      if (options.traceDestination || options.traceOnly) hdrs = this.traceHeaders(hdrs, options);
+      if (options.traceDestination || options.traceOnly) hdrs = withTraceHeaders(hdrs, options);
     }
     if (payload === null) payload = Empty;
     if (typeof payload !== "string" && !(payload instanceof Uint8Array)) {
@@ -352,16 +360,8 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
       checkPubLine(subject, reply, hbytes, payload, this.options.maxControlLine);
     }
     checkPayloadSize(payload, hbytes ? hbytes.length : 0, this.engine.maxPayload());
-    return this.engine.publish(subject, reply, hbytes, payload);
-  }
-
-  private traceHeaders(h: MsgHdrs | undefined, o: PublishOptions): MsgHdrs {
-    // a copy: the caller's headers are not modified
-    const copy = newHeaders();
-    if (h) for (const [k, vs] of h) for (const v of vs) copy.append(k, v);
-    if (o.traceDestination) copy.set("Nats-Trace-Dest", o.traceDestination);
-    if (o.traceOnly) copy.set("Nats-Trace-Only", "true");
-    return copy;
+    const req = this.requestLive;
+    return this.engine.publish(subject, reply, hbytes, payload, req && req.reply === reply ? req.live : undefined);
   }
 
   publishMessage(msg: Msg): void {

@@ -177,6 +177,18 @@ export function encodeHeaders(h: MsgHdrs): Uint8Array | undefined {
   return MsgHdrsImpl.copyOf(h).encode();
 }
 
+/**
+ * `h` with the message-tracing headers a publish's `traceDestination` and
+ * `traceOnly` ask for: a copy, so the caller's headers are not modified.
+ */
+export function withTraceHeaders(h: MsgHdrs | undefined, o: { traceDestination?: string; traceOnly?: boolean }): MsgHdrs {
+  const copy = new MsgHdrsImpl();
+  if (h) for (const [k, vs] of h) for (const v of vs) copy.append(k, v);
+  if (o.traceDestination) copy.set("Nats-Trace-Dest", o.traceDestination);
+  if (o.traceOnly) copy.set("Nats-Trace-Only", "true");
+  return copy;
+}
+
 /** The concrete `MsgHdrs`, with the wire codec. */
 export class MsgHdrsImpl implements MsgHdrs {
   // keys case-preserved, in insertion order; value arrays never leave the class

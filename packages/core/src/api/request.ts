@@ -168,6 +168,11 @@ export class SingleRequest implements PendingRequest, Expiring {
     this.fail(requestTimeoutError());
   }
 
+  /** its caller still waits for the reply */
+  get pending(): boolean {
+    return !this.#settled;
+  }
+
   onReply(m: Msg): boolean {
     if (isNoResponders(m)) {
       const cause = new NoRespondersError(this.subject);
@@ -231,6 +236,11 @@ export class ManyRequest implements PendingRequest {
     this.#stall = stall;
     this.#maxTimer = setTimeout(() => this.end(), maxWait);
     this.iter.onBreak = () => this.end();
+  }
+
+  /** its caller still waits for replies */
+  get pending(): boolean {
+    return !this.#ended;
   }
 
   onReply(m: Msg): boolean {

@@ -16,8 +16,12 @@ import type { SubscriptionImpl } from "./subscription.js";
 /** What the request variants use of their connection (a publishing connection, as the diagnostics tap sees it). */
 export interface RequestHost extends PublishingConnection {
   readonly options: { readonly inboxPrefix: string };
-  /** publishes a request whose reply subject is checked, with its diagnostics tap */
-  sendRequest(subject: string, payload: Payload, options: PublishOptions, request: RequestTap | undefined): boolean;
+  /**
+   * publishes a request whose reply subject is checked, with its diagnostics
+   * tap; `live` says whether its caller still waits (one made while
+   * disconnected is sent on the next connection only then)
+   */
+  sendRequest(subject: string, payload: Payload, options: PublishOptions, request: RequestTap | undefined, live: () => boolean): boolean;
   /** the diagnostics hooks, once the channels are in use */
   readonly diagnostics: DiagnosticsSlot;
   /** a request's error on its way to user code (see `TransportFactory.adaptError`) */
@@ -46,7 +50,7 @@ export function startRequest(host: RequestHost, mux: RequestMux, subject: string
   const tap = host.diagnostics.current?.requestStart(host, subject, req.reply, opts.headers, payload, "single", timeout, false);
   req.diag = tap;
   try {
-    host.sendRequest(subject, payload, publishOptions(req.reply, opts, tap), tap);
+    host.sendRequest(subject, payload, publishOptions(req.reply, opts, tap), tap, () => req.pending);
   } catch (err) {
     req.fail(err as Error);
   }
@@ -114,7 +118,7 @@ export function requestOnOwnInbox(
       fail(new RequestError("connection closed", { cause: new ClosedConnectionError() }));
     });
     try {
-      host.sendRequest(subject, payload, publishOptions(inbox, opts, tap), tap);
+      host.sendRequest(subject, payload, publishOptions(inbox, opts, tap), tap, () => !settled);
     } catch (err) {
       sub.unsubscribe();
       fail(err as Error);
@@ -167,7 +171,7 @@ export function requestMany(
   const tap = host.diagnostics.current?.requestStart(host, subject, reply, opts.headers, payload, "many", maxWait, opts.noMux === true);
   req.diag = tap;
   try {
-    host.sendRequest(subject, payload, publishOptions(reply, opts, tap), tap);
+    host.sendRequest(subject, payload, publishOptions(reply, opts, tap), tap, () => req.pending);
   } catch (err) {
     req.fail(err as Error);
     throw err;

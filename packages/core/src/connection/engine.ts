@@ -49,7 +49,8 @@ export interface Engine {
   headersSupported(): boolean;
   /** the server's `max_payload`: the current server's INFO, or while reconnecting the last server's; undefined before any */
   maxPayload(): number | undefined;
-  publish(subject: string, reply: string | undefined, headers: Uint8Array | undefined, payload: Uint8Array | string): boolean;
+  /** `live`, for a request: whether its caller still waits (one made while disconnected is sent on reconnect only then) */
+  publish(subject: string, reply: string | undefined, headers: Uint8Array | undefined, payload: Uint8Array | string, live?: () => boolean): boolean;
   flush(): Promise<void>;
   ready(): Promise<void>;
   /** the subscriptions by sid; registering one goes through addSubscription, which also sends its SUB */

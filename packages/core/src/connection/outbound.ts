@@ -15,8 +15,30 @@ import { DEFAULT_OUTBOUND_HIGH_WATER, type ParsedOptions } from "./options.js";
 import type { SubscriptionSink } from "./subscriptions.js";
 import { type PongWaiter, Writer, type WriterOwner } from "./writer.js";
 
+/** A request made while disconnected: sent on the next connection if its caller still waits for it. */
+interface HeldRequest {
+  subject: string;
+  reply: string;
+  headers: Uint8Array | undefined;
+  data: Uint8Array;
+  live: () => boolean;
+}
+
+function heldSize(h: HeldRequest): number {
+  return controlLineBound(h.subject, h.reply) + (h.headers ? h.headers.length : 0) + h.data.length;
+}
+
 export class Outbound {
   readonly #writer: Writer;
+  /**
+   * Requests made while disconnected, apart from the reconnect buffer: one
+   * that timed out meanwhile is not sent (its caller was told it failed, and
+   * a retry must not find it done, e.g. a KV create), and one that does not
+   * fit is dropped to time out (as 3.4: a TimeoutError, which @nats-io/jetstream
+   * retries) rather than thrown at.
+   */
+  #held: HeldRequest[] = [];
+  #heldBytes = 0;
   /** outbound bytes above which publish() returns false and ready() waits for half */
   readonly #highWater: number;
   /** frames go to a transport (else they wait: the reconnect buffer) */
@@ -40,21 +62,26 @@ export class Outbound {
 
   /**
    * Queues a PUB/HPUB; the caller has validated everything. While
-   * disconnected the frame waits, up to `reconnectBufSize` bytes. Returns
-   * false when the outbound queue is above its high-water mark (the
-   * publisher may `await ready()`); the message is queued either way.
+   * disconnected the frame waits, up to `reconnectBufSize` bytes; a request
+   * (`live` says whether its caller still waits for the reply) waits apart,
+   * see #held. Returns false when the outbound queue is above its high-water
+   * mark (the publisher may `await ready()`); the message is queued either way.
    */
   publish(
     subject: string,
     reply: string | undefined,
     headers: Uint8Array | undefined,
     payload: Uint8Array | string,
+    live?: () => boolean,
   ): boolean {
     const out = this.#writer.out;
     const data = typeof payload === "string" ? out.utf8(payload) : payload;
     if (this.#connected) {
       const outbound = this.#writer.outboundBytes();
       if (outbound > this.#highWater) this.#checkOutbound(outbound);
+    } else if (live !== undefined && reply !== undefined && this.#options.reconnectBufSize > 0) {
+      this.#hold({ subject, reply, headers, data: data.slice(), live });
+      return true;
     } else {
       this.#checkReconnectBuffer(subject, reply, headers, data);
     }
@@ -86,6 +113,32 @@ export class Outbound {
     }
   }
 
+  /** Keeps a request for the next connection if it fits with what is kept already (the requests given up on make room). */
+  #hold(r: HeldRequest): void {
+    const size = heldSize(r);
+    const limit = this.#options.reconnectBufSize;
+    if (this.#writer.bufferedBytes() + this.#heldBytes + size > limit) {
+      this.#held = this.#held.filter((h) => h.live());
+      this.#heldBytes = this.#held.reduce((n, h) => n + heldSize(h), 0);
+      if (this.#writer.bufferedBytes() + this.#heldBytes + size > limit) {
+        this.#options.debug?.(`request to ${r.subject} not kept: the reconnect buffer is full (it times out)`);
+        return;
+      }
+    }
+    this.#held.push(r);
+    this.#heldBytes += size;
+  }
+
+  /** The requests kept while disconnected that are still awaited go out, after what the reconnect buffer holds. */
+  #sendHeld(): void {
+    const held = this.#held;
+    this.#held = [];
+    this.#heldBytes = 0;
+    for (const h of held) {
+      if (h.live()) this.publish(h.subject, h.reply, h.headers, h.data);
+    }
+  }
+
   /** While disconnected a frame is kept only if it fits in `reconnectBufSize` with what is kept already. */
   #checkReconnectBuffer(
     subject: string,
@@ -95,7 +148,7 @@ export class Outbound {
   ): void {
     const limit = this.#options.reconnectBufSize;
     const frame = controlLineBound(subject, reply) + (headers ? headers.length : 0) + data.length;
-    if (this.#writer.bufferedBytes() + frame <= limit) return;
+    if (this.#writer.bufferedBytes() + this.#heldBytes + frame <= limit) return;
     throw new ConnectionError(
       limit === 0
         ? "not connected, and the reconnect buffer is disabled (reconnectBufSize: 0)"
@@ -164,17 +217,20 @@ export class Outbound {
   attach(transport: Transport): void {
     this.#connected = true;
     this.#writer.attach(transport);
+    this.#sendHeld();
     this.onDrain();
   }
 
-  /** Before attach(): drops what waits for the next connection; a `flush()` among it fails with `err`. */
+  /** Before attach(): drops what waits for the next connection (held requests time out); a `flush()` among it fails with `err`. */
   discard(err: Error): void {
     this.#writer.discard(err);
+    this.#held = [];
+    this.#heldBytes = 0;
   }
 
   /** True if what waits for the next connection holds a message with headers (see Writer.replaysHeaders). */
   replaysHeaders(): boolean {
-    return this.#writer.replaysHeaders();
+    return this.#writer.replaysHeaders() || this.#held.some((h) => h.headers !== undefined);
   }
 
   /** The connection is being torn down: nothing more goes to its transport. */
@@ -201,6 +257,8 @@ export class Outbound {
   /** Closed for good: every waiter fails, the buffers are dropped. */
   close(): void {
     this.#connected = false;
+    this.#held = [];
+    this.#heldBytes = 0;
     this.#writer.close();
   }
 }

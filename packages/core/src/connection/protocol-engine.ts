@@ -415,8 +415,8 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
 
   // ---- outbound ---------------------------------------------------------------
 
-  publish(subject: string, reply: string | undefined, headers: Uint8Array | undefined, payload: Uint8Array | string): boolean {
-    return this.#out.publish(subject, reply, headers, payload);
+  publish(subject: string, reply: string | undefined, headers: Uint8Array | undefined, payload: Uint8Array | string, live?: () => boolean): boolean {
+    return this.#out.publish(subject, reply, headers, payload, live);
   }
 
   ready(): Promise<void> {
