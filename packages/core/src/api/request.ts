@@ -268,8 +268,9 @@ export class ManyRequest implements PendingRequest {
     return false;
   }
 
+  /** A permission violation ends the iterator as it is, not inside a RequestError (as 3.4's requestMany). */
   fail(err: Error): void {
-    this.end(err);
+    this.end(err instanceof RequestError && err.cause instanceof PermissionViolationError ? err.cause : err);
   }
 
   end(err?: Error): void {
