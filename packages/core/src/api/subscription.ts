@@ -80,7 +80,10 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
     if (opts.timeout !== undefined && opts.timeout > 0) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        this.terminate(new TimeoutError());
+        // a callback hears of it and keeps listening (as 3.4: "nothing yet" is a
+        // warning there); an iterator ends with it
+        if (this.userCallback) this.tellCallback(new TimeoutError());
+        else this.terminate(new TimeoutError());
       }, opts.timeout);
     }
   }
@@ -302,15 +305,18 @@ export class SubscriptionImpl implements Subscription, SubscriptionSink {
   /** Fails the subscription: timeout, permission violation. */
   terminate(err: Error): void {
     if (this.done) return;
-    if (this.userCallback) {
-      try {
-        this.userCallback(err, undefined as unknown as Msg);
-      } catch (e) {
-        this.reportCallbackError(e);
-      }
-    }
+    this.tellCallback(err);
     this.host.engine.sendUnsub(this.sid);
     this.finish(err);
+  }
+
+  private tellCallback(err: Error): void {
+    if (!this.userCallback) return;
+    try {
+      this.userCallback(err, undefined as unknown as Msg);
+    } catch (e) {
+      this.reportCallbackError(e);
+    }
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Msg> {
