@@ -418,12 +418,16 @@ describe("validation", () => {
     });
   });
 
-  it("non-string keys and values throw InvalidArgumentError", () => {
+  it("non-string keys and values throw a TypeError (as 3.4) that is also an InvalidArgumentError", () => {
     const h = headers();
-    assert.throws(() => h.set(1 as unknown as string, "a"), isInvalidArgument(/must be a string/));
-    assert.throws(() => h.set("a", 1 as unknown as string), isInvalidArgument(/must be a string/));
-    assert.throws(() => h.append("a", undefined as unknown as string), isInvalidArgument());
-    assert.throws(() => h.append(null as unknown as string, "a"), isInvalidArgument());
+    const wrongType = (err: Error) =>
+      err instanceof TypeError && err instanceof InvalidArgumentError && /must be a string/.test(err.message) &&
+      (err as { code?: string }).code === "NATS_INVALID_ARGUMENT";
+    assert.throws(() => h.set(1 as unknown as string, "a"), wrongType);
+    assert.throws(() => h.set("a", 5 as unknown as string), wrongType);
+    assert.throws(() => headers(503, 7 as unknown as string), wrongType);
+    assert.throws(() => h.append("a", undefined as unknown as string), wrongType);
+    assert.throws(() => h.append(null as unknown as string, "a"), wrongType);
     assert.equal(h.keys().length, 0);
   });
 

@@ -26,7 +26,7 @@
  * Error messages never include header values (they may carry tokens).
  */
 
-import { InvalidArgumentError } from "../errors.js";
+import { argumentTypeError, InvalidArgumentError } from "../errors.js";
 import { Match, type MsgHdrs } from "../types.js";
 
 // Stateless codecs (non-streaming use keeps no state between calls), so
@@ -65,7 +65,9 @@ function keyProblem(k: unknown): string {
   return "";
 }
 
+/** A key that is not a string is a TypeError (also an InvalidArgumentError), as 3.4 throws for a wrong type. */
 function checkKey(k: unknown): string {
+  if (typeof k !== "string") throw argumentTypeError("'header' name must be a string");
   const problem = keyProblem(k);
   if (problem) throw InvalidArgumentError.format("header", problem);
   return k as string;
@@ -104,9 +106,7 @@ function valueProblem(v: string): string {
 
 /** Validates and trims (as the official client does) a value. */
 function checkValue(v: unknown, property: string, prefix: string): string {
-  if (typeof v !== "string") {
-    throw InvalidArgumentError.format(property, `${prefix}must be a string`);
-  }
+  if (typeof v !== "string") throw argumentTypeError(`'${property}' ${prefix}must be a string`);
   const problem = valueProblem(v);
   if (problem) throw InvalidArgumentError.format(property, prefix + problem);
   return v.trim();
