@@ -18,7 +18,7 @@
  *   `checkValue`), nor lone UTF-16 surrogates (TextEncoder would silently turn
  *   them into U+FFFD, so the bytes sent would differ from the value set).
  * - An empty set encodes to `NATS/1.0\r\n\r\n`, as nats.go does, never to an
- *   empty block.
+ *   empty block; published, it sends no header block (see `encodeHeaders`).
  * - `decode()` never throws on bytes from the network: lines it cannot accept
  *   are dropped, and what it keeps obeys the same rules, so a decoded set can be
  *   re-published safely (e.g. `msg.respond(data, { headers: msg.headers })`).
@@ -158,17 +158,20 @@ export function headers(code = 0, description = ""): MsgHdrs {
 }
 
 /**
- * The header block to send for `h`, or undefined for none. Our own sets
- * encode as documented at `encode()`. Any other object with the `MsgHdrs`
- * shape (made by another copy of this module, or by @nats-io/nats-core's
- * `headers()`, as the JetStream, KV and Services libraries do) is read through
- * `keys()`, `values()`, `code` and `description` and validated exactly like
- * ours, so it cannot inject lines either; an empty one without a status sends
- * no header block at all, as the official client does with it.
+ * The header block to send for `h`, or undefined for none: an empty set
+ * without a status sends none, as the official client does (its receivers,
+ * and ours, then see no `m.headers`, as they would from the official
+ * publisher: `const h = headers(); if (id) h.set(...)` is a common pattern).
+ * Our own sets encode as documented at `encode()`. Any other object with the
+ * `MsgHdrs` shape (made by another copy of this module, or by
+ * @nats-io/nats-core's `headers()`, as the JetStream, KV and Services
+ * libraries do) is read through `keys()`, `values()`, `code` and
+ * `description` and validated exactly like ours, so it cannot inject lines
+ * either.
  * @throws InvalidArgumentError for a key, value, code or description we would refuse
  */
 export function encodeHeaders(h: MsgHdrs): Uint8Array | undefined {
-  if (h instanceof MsgHdrsImpl) return h.encode();
+  if (h instanceof MsgHdrsImpl) return h.size() === 0 && !h.code ? undefined : h.encode();
   if (typeof h !== "object" || h === null || typeof h.keys !== "function" || typeof h.values !== "function") {
     throw InvalidArgumentError.format("headers", "must be a MsgHdrs (made with headers())");
   }
@@ -313,10 +316,10 @@ export class MsgHdrsImpl implements MsgHdrs {
 
   /**
    * The header block as bytes, for HPUB. An empty set gives
-   * `NATS/1.0\r\n\r\n` (12 bytes), as nats.go sends; the official JS client
-   * sends an empty block (HPUB with hdr_len 0), which a receiver then sees as
-   * having no headers at all. A code without a description (as decoded from
-   * `NATS/1.0 503`) is kept: `NATS/1.0 503\r\n\r\n`.
+   * `NATS/1.0\r\n\r\n` (12 bytes), as nats.go encodes it (a publish sends
+   * no block for it, as the official JS client: see `encodeHeaders`). A code
+   * without a description (as decoded from `NATS/1.0 503`) is kept:
+   * `NATS/1.0 503\r\n\r\n`.
    *
    * The result is cached until the next mutation and shared between calls:
    * treat it as read-only.
