@@ -5,7 +5,7 @@
 // the bundle (esbuild's metafile: minified bytes in the output) is printed,
 // largest first, so a change that adds weight shows where.
 //
-// BUDGET is a ratchet at today's size (25.8 KiB), not issue 13's goal of
+// BUDGET is a ratchet at today's size (26.2 KiB), not issue 13's goal of
 // 15 KiB (GOAL, printed with the distance to it): what a wsconnect bundle
 // could leave out is already left out (nkeys, authenticators but user/pass/
 // token, Bench, codecs, the official-errors bridge, the Feature table, the
@@ -48,7 +48,12 @@
 // where no inspect or JSON shows them) and wsconnect naming a TLS port's
 // 400 and Node's certificate codes (the official-errors bridge that
 // core's wsconnect now runs on Node is left out here: package.json's
-// `browser` field swaps in a stub).
+// `browser` field swaps in a stub); +0.4 KiB (25.8 -> 26.2) for drop-in
+// fixes found by running the official client's tests and JetStream programs
+// under faults on both clients: requests made while disconnected kept apart
+// and sent only if still awaited, requestMany's permission error unwrapped,
+// a callback subscription's timeout as a warning, TypeErrors for header
+// keys and values of the wrong type.
 // Lower BUDGET as it shrinks.
 //
 // Needs the packages built (`npm run build`; the suite's pretest does it).
@@ -62,7 +67,7 @@ import { browserBundle } from "../helpers/browser-bundle.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Minified + gzipped (level 9), in bytes: the bound this test enforces (the official client's bundle is ~42 KiB). */
-const BUDGET = 26_447 + 256;
+const BUDGET = 26_817 + 256;
 /** Issue 13's goal, reported but not yet enforced. */
 const GOAL = 15 * 1024;
 
