@@ -7,7 +7,8 @@
 // nobody reads, a handler still working at close(), a flush nobody awaits,
 // options and call values from a configuration, helpers imported from the
 // transport package, its default import, the server pool sorted in place,
-// a server URL with credentials in it.
+// a server URL with credentials in it, a callback subscription's timeout as a
+// watchdog, a handler reading a plain message's reply and headers.
 // Builds nothing: the suite's pretest builds the packages the programs import.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
