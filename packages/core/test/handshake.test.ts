@@ -6,25 +6,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createUser, fromPublic } from "@nats-io/nkeys";
-import type { ConnectionOptions, ServerInfo } from "../src/types.js";
 import { jwtAuthenticator } from "../src/auth/jwt.js";
 import { nkeyAuthenticator } from "../src/auth/nkey.js";
 import { ConnectionError, InvalidArgumentError } from "../src/errors.js";
 import { connectFields, tlsDecision } from "../src/connection/handshake.js";
-import { type ParsedOptions, parseOptions } from "../src/connection/options.js";
-import { parseTcpUrl } from "../src/transport/tcp-url.js";
-import type { TransportFactory } from "../src/transport/transport.js";
-
-const factory: TransportFactory = {
-  create: () => {
-    throw new Error("not dialed");
-  },
-  defaultPort: 4222,
-  parseUrl: parseTcpUrl,
-};
-const options = (o: ConnectionOptions = {}): ParsedOptions => parseOptions(o, factory);
-const info = (i: Partial<ServerInfo> = {}): ServerInfo => ({ server_id: "S", proto: 1, ...i }) as ServerInfo;
-const CLIENT = { lang: "quicknats", version: "9.9.9" };
+import type { ParsedOptions } from "../src/connection/options.js";
+import { CLIENT, info, options } from "./helpers/handshake-inputs.js";
 const te = new TextEncoder();
 
 describe("tlsDecision", () => {

@@ -6,26 +6,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
-import type { ConnectionOptions, ServerInfo } from "../src/types.js";
 import { InvalidArgumentError } from "../src/errors.js";
 import { splitUserinfo, UrlCredentials } from "../src/auth/url-credentials.js";
 import { connectFields } from "../src/connection/handshake.js";
-import { type ParsedOptions, parseOptions } from "../src/connection/options.js";
 import { ServerPool } from "../src/connection/servers.js";
-import { parseServer, parseTcpUrl } from "../src/transport/tcp-url.js";
+import { parseServer } from "../src/transport/tcp-url.js";
 import { wsUrlParseFn } from "../src/transport/websocket.js";
-import type { TransportFactory } from "../src/transport/transport.js";
+import { CLIENT, info, options } from "./helpers/handshake-inputs.js";
 
-const factory: TransportFactory = {
-  create: () => {
-    throw new Error("not dialed");
-  },
-  defaultPort: 4222,
-  parseUrl: parseTcpUrl,
-};
-const options = (o: ConnectionOptions = {}): ParsedOptions => parseOptions(o, factory);
-const info = (i: Partial<ServerInfo> = {}): ServerInfo => ({ server_id: "S", proto: 1, ...i }) as ServerInfo;
-const CLIENT = { lang: "quicknats", version: "9.9.9" };
 const creds = (f: { user: string; pass: string } | { auth_token: string }) => new UrlCredentials(f);
 
 function refused(fn: () => unknown, secret: string): InvalidArgumentError {
