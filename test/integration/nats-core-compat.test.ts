@@ -10,6 +10,8 @@ import assert from "node:assert/strict";
 import { headers as officialHeaders } from "@nats-io/nats-core";
 import { connect, headers, InvalidArgumentError, type Msg, type NatsConnection, type Subscription } from "@quicknats/node";
 import { Feature, type NatsConnectionImpl } from "@quicknats/core/internal";
+import type * as OfficialTypes from "@nats-io/transport-node";
+import type * as OurTypes from "@quicknats/node";
 import type { NatsServer } from "../helpers/nats-server.js";
 import { serverWithConnections } from "../helpers/connections.js";
 import { RogueServer } from "../helpers/rogue-server.js";
@@ -42,6 +44,31 @@ describe("@quicknats/node exports what @nats-io/transport-node does", () => {
     // @quicknats/deno gives the same names (its module loads in Node: Deno's APIs are used only when dialing)
     const deno = new Set(Object.keys(await import("@quicknats/deno")));
     assert.deepEqual(theirs.filter((n) => !skip.has(n) && !deno.has(n)), [], "missing from @quicknats/deno");
+  });
+});
+
+// The type names programs import from @nats-io/transport-node: npm run
+// typecheck:tests fails if one is missing here, or its shape differs
+// (each is assigned both ways).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const typeNames: Record<string, true> = {
+  CallbackFn: true satisfies Same<OfficialTypes.CallbackFn, OurTypes.CallbackFn>,
+  CallbackOptionalErrorFn: true satisfies Same<OfficialTypes.CallbackOptionalErrorFn, OurTypes.CallbackOptionalErrorFn>,
+  Dispatcher: true satisfies Same<OfficialTypes.Dispatcher<number>, OurTypes.Dispatcher<number>>,
+  Prettify: true satisfies Same<OfficialTypes.Prettify<{ a: 1 }>, OurTypes.Prettify<{ a: 1 }>>,
+  Result: true satisfies Same<OfficialTypes.Result<string>, OurTypes.Result<string>>,
+  ValueResult: true satisfies Same<OfficialTypes.ValueResult<string>, OurTypes.ValueResult<string>>,
+  ErrorResult: true satisfies Same<OfficialTypes.ErrorResult, OurTypes.ErrorResult>,
+  ConnectionClosedListener: true satisfies Same<OfficialTypes.ConnectionClosedListener, OurTypes.ConnectionClosedListener>,
+  Request: true satisfies Same<keyof OfficialTypes.Request, keyof OurTypes.Request>,
+};
+
+describe("type names of @nats-io/transport-node", () => {
+  it("are exported with the same shapes (checked by the compiler)", () => {
+    assert.equal(Object.keys(typeNames).length, 9);
+    const listener: OurTypes.ConnectionClosedListener = { connectionClosedCallback: () => {} };
+    const adds = (c: NatsConnectionImpl) => c.addCloseListener(listener);
+    assert.equal(typeof adds, "function");
   });
 });
 

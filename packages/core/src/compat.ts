@@ -31,4 +31,15 @@ export { MsgImpl } from "./api/msg.js";
 export { QueuedIteratorImpl } from "./api/queued-iterator.js";
 export { compare, Feature, Features, parseSemVer } from "./api/features.js";
 export type { SemVer } from "./api/features.js";
+export type {
+  CallbackFn,
+  CallbackOptionalErrorFn,
+  ConnectionClosedListener,
+  Dispatcher,
+  ErrorResult,
+  Prettify,
+  Request,
+  Result,
+  ValueResult,
+} from "./compat/types.js";
 export { wsUrlParseFn } from "./transport/websocket.js";

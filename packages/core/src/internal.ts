@@ -2,7 +2,7 @@
  * @quicknats/core/internal: what runtime packages and tests build on. Not a
  * stable API for applications.
  */
-export * from "./mod.js";
+export * from "./exports.js";
 export { NatsConnectionImpl } from "./api/connection.js";
 export { SubscriptionImpl } from "./api/subscription.js";
 export { MsgImpl } from "./api/msg.js";

@@ -3,16 +3,17 @@ import { type Clock, systemClock } from "./clock.js";
 import { TimeoutError } from "./errors.js";
 
 export interface Deferred<T> extends Promise<T> {
-  resolve: (v: T | PromiseLike<T>) => void;
+  /** the value is optional, as in the official type (`deferred<void>().resolve()`, and `deferred().resolve()` as its README writes it) */
+  resolve: (v?: T | PromiseLike<T>) => void;
   reject: (reason?: unknown) => void;
 }
 
 /** A Promise with its resolve and reject exposed. */
 export function deferred<T>(): Deferred<T> {
-  let resolve!: (v: T | PromiseLike<T>) => void;
+  let resolve!: (v?: T | PromiseLike<T>) => void;
   let reject!: (reason?: unknown) => void;
   const p = new Promise<T>((res, rej) => {
-    resolve = res;
+    resolve = res as (v?: T | PromiseLike<T>) => void;
     reject = rej;
   }) as Deferred<T>;
   p.resolve = resolve;

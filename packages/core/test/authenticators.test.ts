@@ -5,6 +5,7 @@ import { nkeyAuthenticator } from "../src/auth/nkey.js";
 import { jwtAuthenticator } from "../src/auth/jwt.js";
 import { credsAuthenticator, parseCreds } from "../src/auth/creds.js";
 import { InvalidArgumentError } from "../src/errors.js";
+import { authenticatorOf, buildAuthenticator } from "../src/auth/authenticator.js";
 
 const te = new TextEncoder();
 
@@ -85,4 +86,18 @@ ${seed}
       });
     });
   }
+});
+
+describe("buildAuthenticator (the public helper of 3.4's name)", () => {
+  it("always gives an authenticator: without credentials one that sends none (3.4's), else the options' merged", () => {
+    const none = buildAuthenticator({});
+    assert.equal(typeof none, "function");
+    assert.equal(none("nonce"), undefined);
+    assert.deepEqual(buildAuthenticator({ user: "u", pass: "p" })(undefined), { user: "u", pass: "p" });
+    assert.deepEqual(buildAuthenticator({ token: "t", authenticator: () => ({ nkey: "N", sig: "S" }) })("n"), { nkey: "N", sig: "S", auth_token: "t" });
+  });
+
+  it("inside a connection, no credentials means no authenticator at all (CONNECT without credential fields)", () => {
+    assert.equal(authenticatorOf({}), undefined);
+  });
 });

@@ -11,6 +11,7 @@ import * as official from "@nats-io/nats-core/internal";
 import * as ours from "../src/compat.js";
 import { QueuedIteratorImpl } from "../src/api/queued-iterator.js";
 import { TimeoutError } from "../src/errors.js";
+import { deferred } from "../src/timers.js";
 
 const SEED = 1303;
 const te = new TextEncoder();
@@ -166,5 +167,16 @@ describe("compat helpers that keep time", () => {
       }, 5);
     });
     assert.equal(quiet.autoCancelTimer, 0);
+  });
+});
+
+describe("deferred", () => {
+  it("resolve() takes no value, as the official type and its KV README have it", async () => {
+    const d = deferred();
+    d.resolve();
+    assert.equal(await d, undefined);
+    const n = deferred<number>();
+    n.resolve(7);
+    assert.equal(await n, 7);
   });
 });

@@ -52,16 +52,30 @@ export function multiAuthenticator(authenticators: Authenticator[]): Authenticat
   };
 }
 
-/**
- * Builds the connection's authenticator from the `authenticator`, `user`/`pass`
- * and `token` options, or undefined when none is set.
- */
-export function buildAuthenticator(opts: {
+/** The options an authenticator is built from. */
+interface AuthOptions {
   authenticator?: Authenticator | Authenticator[];
   user?: string;
   pass?: string;
   token?: string;
-}): Authenticator | undefined {
+}
+
+/**
+ * The authenticator of the `authenticator`, `user`/`pass` and `token`
+ * options; without any, one that sends no credentials (as 3.4's).
+ */
+export function buildAuthenticator(opts: AuthOptions): Authenticator {
+  return authenticatorOf(opts) ?? noAuth;
+}
+
+const noAuth: Authenticator = () => undefined;
+
+/**
+ * The connection's authenticator from the `authenticator`, `user`/`pass`
+ * and `token` options, or undefined when none is set (CONNECT then carries
+ * no credential fields at all).
+ */
+export function authenticatorOf(opts: AuthOptions): Authenticator | undefined {
   const list: Authenticator[] = [];
   const given = opts.authenticator;
   if (given !== undefined) {

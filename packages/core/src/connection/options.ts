@@ -4,7 +4,7 @@
  * caller's options object is never modified.
  */
 import type { ConnectionOptions, ReconnectToServerHandler, TlsOptions } from "../types.js";
-import { type Authenticator, buildAuthenticator } from "../auth/authenticator.js";
+import { type Authenticator, authenticatorOf } from "../auth/authenticator.js";
 import type { UrlCredentials } from "../auth/url-credentials.js";
 import { argumentTypeError, InvalidArgumentError } from "../errors.js";
 import { DEFAULT_MAX_CONTROL_LINE, utf8Length } from "../protocol/control-line.js";
@@ -231,7 +231,7 @@ export function parseOptions(
     debug: debugSink(o.debug),
     pingInterval: nonNegative("pingInterval", o.pingInterval, DEFAULT_PING_INTERVAL),
     maxPingOut: nonNegative("maxPingOut", o.maxPingOut, DEFAULT_MAX_PING_OUT),
-    authenticator: buildAuthenticator(o),
+    authenticator: authenticatorOf(o),
     noRandomize: o.noRandomize === true,
     reconnect: o.reconnect !== false,
     maxReconnectAttempts,
