@@ -50,6 +50,15 @@ describe("error bridge to @nats-io/nats-core's classes", () => {
       assert.equal(r.manyNoResponders, true, "requestMany's no-responders error matches the official class");
       assert.deepEqual(r.timeout, { official: true, nested: true, notNoResponders: true });
       assert.equal(r.jetstreamNoStream, "JetStreamNotEnabled", "jetstream turns our no-responders into JetStreamNotEnabled");
+      assert.deepEqual(r.reverse, {
+        invalidArgument: true,
+        viaErrors: true,
+        timeout: true,
+        nested: true,
+        notOtherClass: true,
+        notSameNameElsewhere: true,
+        notPlain: true,
+      }, "nats-core's errors are instances of ours of the same name");
       assert.deepEqual(r.unaffected, { officialIsOfficial: true, plainErrorIsNot: true, subclassIsNot: true, otherClassIsNot: true });
       assert.equal(r.closed, true, "a request on a closed connection: ClosedConnectionError");
       // the check is made per class: an error made before the official package

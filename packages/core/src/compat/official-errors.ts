@@ -17,7 +17,10 @@
  * official.TimeoutError` holds, official instances are judged exactly as
  * before, and subclasses of the official classes keep the ordinary check.
  * `isNoResponders()` is our own method on our RequestError, with the same
- * meaning.
+ * meaning. The other way round, each such class's prototype gets our brand
+ * of its name, so an error the libraries make with nats-core's classes
+ * (`consumer.fetch({ expires: 500 })` throws its InvalidArgumentError) is
+ * `instanceof` ours, as it is of the classes the official transport exports.
  *
  * Why this and not re-parenting our errors onto the official prototypes:
  * one object has one prototype chain, but a process can hold several
@@ -41,6 +44,8 @@ import { errors } from "../errors.js";
 const ERRORS_MODULE = /[\\/]@nats-io[\\/]nats-core[\\/]lib[\\/]errors\.js$/;
 /** marks an official class already bridged */
 const BRIDGED = Symbol.for("quicknats.bridged");
+/** where our errors keep the brands behind `instanceof` (errors.ts) */
+const BRANDS = Symbol.for("quicknats.error.brands");
 
 type Class = { [Symbol.hasInstance](v: unknown): boolean };
 
@@ -108,6 +113,12 @@ function bridgeClass(theirs: Class, ours: Class): void {
         return this === theirs && ours[Symbol.hasInstance](v);
       },
     });
+    // and the other way: their errors (thrown by @nats-io/jetstream, say) are
+    // instances of ours of the same name, as when our classes were theirs
+    // (the brand our `instanceof` looks for, on their prototype)
+    const proto = (theirs as unknown as { prototype: object }).prototype;
+    const brand = (ours as unknown as { brand: string }).brand;
+    if (!Object.prototype.hasOwnProperty.call(proto, BRANDS)) Object.defineProperty(proto, BRANDS, { value: [brand] });
     Object.defineProperty(theirs, BRIDGED, { value: true });
   } catch {
     // a frozen class: leave it as it is
