@@ -180,12 +180,17 @@ describe("nats-core compatibility", () => {
     }
   });
 
-  it("nc.options carries the inbox prefix the libraries build inboxes from", async () => {
+  it("nc.options carries the inbox prefix the libraries build inboxes from; none given is undefined, as 3.4 (jetstream's watcherPrefix)", async () => {
     const c = await connect({ port: srv.port, inboxPrefix: "my.inbox" });
+    const d = await connect({ port: srv.port });
     try {
       assert.equal((c as Compat).options.inboxPrefix, "my.inbox");
+      assert.equal((d as Compat).options.inboxPrefix, undefined);
+      // requests still use the default prefix
+      d.subscribe("compat.inbox", { callback: (_e, m) => void m.respond(m.reply) });
+      assert.match((await d.request("compat.inbox", "", { timeout: 2000 })).string(), /^_INBOX\./);
     } finally {
-      await c.close();
+      await Promise.all([c.close(), d.close()]);
     }
   });
 
@@ -273,7 +278,7 @@ describe("nats-core compatibility", () => {
     proto.publish("compat.nobody", "ACK", { reply: `${proto.muxSubscriptions.baseInbox}${r2.token}` });
     await eventually(() => settled.length === 2, 3000, "the no-responders reply");
     assert.equal(settled[1][0]?.name, "NoResponders");
-    assert.equal(typeof proto.options.inboxPrefix, "string");
+    assert.equal(proto.options, (nc as Compat).options, "the connection's options");
     svc.unsubscribe();
   });
 

@@ -42,11 +42,11 @@ export class RequestMux {
   #counter = 0;
   /** the timeouts of this connection's requests, on one timer */
   readonly timers = new TimerWheel();
-  readonly #inboxPrefix: string;
+  readonly #inboxPrefix: string | undefined;
 
   constructor(
     readonly host: SubscriptionHost,
-    inboxPrefix: string,
+    inboxPrefix: string | undefined,
   ) {
     this.#inboxPrefix = inboxPrefix;
   }

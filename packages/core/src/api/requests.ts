@@ -15,7 +15,7 @@ import type { SubscriptionImpl } from "./subscription.js";
 
 /** What the request variants use of their connection (a publishing connection, as the diagnostics tap sees it). */
 export interface RequestHost extends PublishingConnection {
-  readonly options: { readonly inboxPrefix: string };
+  readonly options: { readonly inboxPrefix: string | undefined };
   /**
    * publishes a request whose reply subject is checked, with its diagnostics
    * tap; `live` says whether its caller still waits (one made while

@@ -58,7 +58,11 @@ export interface ParsedOptions {
   pedantic: boolean;
   verbose: boolean;
   timeout: number;
-  inboxPrefix: string;
+  /**
+   * as given: undefined without one, as 3.4's `nc.options` has it (@nats-io/jetstream
+   * reports it as its `watcherPrefix`); createInbox() gives "_INBOX" for it
+   */
+  inboxPrefix: string | undefined;
   /** the trace's sink, undefined when off */
   debug: DebugSink | undefined;
   pingInterval: number;
@@ -227,7 +231,7 @@ export function parseOptions(
     pedantic: o.pedantic === true,
     verbose: o.verbose === true,
     timeout,
-    inboxPrefix,
+    inboxPrefix: o.inboxPrefix ?? undefined,
     debug: debugSink(o.debug),
     pingInterval: nonNegative("pingInterval", o.pingInterval, DEFAULT_PING_INTERVAL),
     maxPingOut: nonNegative("maxPingOut", o.maxPingOut, DEFAULT_MAX_PING_OUT),
