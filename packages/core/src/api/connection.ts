@@ -3,7 +3,7 @@
  * reaches the engine, so nothing invalid reaches the wire) and turns engine
  * events into promises, iterators and status events.
  */
-import { createEngine, type Engine, type EngineOwner } from "../connection/engine.js";
+import { type AwaitedRequest, createEngine, type Engine, type EngineOwner } from "../connection/engine.js";
 import { type ParsedOptions, parseOptions } from "../connection/options.js";
 import {
   argumentTypeError,
@@ -66,8 +66,9 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   private featureVersion: string | undefined;
   private closeListeners: CloseListeners | undefined;
   private shim: ProtocolShim | undefined;
-  /** the request being sent, and whether its caller still waits (see sendRequest) */
-  private requestLive: { reply: string | undefined; live: () => boolean } | undefined;
+  /** the request being sent and its reply subject: encodeAndSend() hands it to the engine, past the diagnostics' publish */
+  private sending: AwaitedRequest | undefined;
+  private sendingReply: string | undefined;
 
   private constructor(opts: ParsedOptions, private readonly factory: TransportFactory) {
     this.options = opts;
@@ -290,18 +291,15 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     return true;
   }
 
-  /**
-   * A request's publish: the reply subject was made or checked by the
-   * request; `request` is its diagnostics tap, when someone listened.
-   */
-  sendRequest(subject: string, payload: Payload, options: PublishOptions, request: RequestTap | undefined, live?: () => boolean): boolean {
+  /** A request's publish: its reply subject made or checked by the request; `request`, its diagnostics tap if any. */
+  sendRequest(subject: string, payload: Payload, options: PublishOptions, request: RequestTap | undefined, awaited: AwaitedRequest): boolean {
     this.checkPublish();
-    // encodeAndSend() hands it to the engine (past the diagnostics' publish, which knows nothing of it)
-    this.requestLive = live && { reply: options.reply, live };
+    this.sending = awaited;
+    this.sendingReply = options.reply;
     try {
       return this.send(subject, payload, options, true, request);
     } finally {
-      this.requestLive = undefined;
+      this.sending = undefined;
     }
   }
 
@@ -360,8 +358,8 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
       checkPubLine(subject, reply, hbytes, payload, this.options.maxControlLine);
     }
     checkPayloadSize(payload, hbytes ? hbytes.length : 0, this.engine.maxPayload());
-    const req = this.requestLive;
-    return this.engine.publish(subject, reply, hbytes, payload, req && req.reply === reply ? req.live : undefined);
+    const awaited = this.sending !== undefined && this.sendingReply === reply ? this.sending : undefined;
+    return this.engine.publish(subject, reply, hbytes, payload, awaited);
   }
 
   publishMessage(msg: Msg): void {

@@ -7,6 +7,7 @@
 import { ClosedConnectionError, InvalidArgumentError, NoRespondersError, RequestError, requestTimeoutError } from "../errors.js";
 import type { Msg, Payload, PublishOptions, RequestManyOptions, RequestOptions } from "../types.js";
 import type { DiagnosticsSlot, PublishingConnection, RequestTap } from "../diagnostics/hooks.js";
+import type { AwaitedRequest } from "../connection/engine.js";
 import { fromDigits } from "../connection/options.js";
 import { checkPublishSubject } from "./arguments.js";
 import { createInbox } from "./inbox.js";
@@ -18,10 +19,10 @@ export interface RequestHost extends PublishingConnection {
   readonly options: { readonly inboxPrefix: string | undefined };
   /**
    * publishes a request whose reply subject is checked, with its diagnostics
-   * tap; `live` says whether its caller still waits (one made while
-   * disconnected is sent on the next connection only then)
+   * tap; one made while disconnected is sent on the next connection only if
+   * `awaited` is still pending
    */
-  sendRequest(subject: string, payload: Payload, options: PublishOptions, request: RequestTap | undefined, live: () => boolean): boolean;
+  sendRequest(subject: string, payload: Payload, options: PublishOptions, request: RequestTap | undefined, awaited: AwaitedRequest): boolean;
   /** the diagnostics hooks, once the channels are in use */
   readonly diagnostics: DiagnosticsSlot;
   /** a request's error on its way to user code (see `TransportFactory.adaptError`) */
@@ -50,7 +51,7 @@ export function startRequest(host: RequestHost, mux: RequestMux, subject: string
   const tap = host.diagnostics.current?.requestStart(host, subject, req.reply, opts.headers, payload, "single", timeout, false);
   req.diag = tap;
   try {
-    host.sendRequest(subject, payload, publishOptions(req.reply, opts, tap), tap, () => req.pending);
+    host.sendRequest(subject, payload, publishOptions(req.reply, opts, tap), tap, req);
   } catch (err) {
     req.fail(err as Error);
   }
@@ -118,7 +119,7 @@ export function requestOnOwnInbox(
       fail(new RequestError("connection closed", { cause: new ClosedConnectionError() }));
     });
     try {
-      host.sendRequest(subject, payload, publishOptions(inbox, opts, tap), tap, () => !settled);
+      host.sendRequest(subject, payload, publishOptions(inbox, opts, tap), tap, { get pending() { return !settled; } });
     } catch (err) {
       sub.unsubscribe();
       fail(err as Error);
@@ -171,7 +172,7 @@ export function requestMany(
   const tap = host.diagnostics.current?.requestStart(host, subject, reply, opts.headers, payload, "many", maxWait, opts.noMux === true);
   req.diag = tap;
   try {
-    host.sendRequest(subject, payload, publishOptions(reply, opts, tap), tap, () => req.pending);
+    host.sendRequest(subject, payload, publishOptions(reply, opts, tap), tap, req);
   } catch (err) {
     req.fail(err as Error);
     throw err;

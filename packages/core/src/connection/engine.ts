@@ -7,8 +7,10 @@ import type { PermissionViolationError } from "../errors.js";
 import type { TransportFactory } from "../transport/transport.js";
 import type { ServerInfo, Stats, Status } from "../types.js";
 import type { ParsedOptions } from "./options.js";
+import type { AwaitedRequest } from "./outbound.js";
 import { ProtocolEngine } from "./protocol-engine.js";
 import type { ServerPool } from "./servers.js";
+export type { AwaitedRequest } from "./outbound.js";
 import type { SubscriptionRegistry, SubscriptionSink } from "./subscriptions.js";
 
 /** What the API layer may ask of the sid registry (subscriptions.ts). */
@@ -49,8 +51,8 @@ export interface Engine {
   headersSupported(): boolean;
   /** the server's `max_payload`: the current server's INFO, or while reconnecting the last server's; undefined before any */
   maxPayload(): number | undefined;
-  /** `live`, for a request: whether its caller still waits (one made while disconnected is sent on reconnect only then) */
-  publish(subject: string, reply: string | undefined, headers: Uint8Array | undefined, payload: Uint8Array | string, live?: () => boolean): boolean;
+  /** `request`: the request this publishes (one made while disconnected is sent on reconnect only if still pending) */
+  publish(subject: string, reply: string | undefined, headers: Uint8Array | undefined, payload: Uint8Array | string, request?: AwaitedRequest): boolean;
   flush(): Promise<void>;
   ready(): Promise<void>;
   /** the subscriptions by sid; registering one goes through addSubscription, which also sends its SUB */

@@ -15,13 +15,18 @@ import { DEFAULT_OUTBOUND_HIGH_WATER, type ParsedOptions } from "./options.js";
 import type { SubscriptionSink } from "./subscriptions.js";
 import { type PongWaiter, Writer, type WriterOwner } from "./writer.js";
 
+/** A request, as the outbound queue sees it: whether its caller still waits for the reply. */
+export interface AwaitedRequest {
+  readonly pending: boolean;
+}
+
 /** A request made while disconnected: sent on the next connection if its caller still waits for it. */
 interface HeldRequest {
   subject: string;
   reply: string;
   headers: Uint8Array | undefined;
   data: Uint8Array;
-  live: () => boolean;
+  request: AwaitedRequest;
 }
 
 function heldSize(h: HeldRequest): number {
@@ -62,9 +67,8 @@ export class Outbound {
 
   /**
    * Queues a PUB/HPUB; the caller has validated everything. While
-   * disconnected the frame waits, up to `reconnectBufSize` bytes; a request
-   * (`live` says whether its caller still waits for the reply) waits apart,
-   * see #held. Returns false when the outbound queue is above its high-water
+   * disconnected the frame waits, up to `reconnectBufSize` bytes; a
+   * `request`'s waits apart, see #held. Returns false when the outbound queue is above its high-water
    * mark (the publisher may `await ready()`); the message is queued either way.
    */
   publish(
@@ -72,15 +76,15 @@ export class Outbound {
     reply: string | undefined,
     headers: Uint8Array | undefined,
     payload: Uint8Array | string,
-    live?: () => boolean,
+    request?: AwaitedRequest,
   ): boolean {
     const out = this.#writer.out;
     const data = typeof payload === "string" ? out.utf8(payload) : payload;
     if (this.#connected) {
       const outbound = this.#writer.outboundBytes();
       if (outbound > this.#highWater) this.#checkOutbound(outbound);
-    } else if (live !== undefined && reply !== undefined && this.#options.reconnectBufSize > 0) {
-      this.#hold({ subject, reply, headers, data: data.slice(), live });
+    } else if (request !== undefined && reply !== undefined && this.#options.reconnectBufSize > 0) {
+      this.#hold({ subject, reply, headers, data: data.slice(), request });
       return true;
     } else {
       this.#checkReconnectBuffer(subject, reply, headers, data);
@@ -118,7 +122,7 @@ export class Outbound {
     const size = heldSize(r);
     const limit = this.#options.reconnectBufSize;
     if (this.#writer.bufferedBytes() + this.#heldBytes + size > limit) {
-      this.#held = this.#held.filter((h) => h.live());
+      this.#held = this.#held.filter((h) => h.request.pending);
       this.#heldBytes = this.#held.reduce((n, h) => n + heldSize(h), 0);
       if (this.#writer.bufferedBytes() + this.#heldBytes + size > limit) {
         this.#options.debug?.(`request to ${r.subject} not kept: the reconnect buffer is full (it times out)`);
@@ -132,11 +136,15 @@ export class Outbound {
   /** The requests kept while disconnected that are still awaited go out, after what the reconnect buffer holds. */
   #sendHeld(): void {
     const held = this.#held;
+    this.#dropHeld();
+    for (const h of held) {
+      if (h.request.pending) this.publish(h.subject, h.reply, h.headers, h.data);
+    }
+  }
+
+  #dropHeld(): void {
     this.#held = [];
     this.#heldBytes = 0;
-    for (const h of held) {
-      if (h.live()) this.publish(h.subject, h.reply, h.headers, h.data);
-    }
   }
 
   /** While disconnected a frame is kept only if it fits in `reconnectBufSize` with what is kept already. */
@@ -224,8 +232,7 @@ export class Outbound {
   /** Before attach(): drops what waits for the next connection (held requests time out); a `flush()` among it fails with `err`. */
   discard(err: Error): void {
     this.#writer.discard(err);
-    this.#held = [];
-    this.#heldBytes = 0;
+    this.#dropHeld();
   }
 
   /** True if what waits for the next connection holds a message with headers (see Writer.replaysHeaders). */
@@ -257,8 +264,7 @@ export class Outbound {
   /** Closed for good: every waiter fails, the buffers are dropped. */
   close(): void {
     this.#connected = false;
-    this.#held = [];
-    this.#heldBytes = 0;
+    this.#dropHeld();
     this.#writer.close();
   }
 }

@@ -22,7 +22,7 @@ import { debugMsgLine } from "./debug.js";
 import { addressesOf, dialTarget, Handshake, type HandshakeHost } from "./dial.js";
 import { Heartbeat, type HeartbeatHost } from "./heartbeat.js";
 import type { ParsedOptions } from "./options.js";
-import { Outbound } from "./outbound.js";
+import { type AwaitedRequest, Outbound } from "./outbound.js";
 import { type DialHost, DialLoop, isAuthError } from "./reconnect.js";
 import { type ServerEntry, ServerPool } from "./servers.js";
 import { SubscriptionRegistry, type SubscriptionSink } from "./subscriptions.js";
@@ -415,8 +415,8 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
 
   // ---- outbound ---------------------------------------------------------------
 
-  publish(subject: string, reply: string | undefined, headers: Uint8Array | undefined, payload: Uint8Array | string, live?: () => boolean): boolean {
-    return this.#out.publish(subject, reply, headers, payload, live);
+  publish(subject: string, reply: string | undefined, headers: Uint8Array | undefined, payload: Uint8Array | string, request?: AwaitedRequest): boolean {
+    return this.#out.publish(subject, reply, headers, payload, request);
   }
 
   ready(): Promise<void> {
