@@ -63,6 +63,16 @@ const typeNames: Record<string, true> = {
   Request: true satisfies Same<keyof OfficialTypes.Request, keyof OurTypes.Request>,
 };
 
+describe("default imports", () => {
+  it("of @quicknats/core and @quicknats/node give the module, as the CommonJS official packages do", async () => {
+    const core = await import("@quicknats/core");
+    const node = await import("@quicknats/node");
+    assert.equal(core.default.headers, core.headers);
+    assert.equal(core.default.wsconnect, core.wsconnect);
+    assert.equal(node.default.connect, node.connect);
+  });
+});
+
 describe("type names of @nats-io/transport-node", () => {
   it("are exported with the same shapes (checked by the compiler)", () => {
     assert.equal(Object.keys(typeNames).length, 9);
