@@ -6,22 +6,19 @@
 import { type AwaitedRequest, createEngine, type Engine, type EngineOwner } from "../connection/engine.js";
 import { type ParsedOptions, parseOptions } from "../connection/options.js";
 import {
-  argumentTypeError,
   ClosedConnectionError,
   DrainingConnectionError,
-  ErrorCode,
   InvalidArgumentError,
   InvalidOperationError,
   type PermissionViolationError,
   RequestError,
 } from "../errors.js";
-import { unitsThatAlwaysFit } from "../protocol/control-line.js";
 import type { TransportFactory } from "../transport/transport.js";
-import { checkPayloadSize, checkPublishSubject, checkPubLine, checkSubject, checkSubLine, checkSubOptions } from "./arguments.js";
-import { encodeHeaders, withTraceHeaders } from "./headers.js";
+import { checkPublishSubject, checkSubject, checkSubLine, checkSubOptions } from "./arguments.js";
 import { Features, type SemVer, serverVersion } from "./features.js";
 import { type CloseListener, CloseListeners, notifyClosed } from "./close-listeners.js";
 import { ProtocolShim } from "./protocol-shim.js";
+import { Publisher } from "./publisher.js";
 import { QueuedIteratorImpl } from "./queued-iterator.js";
 import { RequestMux } from "./request.js";
 import { DEFAULT_REQUEST_TIMEOUT, requestMany, startRequest } from "./requests.js";
@@ -55,26 +52,20 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   private readonly closedPromise: Promise<void | Error>;
   private resolveClosed!: (v: void | Error) => void;
   private draining = false;
-  /** the last publish subject that passed validation */
-  private checkedSubject: string | undefined;
   private noMorePublishing = false;
   private closing: Promise<void> | undefined;
-  /** subject + reply (or queue) lengths up to this always fit the server's control line: no exact count */
-  private readonly lineFits: number;
+  private readonly publisher: Publisher;
   // made on first use: most connections never serve a nats-core library
   private featureSet: Features | undefined;
   private featureVersion: string | undefined;
   private closeListeners: CloseListeners | undefined;
   private shim: ProtocolShim | undefined;
-  /** the request being sent and its reply subject: encodeAndSend() hands it to the engine, past the diagnostics' publish */
-  private sending: AwaitedRequest | undefined;
-  private sendingReply: string | undefined;
 
   private constructor(opts: ParsedOptions, private readonly factory: TransportFactory) {
     this.options = opts;
     this.engine = createEngine(opts, factory, this);
     this.mux = new RequestMux(this, opts.inboxPrefix);
-    this.lineFits = unitsThatAlwaysFit(opts.maxControlLine);
+    this.publisher = new Publisher(this.engine, opts.maxControlLine, this.diagnostics, this);
     this.closedPromise = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
@@ -277,7 +268,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
 
   publish(subject: string, payload: Payload = Empty, options?: PublishOptions): boolean {
     this.checkPublish();
-    return this.send(subject, payload, options, false, undefined);
+    return this.publisher.send(subject, payload, options, false, undefined);
   }
 
   /**
@@ -287,56 +278,14 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
    */
   respond(subject: string, payload: Payload = Empty, options?: PublishOptions): boolean {
     if (!this.engine.canSend()) return false;
-    this.send(subject, payload, options, false, undefined);
+    this.publisher.send(subject, payload, options, false, undefined);
     return true;
   }
 
   /** A request's publish: its reply subject made or checked by the request; `request`, its diagnostics tap if any. */
   sendRequest(subject: string, payload: Payload, options: PublishOptions, request: RequestTap | undefined, awaited: AwaitedRequest): boolean {
     this.checkPublish();
-    this.sending = awaited;
-    this.sendingReply = options.reply;
-    try {
-      return this.send(subject, payload, options, true, request);
-    } finally {
-      this.sending = undefined;
-    }
-  }
-
-  /**
-   * publish(), respond() and the requests' path, past the connection's state
-   * check: `ownReply` says the reply subject was made here (a request inbox)
-   * and needs no check.
-   */
-  private send(
-    subject: string,
-    payload: Payload,
-    options: PublishOptions | undefined,
-    ownReply: boolean,
-    request: RequestTap | undefined,
-  ): boolean {
-    // publishers tend to repeat a subject: a string checked once stays valid
-    if (this.checkedSubject === undefined || subject !== this.checkedSubject) {
-      checkPublishSubject(subject);
-      this.checkedSubject = subject;
-    }
-    let reply: string | undefined;
-    let hdrs: MsgHdrs | undefined;
-    if (options) {
-      reply = options.reply || undefined;
-      if (reply !== undefined && !ownReply) checkPublishSubject(reply);
-      hdrs = options.headers;
-      if (options.traceDestination || options.traceOnly) hdrs = withTraceHeaders(hdrs, options);
-    }
-    if (payload === null) payload = Empty;
-    if (typeof payload !== "string" && !(payload instanceof Uint8Array)) {
-      throw argumentTypeError("payload must be a string or a Uint8Array");
-    }
-    const hooks = this.diagnostics.current;
-    if (hooks !== undefined && hooks.channels.PublishStart.hasSubscribers) {
-      return hooks.publish(this, subject, reply, hdrs, payload, request);
-    }
-    return this.encodeAndSend(subject, reply, hdrs, payload);
+    return this.publisher.sendRequest(subject, payload, options, request, awaited);
   }
 
   /** The server takes headers; while reconnecting, the last server did (see ProtocolEngine.headersSupported). */
@@ -344,22 +293,9 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     return this.engine.headersSupported();
   }
 
-  /** The rest of a publish (past its start event, when traced): headers encoded, what depends on them checked, the message queued. */
+  /** What a traced publish wraps (see Publisher.encodeAndSend). */
   encodeAndSend(subject: string, reply: string | undefined, hdrs: MsgHdrs | undefined, payload: Uint8Array | string): boolean {
-    let hbytes: Uint8Array | undefined;
-    if (hdrs !== undefined) {
-      hbytes = encodeHeaders(hdrs);
-      if (hbytes !== undefined && !this.engine.headersSupported()) {
-        throw InvalidArgumentError.format("headers", "are not supported by the server", { code: ErrorCode.HeadersNotSupported });
-      }
-    }
-    // one comparison unless the subject and reply are long enough to matter
-    if (subject.length + (reply === undefined ? 0 : reply.length) > this.lineFits) {
-      checkPubLine(subject, reply, hbytes, payload, this.options.maxControlLine);
-    }
-    checkPayloadSize(payload, hbytes ? hbytes.length : 0, this.engine.maxPayload());
-    const awaited = this.sending !== undefined && this.sendingReply === reply ? this.sending : undefined;
-    return this.engine.publish(subject, reply, hbytes, payload, awaited);
+    return this.publisher.encodeAndSend(subject, reply, hdrs, payload);
   }
 
   publishMessage(msg: Msg): void {
@@ -380,7 +316,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     checkSubject(subject);
     checkSubOptions(opts);
     const queue = opts.queue || undefined;
-    if (subject.length + (queue === undefined ? 0 : queue.length) > this.lineFits) {
+    if (subject.length + (queue === undefined ? 0 : queue.length) > this.publisher.lineFits) {
       checkSubLine(subject, queue, this.engine.subscriptions.upcomingSid(), this.options.maxControlLine);
     }
     const sub = new SubscriptionImpl(this, subject, opts);
