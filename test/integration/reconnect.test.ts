@@ -230,6 +230,41 @@ describe("reconnect after the server restarts", () => {
     assert.ok(reconnectSeen, "resolved after the reconnect");
   });
 
+  it("flush() pending when the connection drops rejects, as 3.4's: what went to the dead socket may be lost, so its PONG would confirm nothing", async (t) => {
+    const srv = await startServer(t);
+    const nc = await connectFor(t, { servers: srv.url, ...FAST });
+    const log = new StatusLog(nc);
+    // paused, the server reads nothing: the burst fills the socket, the rest and the PING wait in the client
+    await srv.pause();
+    const data = new Uint8Array(16 * 1024);
+    for (let i = 0; i < 1000; i++) nc.publish("rc.flush.lost", data); // 16 MB
+    const flushed = nc.flush().then(
+      () => "resolved",
+      (err: Error) => `${err.name}: ${err.message}`,
+    );
+    const d = await killAndWait(srv, log);
+    assert.equal(await within(flushed, 3000, "flush"), "RequestError: connection disconnected");
+    await restartAndWait(srv, log, d);
+    await within(nc.flush(), 3000, "a flush on the new connection");
+  });
+
+  it("drain() pending when the connection drops goes on after the reconnect: what waited in the client is sent, then it closes", async (t) => {
+    const srv = await startServer(t);
+    const nc = await connectFor(t, { servers: srv.url, ...FAST });
+    const log = new StatusLog(nc);
+    await srv.pause();
+    const data = new Uint8Array(16 * 1024);
+    for (let i = 0; i < 1000; i++) nc.publish("rc.drain.rest", data); // 16 MB
+    const drained = nc.drain();
+    const d = await killAndWait(srv, log);
+    await restartAndWait(srv, log, d);
+    await within(drained, 10_000, "drain");
+    assert.equal(await nc.closed(), undefined);
+    // the restarted server counts from 0: what it got came from the client's queue
+    const varz = await srv.varz();
+    assert.ok(varz.in_msgs > 0 && varz.in_msgs <= 1000, `the server got the rest (${varz.in_msgs})`);
+  });
+
   it("a request in flight is answered after the reconnect, and one made while disconnected too", async (t) => {
     const srv = await startServer(t);
     const nc = await connectFor(t, { servers: srv.url, ...FAST });

@@ -310,6 +310,49 @@ describe("Writer", () => {
     assert.equal(ponged, true);
   });
 
+  it("a PING still waiting here when a connection that took bytes drops fails at once; it goes out again, and its PONG changes nothing", () => {
+    const a = new FakeTransport({ takesAtOnce: false });
+    const w = connected(a);
+    for (let i = 0; i < 40; i++) {
+      w.out.pub("q", undefined, undefined, numbered(i, 20_000));
+      w.schedule();
+    }
+    const results: Array<string | undefined> = [];
+    w.ping((err) => results.push(err?.message));
+    assert.ok(w.outboundBytes() > a.pendingBytes, "the PING waits here, behind a backlog");
+    // the first write left (into the system, and is lost with it): the PING can confirm nothing
+    a.die(1);
+    w.dropped(new Error("gone"));
+    assert.deepEqual(results, ["gone"]);
+    const b = new FakeTransport();
+    w.attach(b);
+    w.flush();
+    const onB = frames(joined(b.sent));
+    assert.equal(onB[onB.length - 1], -1, "the PING still goes out, last");
+    w.pong();
+    assert.deepEqual(results, ["gone"], "the waiter ran once");
+  });
+
+  it("a PING waiting here when a connection that took nothing drops waits for the next one", () => {
+    const a = new FakeTransport({ takesAtOnce: false });
+    const w = connected(a);
+    w.dropped(new Error("gone"));
+    const results: Array<string | undefined> = [];
+    w.out.pub("q", undefined, undefined, numbered(0, 10));
+    w.ping((err) => results.push(err === undefined ? "pong" : err.message));
+    // the next connection drops before anything was handed to it
+    const b = new FakeTransport({ takesAtOnce: false });
+    w.attach(b);
+    w.dropped(new Error("gone again"));
+    assert.deepEqual(results, []);
+    const c = new FakeTransport();
+    w.attach(c);
+    w.flush();
+    assert.deepEqual(frames(joined(c.sent)), [0, -1]);
+    w.pong();
+    assert.deepEqual(results, ["pong"]);
+  });
+
   it("while the transport asks to drain, only full buffers are handed to it: a partly filled one waits for the drain", async () => {
     const t = new FakeTransport({ takesAtOnce: false });
     const w = connected(t);

@@ -399,10 +399,16 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     const subs = this.liveSubscriptions();
     await Promise.allSettled(subs.map((s) => s.isClosed() ? undefined : s.drain()));
     this.noMorePublishing = true;
-    try {
-      await this.engine.flush();
-    } catch {
-      // closed meanwhile; close() below settles the rest
+    // a flush fails when its connection drops (its PONG would confirm nothing);
+    // what waits goes out on the next connection, so drain asks again there.
+    // Closing or closed meanwhile: close() below settles the rest
+    while (this.engine.canSend()) {
+      try {
+        await this.engine.flush();
+        break;
+      } catch {
+        // dropped or closed: the loop's condition tells
+      }
     }
     await this.close();
     const reason = await this.closedPromise;

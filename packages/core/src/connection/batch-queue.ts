@@ -119,13 +119,18 @@ export class BatchQueue {
     return n;
   }
 
-  /** Empties the queue and the unsent batches, adding the waiters of their PINGs to `waiters`. */
-  clear(waiters: Set<PongWaiter>): void {
+  /** Adds the waiters of the PINGs in the queue and the unsent batches to `waiters`. */
+  collectWaiters(waiters: Set<PongWaiter>): void {
     for (const b of this.#unsent) if (b.pings) for (const w of b.pings) waiters.add(w);
     for (let i = this.#head; i < this.#items.length; i++) {
       const pings = this.#items[i]!.pings;
       if (pings) for (const w of pings) waiters.add(w);
     }
+  }
+
+  /** Empties the queue and the unsent batches, adding the waiters of their PINGs to `waiters`. */
+  clear(waiters: Set<PongWaiter>): void {
+    this.collectWaiters(waiters);
     this.#unsent = [];
     this.#items = [];
     this.#head = 0;

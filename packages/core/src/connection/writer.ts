@@ -318,10 +318,19 @@ export class Writer implements ProgressHost {
     return b;
   }
 
-  /** Queues a PING whose PONG calls `w`, and writes it now (with what precedes it) if the transport takes it. */
+  /**
+   * Queues a PING whose PONG calls `w`, and writes it now (with what precedes
+   * it) if the transport takes it. `w` runs once: a PING failed by a dropped
+   * connection may still be answered on the next one (see dropped()).
+   */
   ping(w: PongWaiter): void {
+    let settled = false;
     this.out.raw(PING);
-    this.#queued.push(w);
+    this.#queued.push((err) => {
+      if (settled) return;
+      settled = true;
+      w(err);
+    });
     this.flush();
   }
 
@@ -333,7 +342,11 @@ export class Writer implements ProgressHost {
   /**
    * The connection dropped: PINGs written into it will not be answered.
    * Those still in batches the transport holds wait for the batch's fate:
-   * sent, they fail; never sent, they go out again with the batch.
+   * sent, they fail; never sent, they go out again with the batch. Once
+   * bytes went to this connection, the PINGs still waiting here fail too,
+   * though they go out on the next one: what those bytes held may be lost
+   * with the socket, so their PONGs would confirm nothing (3.4's flush()
+   * rejects as well). A later PONG finds the waiter settled (see ping()).
    */
   dropped(err: Error): void {
     this.open = false;
@@ -344,6 +357,12 @@ export class Writer implements ProgressHost {
     for (const b of this.#inFlight) held += b.pings ? b.pings.length : 0;
     const waiters = this.#sent.take(held);
     for (const w of waiters) w(err);
+    if (this.#handed === 0) return;
+    const behind = new Set<PongWaiter>();
+    for (const b of this.#inFlight) if (b.pings) for (const w of b.pings) behind.add(w);
+    this.#queue.collectWaiters(behind);
+    for (const w of this.#queued) behind.add(w);
+    for (const w of behind) w(err);
   }
 
   /** Called per batch by the transport when it is done with it; `unsent`: the bytes never left the process. */
