@@ -538,6 +538,18 @@ describe("authorization errors on reconnect", () => {
     assert.equal(log.count("reconnecting"), 2, log.types().join(","));
   });
 
+  it("with a peer that is down in the pool: closed() gives the AuthorizationError, not the peer's connection refused", async (t) => {
+    const srv = await startServer(t, { authorization: { token: "good" } });
+    const down = `127.0.0.1:${await freePort()}`;
+    let token = "good";
+    const nc = await connect({ servers: [srv.url, down], noRandomize: true, ...FAST, maxReconnectAttempts: 5, authenticator: () => ({ auth_token: token }) });
+    t.after(() => nc.close());
+    token = "bad";
+    await nc.reconnect();
+    const err = await within(nc.closed(), 5000, "closed()");
+    assert.ok(err instanceof AuthorizationError, `closed with an AuthorizationError (got ${err})`);
+  });
+
   it("ignoreAuthErrorAbort keeps trying after authorization errors", async (t) => {
     const srv = await startServer(t, { authorization: { token: "good" } });
     let token = "good";
@@ -554,6 +566,14 @@ describe("authorization errors on reconnect", () => {
 });
 
 describe("first connect", () => {
+  it("waitOnFirstConnect: a server refusing the credentials twice and a peer that is down reject connect() with the AuthorizationError", async (t) => {
+    const srv = await startServer(t, { authorization: { token: "good" } });
+    const down = `127.0.0.1:${await freePort()}`;
+    const pending = connect({ servers: [srv.url, down], waitOnFirstConnect: true, ...FAST, token: "bad" });
+    const err = await within(pending.then((nc) => nc.close(), (e: unknown) => e), 5000, "connect()");
+    assert.ok(err instanceof AuthorizationError, `rejected with an AuthorizationError (got ${err})`);
+  });
+
   it("waitOnFirstConnect keeps trying until the server starts, past maxReconnectAttempts (which counts from a first connection, as 3.4)", async (t) => {
     const port = await freePort();
     const start = Date.now();

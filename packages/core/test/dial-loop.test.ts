@@ -375,6 +375,22 @@ describe("DialLoop: authorization errors", () => {
     assert.deepEqual(host.pool.all().map((s) => s.listen), ["a:1"]);
   });
 
+  it("the server dropped, and no server left ever took a connection from us (a peer that is down): gives up with the auth error", async () => {
+    const clock = new ManualClock();
+    const { host, loop } = await connected(clock, { servers: ["a:1", "b:2"], maxReconnectAttempts: 5, reconnectTimeWait: 100, reconnectJitter: 0 });
+    host.outcome = (s) => (s.listen === "a:1" ? new AuthorizationError("Authorization Violation") : refused());
+    await assert.rejects(drive(clock, loop.run()), AuthorizationError);
+    assert.deepEqual(host.attempts.map((a) => a.server), ["b:2", "a:1", "b:2", "a:1"], "not b:2's remaining attempts");
+  });
+
+  it("waitOnFirstConnect: two refusals from a server and a peer that is down: connect() rejects with the auth error, not waits forever", async () => {
+    const clock = new ManualClock();
+    const host = new FakeHost(clock, { servers: ["a:1", "b:2"], waitOnFirstConnect: true, reconnectTimeWait: 100, reconnectJitter: 0 });
+    host.outcome = (s) => (s.listen === "a:1" ? new AuthorizationError("Authorization Violation") : refused());
+    await assert.rejects(drive(clock, new DialLoop(host, clock).run()), AuthorizationError);
+    assert.deepEqual(host.attempts.map((a) => a.server), ["a:1", "b:2", "a:1"]);
+  });
+
   it("an expired user authentication counts as one", async () => {
     const clock = new ManualClock();
     const { host, loop } = await connected(clock, { servers: ["a:1"], maxReconnectAttempts: -1, reconnectTimeWait: 100, reconnectJitter: 0 });

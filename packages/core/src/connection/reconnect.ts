@@ -101,7 +101,7 @@ export class DialLoop {
       } catch (err) {
         lastErr = err as Error;
         if (!this.#host.wantsConnection()) throw new ClosedConnectionError();
-        this.#countFailure(server, lastErr);
+        if (this.#countFailure(server, lastErr)) throw lastErr;
       }
     }
   }
@@ -122,14 +122,18 @@ export class DialLoop {
     throw lastErr ?? new ConnectionError(`cannot resolve host '${server.hostname}'`);
   }
 
-  #countFailure(server: ServerEntry, err: Error): void {
+  /** Counts a failed attempt on `server`; true when the loop should give up with `err`. */
+  #countFailure(server: ServerEntry, err: Error): boolean {
     const { options, pool } = this.#host;
     if (isAuthError(err)) {
       server.authErrors++;
       // the same credentials will fail again: stop after two in a row, unless told otherwise
       if (server.authErrors >= 2 && !options.ignoreAuthErrorAbort) {
         pool.remove(server);
-        return;
+        // no server left has ever taken a connection from us (a peer that is down,
+        // one only gossiped): these credentials are the reason, not the network
+        // (3.4 gives up on two refusals in a row from any server)
+        return !pool.all().some((s) => s.didConnect);
       }
     } else {
       server.authErrors = 0;
@@ -138,11 +142,12 @@ export class DialLoop {
       // the first connect tries each server once; with waitOnFirstConnect, until
       // one answers: maxReconnectAttempts counts from the first connection (as 3.4)
       if (!options.waitOnFirstConnect) pool.remove(server);
-      return;
+      return false;
     }
     server.reconnects++;
     const max = options.maxReconnectAttempts;
     if (max !== -1 && server.reconnects >= max) pool.remove(server);
+    return false;
   }
 
   /** The reconnectToServer handler may pick another server of the pool, and add a delay. */
