@@ -288,6 +288,28 @@ describe("mutual TLS (verify: true)", () => {
     const err = await rejection(connect({ servers: srv.hostport, tls: { caFile: c.ca.certFile, certFile: missing, keyFile: c.client.keyFile } }));
     assertConnError(err, /no-such-cert\.pem/);
   });
+
+  it("a key that does not match the certificate, or a key file that is not PEM: ConnectionError (NATS_TLS), the socket closed", async () => {
+    const mismatched = await rejection(connect({
+      servers: srv.hostport,
+      tls: { caFile: c.ca.certFile, certFile: c.client.certFile, keyFile: c.otherCaServer.keyFile },
+    }));
+    assertConnError(mismatched, /key values mismatch/i);
+    const notPem = await rejection(connect({
+      servers: srv.hostport,
+      tls: { caFile: c.ca.certFile, certFile: c.client.certFile, keyFile: c.ca.certFile },
+    }));
+    assertConnError(notPem, /./);
+    await eventually(async () => (await srv.connz()).num_connections === 0, 3000, "no connection left open");
+  });
+
+  it("handshakeFirst with a key that does not match: the same ConnectionError", async () => {
+    const err = await rejection(connect({
+      servers: srv.hostport,
+      tls: { handshakeFirst: true, caFile: c.ca.certFile, certFile: c.client.certFile, keyFile: c.otherCaServer.keyFile },
+    }));
+    assertConnError(err, /key values mismatch/i);
+  });
 });
 
 describe("a plain server", () => {

@@ -17,7 +17,9 @@ export const LANG = "quicknats";
  * tryWrite() needs Node's own sockets: libuv's non-blocking descriptor, with
  * everything the stream has not written counted in writableLength. Bun's and
  * Deno's node:net keep their own write buffers (Bun even has a descriptor),
- * so there write() does all the work.
+ * so there the transport has no tryWrite and the writer hands each full
+ * buffer to write() as a synchronous loop goes (Bun writes to the socket at
+ * once while its own buffer is empty).
  */
 const SYNC_WRITES = !("bun" in process.versions) && !("deno" in process.versions);
 
@@ -57,6 +59,18 @@ async function tlsOptions(target: DialTarget): Promise<TlsConnectOptions> {
   return opts;
 }
 
+/**
+ * tls.connect(), whose synchronous throws (a key that does not match the
+ * certificate, a key or certificate that is not PEM) are TLS errors too.
+ */
+function secureSocket(opts: TlsConnectOptions, target: DialTarget): TLSSocket {
+  try {
+    return tlsConnect(opts);
+  } catch (err) {
+    throw handshakeError(err as NodeJS.ErrnoException, target);
+  }
+}
+
 export class NodeTransport implements Transport {
   readonly lang = LANG;
   readonly version = VERSION;
@@ -84,7 +98,7 @@ export class NodeTransport implements Transport {
     this.target = target;
     const first = target.tls?.handshakeFirst === true;
     const socket = first
-      ? tlsConnect({ ...(await tlsOptions(target)), host: target.hostname, port: target.port })
+      ? secureSocket({ ...(await tlsOptions(target)), host: target.hostname, port: target.port }, target)
       : createConnection({ host: target.hostname, port: target.port });
     this.socket = socket;
     await new Promise<void>((resolve, reject) => {
@@ -113,7 +127,13 @@ export class NodeTransport implements Transport {
     const opts = await tlsOptions(target);
     // the TLS socket owns the plain one from here; our listeners move over
     this.detach(plain);
-    const secure: TLSSocket = tlsConnect({ ...opts, socket: plain });
+    let secure: TLSSocket;
+    try {
+      secure = secureSocket({ ...opts, socket: plain }, target);
+    } catch (err) {
+      plain.destroy();
+      throw err;
+    }
     this.socket = secure;
     await new Promise<void>((resolve, reject) => {
       const fail = (err: NodeJS.ErrnoException) => {
@@ -168,13 +188,18 @@ export class NodeTransport implements Transport {
    * write(2) on the socket's descriptor, which libuv made non-blocking: the
    * kernel takes what fits in the socket's buffer and returns. Only for a
    * plain TCP socket with no write pending in the stream (so the order of
-   * bytes holds); a TLS socket's bytes must go through its cipher. Without a
-   * descriptor (Windows), or off Node (SYNC_WRITES), it takes nothing and
-   * write() does the work.
+   * bytes holds). Without a descriptor (Windows) it takes nothing. There is
+   * none for a TLS socket (its bytes must go through its cipher) or off Node
+   * (SYNC_WRITES): the writer then hands each full buffer to write() as a
+   * synchronous loop goes.
    */
-  tryWrite(bytes: Uint8Array): number {
+  get tryWrite(): ((bytes: Uint8Array) => number) | undefined {
+    return SYNC_WRITES && !this.encrypted ? this.writeNow : undefined;
+  }
+
+  private readonly writeNow = (bytes: Uint8Array): number => {
     const s = this.socket;
-    if (!SYNC_WRITES || !s || this.encrypted || (s as TLSSocket).encrypted === true) return 0;
+    if (!s || (s as TLSSocket).encrypted === true) return 0;
     if (s.destroyed || s.connecting || s.writableEnded || s.writableLength !== 0) return 0;
     // read each time: a closed socket's descriptor number may already belong to another file
     const fd = (s as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
@@ -185,7 +210,7 @@ export class NodeTransport implements Transport {
       // EAGAIN: the buffer is full; any other error the socket reports on its own write
       return 0;
     }
-  }
+  };
 
   get needsDrain(): boolean {
     return this.socket?.writableNeedDrain ?? false;
