@@ -5,7 +5,7 @@ import { nkeyAuthenticator } from "../src/auth/nkey.js";
 import { jwtAuthenticator } from "../src/auth/jwt.js";
 import { credsAuthenticator, parseCreds } from "../src/auth/creds.js";
 import { InvalidArgumentError } from "../src/errors.js";
-import { authenticatorOf, buildAuthenticator } from "../src/auth/authenticator.js";
+import { type AuthOptions, authenticatorOf, buildAuthenticator, tokenAuthenticator } from "../src/auth/authenticator.js";
 
 const te = new TextEncoder();
 
@@ -99,5 +99,25 @@ describe("buildAuthenticator (the public helper of 3.4's name)", () => {
 
   it("inside a connection, no credentials means no authenticator at all (CONNECT without credential fields)", () => {
     assert.equal(authenticatorOf({}), undefined);
+  });
+
+  it("false, \"\", 0 and null as the authenticator (or in its array) are not given, as 3.4 ignores them: `useCreds && credsAuthenticator(...)`", () => {
+    for (const falsy of [false, "", 0, null]) {
+      const opts = { authenticator: falsy } as unknown as AuthOptions;
+      assert.equal(authenticatorOf(opts), undefined, String(falsy));
+      assert.deepEqual(authenticatorOf({ ...opts, token: "t" })!(undefined), { auth_token: "t" });
+    }
+    const listed = authenticatorOf({ authenticator: [false, tokenAuthenticator("t")] } as unknown as AuthOptions);
+    assert.deepEqual(listed!(undefined), { auth_token: "t" });
+  });
+
+  it("a value that is given but no function is refused, naming the option (3.4 ignores it silently)", () => {
+    for (const bad of [true, "creds", { user: "u", pass: "p" }, [() => undefined, "x"]]) {
+      assert.throws(() => authenticatorOf({ authenticator: bad } as unknown as AuthOptions), (err: Error) => {
+        assert.ok(err instanceof InvalidArgumentError, String(err));
+        assert.match(err.message, /'authenticator'/);
+        return true;
+      }, JSON.stringify(bad));
+    }
   });
 });

@@ -53,7 +53,7 @@ export function multiAuthenticator(authenticators: Authenticator[]): Authenticat
 }
 
 /** The options an authenticator is built from. */
-interface AuthOptions {
+export interface AuthOptions {
   authenticator?: Authenticator | Authenticator[];
   user?: string;
   pass?: string;
@@ -78,8 +78,10 @@ const noAuth: Authenticator = () => undefined;
 export function authenticatorOf(opts: AuthOptions): Authenticator | undefined {
   const list: Authenticator[] = [];
   const given = opts.authenticator;
-  if (given !== undefined) {
+  // false, "", 0 and null are not given: `authenticator: useCreds && credsAuthenticator(...)` (3.4 ignores them)
+  if (given) {
     for (const a of Array.isArray(given) ? given : [given]) {
+      if (!a) continue;
       if (typeof a !== "function") {
         throw InvalidArgumentError.format("authenticator", "must be a function or an array of functions");
       }
