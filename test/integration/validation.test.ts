@@ -17,6 +17,7 @@ import {
   MsgHdrsImpl,
   type Msg,
   type NatsConnection,
+  type PublishOptions,
 } from "@quicknats/node";
 import { NatsConnectionImpl } from "@quicknats/core/internal";
 import { NatsServer } from "../helpers/nats-server.js";
@@ -259,6 +260,23 @@ describe("input validation", () => {
       await assertNothingSent(() => {
         for (const p of [42, {}, [1, 2], new ArrayBuffer(4), true] as unknown as string[]) {
           assert.throws(() => nc.publish("ok.payload", p), isArgumentTypeError, `payload ${Object.prototype.toString.call(p)}`);
+        }
+      });
+    });
+
+    it("options that are no object (the v1 signature publish(subject, data, reply)): a TypeError, as 3.4's, not a message without its reply", async () => {
+      await assertNothingSent(() => {
+        for (const o of ["my.reply", 5, true] as unknown as PublishOptions[]) {
+          assert.throws(() => nc.publish("ok.opts", "x", o), isArgumentTypeError, `options ${String(o)}`);
+        }
+      });
+    });
+
+    it("headers that are no MsgHdrs (a Map, a plain object): a TypeError, as 3.4's", async () => {
+      await assertNothingSent(() => {
+        const map = new Map([["A", "1"], ["B", "2"]]);
+        for (const h of [map, { A: "1" }, "A: 1"] as unknown as MsgHdrsImpl[]) {
+          assert.throws(() => nc.publish("ok.hdrs", "x", { headers: h }), isArgumentTypeError, Object.prototype.toString.call(h));
         }
       });
     });

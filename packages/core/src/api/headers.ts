@@ -172,8 +172,9 @@ export function headers(code = 0, description = ""): MsgHdrs {
  */
 export function encodeHeaders(h: MsgHdrs): Uint8Array | undefined {
   if (h instanceof MsgHdrsImpl) return h.size() === 0 && !h.code ? undefined : h.encode();
-  if (typeof h !== "object" || h === null || typeof h.keys !== "function" || typeof h.values !== "function") {
-    throw InvalidArgumentError.format("headers", "must be a MsgHdrs (made with headers())");
+  // a Map has keys() and values() too, but its values() are every key's: a TypeError, as 3.4's
+  if (typeof h !== "object" || h === null || h instanceof Map || typeof h.keys !== "function" || typeof h.values !== "function") {
+    throw argumentTypeError("'headers' must be a MsgHdrs (made with headers())");
   }
   // the common case first: @nats-io/jetstream sends an empty set with every js.publish()
   if (!h.code && h.keys().length === 0) return undefined;

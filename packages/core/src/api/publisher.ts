@@ -62,6 +62,8 @@ export class Publisher {
     let reply: string | undefined;
     let hdrs: MsgHdrs | undefined;
     if (options) {
+      // the v1 signature, publish(subject, data, reply): 3.4 throws a TypeError, so no reply goes missing quietly
+      if (typeof options !== "object") throw argumentTypeError("publish options must be an object: { reply, headers }");
       reply = options.reply || undefined;
       if (reply !== undefined && !ownReply) checkPublishSubject(reply);
       hdrs = options.headers;
@@ -69,7 +71,7 @@ export class Publisher {
     }
     if (payload === null) payload = Empty;
     if (typeof payload !== "string" && !(payload instanceof Uint8Array)) {
-      throw argumentTypeError("payload must be a string or a Uint8Array");
+      throw argumentTypeError("payload types can be strings or Uint8Array");
     }
     const hooks = this.#diagnostics.current;
     if (hooks !== undefined && hooks.channels.PublishStart.hasSubscribers) {
