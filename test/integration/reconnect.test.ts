@@ -794,6 +794,26 @@ describe("stale connections", () => {
     assert.deepEqual(got, ["on b"]);
   });
 
+  it("given only a seed, a paused seed is tried after the servers the cluster gossiped (nats.go's order): no connect timeout lost on it", async (t) => {
+    const [A, B, C] = await startCluster(3);
+    t.after(() => stopAll([A, B, C]));
+    // were the paused seed dialled first, the dial would hang for `timeout` (10 s) before the next
+    const nc = await connectFor(t, { servers: A.url, ...FAST, timeout: 10_000, pingInterval: 100, maxPingOut: 2 });
+    await eventually(() => nc.getServers().length === 3, 5000, "the cluster's servers gossiped");
+    assert.equal(nc.getServer(), A.hostport);
+    const log = new StatusLog(nc);
+    await A.pause();
+    try {
+      const s = await log.waitFor("staleConnection", 3000);
+      const r = await log.waitFor("reconnect", 6000, s);
+      assert.notEqual((log.events[r] as { server: string }).server, A.hostport);
+      assert.ok(log.times[r] - log.times[s] < 6000, `moved in ${log.times[r] - log.times[s]} ms`);
+    } finally {
+      A.resume();
+    }
+    await nc.flush();
+  });
+
   it("inbound traffic counts as liveness: PINGs answered only by traffic never make the connection stale; silence does", async (t) => {
     // A server whose PONGs never come while other traffic does (a PONG stuck
     // behind a burst, made deterministic): the rogue server answers every

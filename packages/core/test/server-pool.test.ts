@@ -114,10 +114,10 @@ describe("ServerPool: gossip (update)", () => {
     const pool = connectedPool();
     const changed = pool.update(["a:4222", "10.0.0.2:4222"]);
     assert.deepEqual(changed, { added: [], deleted: ["10.0.0.1:4222"] });
-    assert.deepEqual(listens(pool), ["a:4222", "b:4222", "10.0.0.2:4222"]);
+    assert.deepEqual(listens(pool), ["b:4222", "10.0.0.2:4222", "a:4222"]);
     // a cluster that stops reporting everything: the user's servers stay
     assert.deepEqual(pool.update([]), { added: [], deleted: ["10.0.0.2:4222"] });
-    assert.deepEqual(listens(pool), ["a:4222", "b:4222"]);
+    assert.deepEqual(listens(pool), ["b:4222", "a:4222"]);
   });
 
   it("keeps the current server when the cluster stops reporting it, and drops it once it is no longer current", () => {
@@ -165,23 +165,23 @@ describe("ServerPool: gossip (update)", () => {
     assert.deepEqual(pool.update(["[::1]:4222"]), { added: [], deleted: ["[2001:db8::7]:4222"] });
   });
 
-  it("without randomisation: the servers known first, then the new ones in the order reported", (t) => {
+  it("without randomisation: the servers known first, then the new ones in the order reported, the current one last (tried last when its connection is lost, as nats.go)", (t) => {
     fixRandom(t, [0]);
     const pool = connectedPool(false);
     pool.update(["a:4222", "10.0.0.1:4222", "10.0.0.2:4222", "10.0.0.4:4222", "10.0.0.3:4222"]);
-    assert.deepEqual(listens(pool), ["a:4222", "b:4222", "10.0.0.1:4222", "10.0.0.2:4222", "10.0.0.4:4222", "10.0.0.3:4222"]);
+    assert.deepEqual(listens(pool), ["b:4222", "10.0.0.1:4222", "10.0.0.2:4222", "10.0.0.4:4222", "10.0.0.3:4222", "a:4222"]);
   });
 
-  it("with randomisation: when servers are added, all but the current one are shuffled, the current one first", (t) => {
+  it("with randomisation: when servers are added, all but the current one are shuffled, the current one last", (t) => {
     fixRandom(t, [0]);
     const pool = new ServerPool(addrs("a:4222", "b:4222", "c:4222"), true, parse);
     pool.current = find(pool, "b:4222");
     pool.update(["b:4222", "10.0.0.1:4222", "10.0.0.2:4222"]);
     const order = listens(pool);
-    assert.equal(order[0], "b:4222", "the current server stays first");
+    assert.equal(order[order.length - 1], "b:4222", "the current server goes last");
     assert.deepEqual([...order].sort(), ["10.0.0.1:4222", "10.0.0.2:4222", "a:4222", "b:4222", "c:4222"], "nothing lost or doubled");
     // Math.random() = 0 makes Fisher-Yates a rotation: the order changed
-    assert.notDeepEqual(order.slice(1), ["a:4222", "c:4222", "10.0.0.1:4222", "10.0.0.2:4222"]);
+    assert.notDeepEqual(order.slice(0, -1), ["a:4222", "c:4222", "10.0.0.1:4222", "10.0.0.2:4222"]);
     // a deletion alone does not reshuffle
     const before = listens(pool);
     pool.update(["b:4222", "10.0.0.1:4222"]);

@@ -146,10 +146,14 @@ export class ServerPool {
       added.push(listen);
     }
     if (added.length === 0 && deleted.length === 0) return undefined;
-    if (added.length > 0 && this.#randomize) {
+    if (added.length > 0) {
       // spread the new servers, so a cluster's clients don't all fail over to the same one
-      const rest = shuffle(this.#servers.filter((s) => s !== current));
-      this.#servers = current && this.#servers.includes(current) ? [current, ...rest] : rest;
+      let rest = this.#servers.filter((s) => s !== current);
+      if (this.#randomize) rest = shuffle(rest);
+      // `current` last (nats.go's order, not 3.4's first): when its connection is
+      // lost, the others are tried before it, so a server that hangs (paused, a
+      // dead host) does not cost the connect timeout first
+      this.#servers = current && this.#servers.includes(current) ? [...rest, current] : rest;
     }
     return { added, deleted };
   }
