@@ -23,7 +23,7 @@ import { ClosedConnectionError } from "../errors.js";
 import { OutboundBuffer, PING } from "../protocol/encoder.js";
 import type { Transport, WriteBuffers } from "../transport/transport.js";
 import { type Batch, BatchQueue } from "./batch-queue.js";
-import { type PongWaiter, SentPings } from "./pong-waiters.js";
+import { type PongWaiter, PongWaiters } from "./pong-waiters.js";
 import { type ProgressHost, ProgressWatch } from "./progress.js";
 
 export type { PongWaiter };
@@ -85,13 +85,8 @@ export class Writer implements ProgressHost {
     this.#flushScheduled = false;
     this.flush();
   };
-  /**
-   * PONG waiters, in the order of their PINGs. `sent` are for PINGs handed to
-   * the transport; `queued` for PINGs still in `out`, which travel with it
-   * into the queue and survive a disconnect.
-   */
-  readonly #sent = new SentPings();
-  #queued: PongWaiter[] = [];
+  /** PONG waiters, in the order of their PINGs: still in `out` (they travel with it), or sent */
+  readonly #pings = new PongWaiters();
   #readyWaiters: PongWaiter[] = [];
   /** batches the transport holds, in write order (only for transports that report `written`) */
   #inFlight: Batch[] = [];
@@ -185,7 +180,7 @@ export class Writer implements ProgressHost {
     while (!this.#queue.empty && !behind(t)) {
       const b = this.#queue.shift();
       const bytes = b.bytes!;
-      this.#sent.add(b.pings);
+      this.#pings.sent(b.pings);
       if (this.#written !== undefined) this.#inFlight.push(b);
       this.#handed += bytes.length;
       t.write(bytes, this.#written);
@@ -195,7 +190,7 @@ export class Writer implements ProgressHost {
   /** `out` to the transport: the buffer itself if the transport keeps it, else reused. */
   #writeOut(t: Transport): void {
     const out = this.out;
-    const pings = this.#takePings();
+    const pings = this.#pings.takeQueued();
     const lead = out.lead;
     const headers = out.hasHeaders;
     this.#handed += out.length;
@@ -253,7 +248,7 @@ export class Writer implements ProgressHost {
     const out = this.out;
     const lead = out.lead;
     const headers = out.hasHeaders;
-    this.#queue.push({ bytes: out.view(), buffer: out.detach(), pings: this.#takePings(), lead, headers });
+    this.#queue.push({ bytes: out.view(), buffer: out.detach(), pings: this.#pings.takeQueued(), lead, headers });
   }
 
   /**
@@ -275,7 +270,7 @@ export class Writer implements ProgressHost {
         return;
       }
       const b = q.shift();
-      this.#sent.add(b.pings);
+      this.#pings.sent(b.pings);
       this.out.recycle(b.buffer);
     }
     const out = this.out;
@@ -286,21 +281,13 @@ export class Writer implements ProgressHost {
     if (n === 0) return;
     this.#handed += n;
     if (n === view.length) {
-      this.#sent.add(this.#takePings());
+      this.#pings.sent(this.#pings.takeQueued());
       out.reset();
       return;
     }
     // the rest begins inside a frame: queued, then cut where the system stopped
     this.#queueOut();
     q.cut(n);
-  }
-
-  /** The waiters of the PINGs in `out`, which is leaving. */
-  #takePings(): PongWaiter[] | undefined {
-    if (this.#queued.length === 0) return undefined;
-    const pings = this.#queued;
-    this.#queued = [];
-    return pings;
   }
 
   /** Records a batch the transport holds until its `written` callback (when it has one); its PINGs are on the wire. */
@@ -311,32 +298,23 @@ export class Writer implements ProgressHost {
     lead: number,
     headers: boolean,
   ): Batch | undefined {
-    this.#sent.add(pings);
+    this.#pings.sent(pings);
     if (this.#written === undefined) return undefined;
     const b: Batch = { bytes, buffer, pings, lead, headers };
     this.#inFlight.push(b);
     return b;
   }
 
-  /**
-   * Queues a PING whose PONG calls `w`, and writes it now (with what precedes
-   * it) if the transport takes it. `w` runs once: a PING failed by a dropped
-   * connection may still be answered on the next one (see dropped()).
-   */
+  /** Queues a PING whose PONG calls `w`, and writes it now (with what precedes it) if the transport takes it. */
   ping(w: PongWaiter): void {
-    let settled = false;
     this.out.raw(PING);
-    this.#queued.push((err) => {
-      if (settled) return;
-      settled = true;
-      w(err);
-    });
+    this.#pings.queue(w);
     this.flush();
   }
 
   /** The next PONG arrived: its waiter runs. */
   pong(): void {
-    this.#sent.answer();
+    this.#pings.answer();
   }
 
   /**
@@ -355,14 +333,10 @@ export class Writer implements ProgressHost {
     this.stalled = false;
     let held = 0;
     for (const b of this.#inFlight) held += b.pings ? b.pings.length : 0;
-    const waiters = this.#sent.take(held);
+    const waiters = this.#pings.takeSent(held);
     for (const w of waiters) w(err);
     if (this.#handed === 0) return;
-    const behind = new Set<PongWaiter>();
-    for (const b of this.#inFlight) if (b.pings) for (const w of b.pings) behind.add(w);
-    this.#queue.collectWaiters(behind);
-    for (const w of this.#queued) behind.add(w);
-    for (const w of behind) w(err);
+    for (const w of this.#unsentWaiters(new Set())) w(err);
   }
 
   /** Called per batch by the transport when it is done with it; `unsent`: the bytes never left the process. */
@@ -470,8 +444,7 @@ export class Writer implements ProgressHost {
     this.#emptyWaiter = undefined;
     this.#watch.stop();
     // a PING in a batch the transport holds is also listed in `sent`: each waiter runs once
-    const waiters = new Set<PongWaiter>(this.#sent.take());
-    for (const b of this.#inFlight) if (b.pings) for (const w of b.pings) waiters.add(w);
+    const waiters = this.#unsentWaiters(new Set(this.#pings.takeSent()));
     this.#dropWaiting(waiters);
     for (const w of this.#readyWaiters) waiters.add(w);
     this.#inFlight = [];
@@ -485,9 +458,16 @@ export class Writer implements ProgressHost {
   /** Empties `out`, the queue and what a dead transport never sent, adding the waiters of their PINGs to `waiters`. */
   #dropWaiting(waiters: Set<PongWaiter>): void {
     this.#queue.clear(waiters);
-    for (const w of this.#queued) waiters.add(w);
-    this.#queued = [];
+    this.#pings.collectQueued(waiters, true);
     this.out.clear();
+  }
+
+  /** Adds the waiters of the PINGs not sent: in batches the transport holds, in the queue, in `out`. */
+  #unsentWaiters(into: Set<PongWaiter>): Set<PongWaiter> {
+    for (const b of this.#inFlight) if (b.pings) for (const w of b.pings) into.add(w);
+    this.#queue.collectWaiters(into);
+    this.#pings.collectQueued(into);
+    return into;
   }
 
   // ---- ProgressHost ------------------------------------------------------
