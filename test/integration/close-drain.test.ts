@@ -110,7 +110,7 @@ describe("close()", () => {
     assert.equal(cbCalls, 0);
   });
 
-  it("messages published right before close() reach a subscriber on another connection", async () => {
+  it("messages published right before close() reach a subscriber on another connection; isClosed() is true from the call on, and nothing new is taken", async () => {
     const N = 2000;
     const receiver = await connect({ port: srv.port });
     try {
@@ -127,7 +127,12 @@ describe("close()", () => {
       const nc = await connect({ port: srv.port });
       const payload = new Uint8Array(512).fill(7);
       for (let i = 0; i < N; i++) nc.publish("close.flush", payload);
-      await within(nc.close(), 5000, "close()");
+      const closing = nc.close();
+      // closed from the call on, as 3.4: state shown to a UI, and no new work
+      assert.equal(nc.isClosed(), true, "isClosed() while close() sends what waits");
+      assert.throws(() => nc.subscribe("close.late"), ClosedConnectionError);
+      assert.throws(() => nc.publish("close.late", "x"), ClosedConnectionError);
+      await within(closing, 5000, "close()");
       assert.equal(await nc.closed(), undefined);
 
       await eventually(() => count === N, 5000, `all ${N} messages delivered (got ${count})`);

@@ -240,4 +240,36 @@ describe("wsconnect: reconnect", () => {
     assert.equal((await ws.request("wsx.svc", "", { timeout: 2000 })).string(), "up", "a request over the websocket after the reconnect");
     assert.equal(ws.isClosed(), false);
   });
+
+  it("a paused server: the stale connection ends without waiting for the close handshake the server cannot answer (ws: 30 s, Chromium: 60 s)", async (t) => {
+    const srv = await NatsServer.start({ websocket: WEBSOCKET });
+    t.after(() => srv.stop());
+    const ws = await wsFor(t, { servers: srv.websocketUrl!, reconnectTimeWait: 100, maxReconnectAttempts: -1, pingInterval: 100, maxPingOut: 2 });
+    const status = new StatusLog(ws);
+    await ws.flush();
+    await srv.pause();
+    try {
+      const s = await status.waitFor("staleConnection", 5000);
+      const d = await status.waitFor("disconnect", 5000, s);
+      assert.ok(status.times[d] - status.times[s] < 2000, `disconnect ${status.times[d] - status.times[s]} ms after the stale connection`);
+    } finally {
+      srv.resume();
+    }
+    await status.waitFor("reconnect", 10_000);
+    await ws.flush();
+  });
+
+  it("close() with the server paused is bounded by the connection timeout", async (t) => {
+    const srv = await NatsServer.start({ websocket: WEBSOCKET });
+    t.after(() => srv.stop());
+    const ws = await wsFor(t, { servers: srv.websocketUrl!, timeout: 1000 });
+    await ws.flush();
+    await srv.pause();
+    try {
+      await within(ws.close(), 5000, "close() (the close handshake alone would take 30 s)");
+      assert.equal(ws.isClosed(), true);
+    } finally {
+      srv.resume();
+    }
+  });
 });

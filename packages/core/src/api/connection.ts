@@ -142,12 +142,13 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
     return this.closedPromise;
   }
 
+  /** True once close() was called (as 3.4), while it still sends what waits. */
   isClosed(): boolean {
-    return this.engine.isClosed();
+    return this.closing !== undefined || this.engine.isClosed();
   }
 
   isDraining(): boolean {
-    return this.draining && !this.engine.isClosed();
+    return this.draining && !this.isClosed();
   }
 
   getServer(): string {
@@ -311,7 +312,7 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   // ---- subscribe ----------------------------------------------------------
 
   subscribe(subject: string, opts: SubscriptionOptions = {}): Subscription {
-    if (this.engine.isClosed()) throw new ClosedConnectionError();
+    if (this.isClosed()) throw new ClosedConnectionError();
     if (this.draining) throw new DrainingConnectionError();
     checkSubject(subject);
     checkSubOptions(opts);

@@ -162,9 +162,26 @@ export class WsTransport implements Transport {
     this.#closeSocket();
   }
 
+  /**
+   * Ends the connection now. The socket's close handshake is not waited for:
+   * with a peer that stopped answering (a paused server, a network gone),
+   * Chromium takes a minute to give up on it, which would hold the stale
+   * connection's reconnect and a bounded close() as long.
+   */
   destroy(err?: Error): void {
     if (err && !this.#error) this.#error = err;
-    this.#closeSocket();
+    const s = this.#socket;
+    if (s === undefined) return;
+    this.#stopDrainPoll();
+    if (s.readyState < 2) s.close(1000);
+    s.onmessage = null;
+    s.onclose = null;
+    // a no-op, not null: the `ws` package's socket (wsFactory) throws an 'error' nobody listens to
+    s.onerror = () => {};
+    const l = this.#listener;
+    this.#listener = undefined;
+    // as a socket's close event comes: after the caller's turn
+    if (l) queueMicrotask(() => l.onClose(this.#error));
   }
 
   #closeSocket(): void {
