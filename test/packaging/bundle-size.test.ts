@@ -5,7 +5,7 @@
 // the bundle (esbuild's metafile: minified bytes in the output) is printed,
 // largest first, so a change that adds weight shows where.
 //
-// BUDGET is a ratchet at today's size (26.2 KiB), not issue 13's goal of
+// BUDGET is a ratchet at today's size (26.5 KiB), not issue 13's goal of
 // 15 KiB (GOAL, printed with the distance to it): what a wsconnect bundle
 // could leave out is already left out (nkeys, authenticators but user/pass/
 // token, Bench, codecs, the official-errors bridge, the Feature table, the
@@ -53,7 +53,13 @@
 // under faults on both clients: requests made while disconnected kept apart
 // and sent only if still awaited, requestMany's permission error unwrapped,
 // a callback subscription's timeout as a warning, TypeErrors for header
-// keys and values of the wrong type.
+// keys and values of the wrong type; +0.3 KiB (26.2 -> 26.5) for the next
+// round of such fixes: the publish path in its own class, a flush() pending
+// when its connection drops failing (and drain() asking again), the dial loop
+// ending on refused credentials when no server left ever took us, the pool's
+// order after gossip, a websocket ended without its close handshake,
+// isClosed() from close()'s call on, TypeErrors for options and headers of
+// the wrong type.
 // Lower BUDGET as it shrinks.
 //
 // Needs the packages built (`npm run build`; the suite's pretest does it).
@@ -67,7 +73,7 @@ import { browserBundle } from "../helpers/browser-bundle.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Minified + gzipped (level 9), in bytes: the bound this test enforces (the official client's bundle is ~42 KiB). */
-const BUDGET = 26_817 + 256;
+const BUDGET = 27_091 + 256;
 /** Issue 13's goal, reported but not yet enforced. */
 const GOAL = 15 * 1024;
 
