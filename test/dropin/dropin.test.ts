@@ -8,7 +8,9 @@
 // options and call values from a configuration, helpers imported from the
 // transport package, its default import, the server pool sorted in place,
 // a server URL with credentials in it, a callback subscription's timeout as a
-// watchdog, a handler reading a plain message's reply and headers.
+// watchdog, a handler reading a plain message's reply and headers, an
+// authenticator switched off by configuration (`false`), calls with values
+// of the wrong type (TypeErrors) and isClosed() right after close().
 // Builds nothing: the suite's pretest builds the packages the programs import.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
