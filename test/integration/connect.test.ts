@@ -140,6 +140,25 @@ describe("connect: server addresses", () => {
     await rejectsInvalidArgument(connect({ servers: [srv.hostport, `ws://127.0.0.1:${srv.port}`] }), /wsconnect/);
   });
 
+  it("a server entry that is no URL or host:port: a TypeError, as 3.4's URL parser throws, that is an InvalidArgumentError saying what is wrong", async () => {
+    const cases: Array<[string, RegExp]> = [
+      ["nats://[::1", /unterminated IPv6/],
+      ["127.0.0.1:70000", /invalid port/],
+      ["nats://h:abc", /invalid port/],
+      ["a:1,b:2", /not a host:port/],
+      ["foo://h:4222", /unsupported URL scheme/],
+      [" ", /non-empty/],
+    ];
+    for (const [server, re] of cases) {
+      await assert.rejects(connect({ servers: server, reconnect: false }), (err: Error) => {
+        assert.ok(err instanceof TypeError, `${server}: not a TypeError: ${err}`);
+        assert.ok(err instanceof InvalidArgumentError, `${server}: not an InvalidArgumentError`);
+        assert.match(err.message, re);
+        return true;
+      });
+    }
+  });
+
   it("tls: {} against a server without TLS fails with a clear ConnectionError", async () => {
     for (const opts of [{ port: srv.port, tls: {} }, { servers: [`tls://127.0.0.1:${srv.port}`] }]) {
       await assert.rejects(connect({ ...opts, reconnect: false }), (err: Error) => {

@@ -160,6 +160,15 @@ describe("wsconnect: a port of the wrong kind", () => {
   });
   after(() => srv.stop());
 
+  it("a server entry that is no URL: a TypeError, as 3.4's URL parser throws, that is an InvalidArgumentError", async () => {
+    for (const server of ["ws://[bad", "ws://h:70000", "foo://h:1"]) {
+      await assert.rejects(wsconnect({ wsFactory, servers: server }), (err: Error) => {
+        assert.ok(err instanceof TypeError && err instanceof InvalidArgumentError, `${server}: ${err}`);
+        return true;
+      });
+    }
+  });
+
   it("wsconnect() to the NATS client port: a ConnectionError that points to connect()", async () => {
     const err = await rejection(wsconnect({ wsFactory, servers: `ws://127.0.0.1:${srv.port}`, reconnect: false, timeout: 3000 }));
     assert.ok(err instanceof ConnectionError, String(err));

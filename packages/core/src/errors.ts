@@ -161,6 +161,15 @@ export function argumentTypeError(message: string): TypeError & { code: ErrorCod
   return err;
 }
 
+/**
+ * A server entry that is no URL or host:port: 3.4's URL parser throws a
+ * TypeError ("Invalid URL"); ours says what is wrong and is an
+ * InvalidArgumentError too, so both checks hold.
+ */
+export function serverUrlError(message: string): TypeError & { code: ErrorCode } {
+  return argumentTypeError(`'servers' ${message}`);
+}
+
 /** An operation that the object's state does not allow (e.g. iterating a callback subscription). */
 export class InvalidOperationError extends NatsError {
   static override brand = "InvalidOperationError";

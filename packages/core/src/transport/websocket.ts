@@ -5,7 +5,7 @@
  */
 import type { ConnectionOptions } from "../types.js";
 import type { ServerAddress } from "../connection/options.js";
-import { ConnectionError, ErrorCode, InvalidArgumentError } from "../errors.js";
+import { ConnectionError, ErrorCode, serverUrlError } from "../errors.js";
 import { splitUserinfo } from "../auth/url-credentials.js";
 import { VERSION } from "../version.js";
 import type { DialTarget, Transport, TransportFactory, TransportListener } from "./transport.js";
@@ -34,7 +34,7 @@ const DRAIN_POLL_MS = 5;
  */
 export function wsUrlParseFn(u: string, encrypted?: boolean): ServerAddress {
   if (typeof u !== "string" || u.trim() === "") {
-    throw InvalidArgumentError.format("servers", "entries must be non-empty strings");
+    throw serverUrlError("entries must be non-empty strings");
   }
   let src = u;
   let s = u.trim();
@@ -44,7 +44,7 @@ export function wsUrlParseFn(u: string, encrypted?: boolean): ServerAddress {
     const scheme = m[1].toLowerCase();
     if (scheme === "ws" || scheme === "http" || scheme === "nats") secure = false;
     else if (scheme === "wss" || scheme === "https" || scheme === "tls") secure = true;
-    else throw InvalidArgumentError.format("servers", `has an unsupported URL scheme '${scheme}://'`);
+    else throw serverUrlError(`has an unsupported URL scheme '${scheme}://'`);
     s = s.slice(m[0].length);
   }
   const { rest, credentials } = splitUserinfo(s);
@@ -54,7 +54,7 @@ export function wsUrlParseFn(u: string, encrypted?: boolean): ServerAddress {
   try {
     url = new URL(`${secure ? "wss" : "ws"}://${rest}`);
   } catch {
-    throw InvalidArgumentError.format("servers", `entry is not a valid URL: '${src}'`);
+    throw serverUrlError(`entry is not a valid URL: '${src}'`);
   }
   const port = url.port ? Number(url.port) : secure ? 443 : 80;
   const hostname = url.hostname.replace(/^\[|\]$/g, "");
