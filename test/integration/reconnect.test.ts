@@ -51,6 +51,20 @@ async function restartAndWait(srv: NatsServer, log: StatusLog, from = 0): Promis
   return log.waitFor("reconnect", 5000, from);
 }
 
+/**
+ * A connection to a paused server that has published 16 MB to `subject`: the
+ * burst fills the socket, the rest waits in the client.
+ */
+async function backedUp(t: TestContext, subject: string): Promise<{ srv: NatsServer; nc: NatsConnection; log: StatusLog }> {
+  const srv = await startServer(t);
+  const nc = await connectFor(t, { servers: srv.url, ...FAST });
+  const log = new StatusLog(nc);
+  await srv.pause();
+  const data = new Uint8Array(16 * 1024);
+  for (let i = 0; i < 1000; i++) nc.publish(subject, data);
+  return { srv, nc, log };
+}
+
 /** Subscribes to `subject` and collects `map(m)` of each message; the server knows the subscription when this returns. */
 async function collect<T>(nc: NatsConnection, subject: string, map: (m: Msg) => T): Promise<T[]> {
   const got: T[] = [];
@@ -231,13 +245,7 @@ describe("reconnect after the server restarts", () => {
   });
 
   it("flush() pending when the connection drops rejects, as 3.4's: what went to the dead socket may be lost, so its PONG would confirm nothing", async (t) => {
-    const srv = await startServer(t);
-    const nc = await connectFor(t, { servers: srv.url, ...FAST });
-    const log = new StatusLog(nc);
-    // paused, the server reads nothing: the burst fills the socket, the rest and the PING wait in the client
-    await srv.pause();
-    const data = new Uint8Array(16 * 1024);
-    for (let i = 0; i < 1000; i++) nc.publish("rc.flush.lost", data); // 16 MB
+    const { srv, nc, log } = await backedUp(t, "rc.flush.lost");
     const flushed = nc.flush().then(
       () => "resolved",
       (err: Error) => `${err.name}: ${err.message}`,
@@ -249,12 +257,7 @@ describe("reconnect after the server restarts", () => {
   });
 
   it("drain() pending when the connection drops goes on after the reconnect: what waited in the client is sent, then it closes", async (t) => {
-    const srv = await startServer(t);
-    const nc = await connectFor(t, { servers: srv.url, ...FAST });
-    const log = new StatusLog(nc);
-    await srv.pause();
-    const data = new Uint8Array(16 * 1024);
-    for (let i = 0; i < 1000; i++) nc.publish("rc.drain.rest", data); // 16 MB
+    const { srv, nc, log } = await backedUp(t, "rc.drain.rest");
     const drained = nc.drain();
     const d = await killAndWait(srv, log);
     await restartAndWait(srv, log, d);

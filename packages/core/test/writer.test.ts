@@ -143,6 +143,14 @@ function numbered(seq: number, size: number): Uint8Array {
   return b;
 }
 
+/** Publishes frames numbered 0 to `count` - 1 of `size` bytes on `subject`, each scheduled as publish() does. */
+function publishNumbered(w: Writer, subject: string, count: number, size: number): void {
+  for (let i = 0; i < count; i++) {
+    w.out.pub(subject, undefined, undefined, numbered(i, size));
+    w.schedule();
+  }
+}
+
 /** Splits a client byte stream into PUB frames (strictly); returns their sequence numbers, PINGs as -1. */
 function frames(bytes: Uint8Array): number[] {
   const out: number[] = [];
@@ -206,10 +214,7 @@ describe("Writer", () => {
   it("frames published in one turn go out in one write, at the end of the microtask", async () => {
     const t = new FakeTransport();
     const w = connected(t);
-    for (let i = 0; i < 10; i++) {
-      w.out.pub("a", undefined, undefined, numbered(i, 8));
-      w.schedule();
-    }
+    publishNumbered(w, "a", 10, 8);
     assert.equal(t.writeCalls, 0);
     await microtask();
     assert.equal(t.writeCalls, 1);
@@ -228,10 +233,7 @@ describe("Writer", () => {
     const t = new FakeTransport({ takesAtOnce: false });
     const w = connected(t);
     const N = 400; // 400 × 20 KB: frames span the writer's buffers
-    for (let i = 0; i < N; i++) {
-      w.out.pub("q", undefined, undefined, numbered(i, 20_000));
-      w.schedule();
-    }
+    publishNumbered(w, "q", N, 20_000);
     assert.ok(t.pendingBytes >= WRITE_AHEAD && t.pendingBytes < 2 * WRITE_AHEAD, `wrote ahead ${t.pendingBytes}`);
     const waiting = w.outboundBytes() - t.pendingBytes;
     assert.ok(waiting > 6_000_000, `the rest waits here (${waiting})`);
@@ -244,10 +246,7 @@ describe("Writer", () => {
     const w = connected(t);
     const order: number[] = [];
     w.ping(() => order.push(1));
-    for (let i = 0; i < 40; i++) {
-      w.out.pub("p", undefined, undefined, numbered(i, 20_000));
-      w.schedule();
-    }
+    publishNumbered(w, "p", 40, 20_000);
     w.ping(() => order.push(2));
     for (let k = 0; k < 20 && w.outboundBytes() > 0; k++) {
       t.complete();
@@ -267,10 +266,7 @@ describe("Writer", () => {
     const w = connected(a);
     const N = 60; // 60 × 100 KB frames (100,016 bytes on the wire): queued buffers start inside frames
     const FRAME = 100_016;
-    for (let i = 0; i < N; i++) {
-      w.out.pub("r", undefined, undefined, numbered(i, 100_000));
-      w.schedule();
-    }
+    publishNumbered(w, "r", N, 100_000);
     // two drains: what was held leaves, then the first queued buffers
     a.complete();
     w.checkReady(0);
@@ -313,10 +309,7 @@ describe("Writer", () => {
   it("a PING still waiting here when a connection that took bytes drops fails at once; it goes out again, and its PONG changes nothing", () => {
     const a = new FakeTransport({ takesAtOnce: false });
     const w = connected(a);
-    for (let i = 0; i < 40; i++) {
-      w.out.pub("q", undefined, undefined, numbered(i, 20_000));
-      w.schedule();
-    }
+    publishNumbered(w, "q", 40, 20_000);
     const results: Array<string | undefined> = [];
     w.ping((err) => results.push(err?.message));
     assert.ok(w.outboundBytes() > a.pendingBytes, "the PING waits here, behind a backlog");
@@ -397,10 +390,7 @@ describe("Writer", () => {
     const t = new SyncFakeTransport(); // no room: every try is refused
     const w = connected(t);
     const N = 130; // 2.6 MB: ten buffers of 256 KiB
-    for (let i = 0; i < N; i++) {
-      w.out.pub("r", undefined, undefined, numbered(i, 20_000));
-      w.schedule();
-    }
+    publishNumbered(w, "r", N, 20_000);
     assert.ok(t.tryWrites <= 12, `${t.tryWrites} tries for ${N} publishes`);
     t.room = Infinity;
     w.flush();
@@ -527,10 +517,7 @@ describe("Writer", () => {
     const t = new FakeTransport({ takesAtOnce: false });
     const w = connected(t);
     const hdr = new TextEncoder().encode("NATS/1.0\r\nX: 1\r\n\r\n");
-    for (let i = 0; i < 50; i++) {
-      w.out.pub("p", undefined, undefined, numbered(i, 20_000));
-      w.schedule();
-    }
+    publishNumbered(w, "p", 50, 20_000);
     assert.equal(w.replaysHeaders(), false, "plain messages only");
     w.out.pub("h", undefined, hdr, numbered(50, 20_000));
     for (let i = 51; i < 100; i++) {
@@ -552,10 +539,7 @@ describe("Writer", () => {
   it("without a source of write buffers (a transport that copies what it is given), each buffer stands alone", () => {
     const t = new FakeTransport({ takesAtOnce: false });
     const w = connected(t);
-    for (let i = 0; i < 100; i++) {
-      w.out.pub("c", undefined, undefined, numbered(i, 20_000));
-      w.schedule();
-    }
+    publishNumbered(w, "c", 100, 20_000);
     assert.ok(t.held.length > 1);
     assert.ok(t.held.every((h) => h.held.buffer.byteLength < REGION_SIZE));
   });
@@ -565,10 +549,7 @@ describe("Writer", () => {
     const w = connected(t);
     const errors: unknown[] = [];
     w.ping((err) => errors.push(err));
-    for (let i = 0; i < 30; i++) {
-      w.out.pub("c", undefined, undefined, numbered(i, 20_000));
-      w.schedule();
-    }
+    publishNumbered(w, "c", 30, 20_000);
     w.ping((err) => errors.push(err));
     const ready = w.ready(0).catch((err: unknown) => err);
     w.close();
