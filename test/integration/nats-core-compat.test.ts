@@ -218,6 +218,10 @@ describe("nats-core compatibility", () => {
     c.addCloseListener(a);
     c.addCloseListener(b);
     c.removeCloseListener(b);
+    // one added twice is gone after one remove, as in the official client
+    c.addCloseListener(b);
+    c.addCloseListener(b);
+    c.removeCloseListener(b);
     await c.close();
     assert.deepEqual(calls, [["a", undefined]]);
     const late = { connectionClosedCallback: (err?: Error) => void calls.push(["late", err]) };
@@ -305,6 +309,20 @@ describe("nats-core compatibility", () => {
         for await (const s of iter) seen.push(s);
       })(), 1000, "the stopped iterator ends");
       assert.deepEqual(seen, []);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("a status() iterator stopped with events nobody read is let go too", async () => {
+    const c = (await connect({ port: srv.port, reconnectTimeWait: 50 })) as Compat;
+    try {
+      const iter = c.status() as AsyncIterable<unknown> & { stop(): void };
+      const listeners = (c as unknown as { listeners: Set<unknown> }).listeners;
+      await c.reconnect();
+      await eventually(() => (iter as unknown as { getPending(): number }).getPending() > 0, 3000, "events waiting unread");
+      iter.stop();
+      assert.equal(listeners.size, 0, "the stopped iterator left the listener set");
     } finally {
       await c.close();
     }

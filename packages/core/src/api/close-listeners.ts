@@ -24,9 +24,9 @@ export class CloseListeners {
     this.#list.push(listener);
   }
 
+  /** Removes every copy of `listener` (one added twice is gone after one remove, as in the official client). */
   remove(listener: CloseListener): void {
-    const i = this.#list.indexOf(listener);
-    if (i !== -1) this.#list.splice(i, 1);
+    if (this.#list.includes(listener)) this.#list = this.#list.filter((l) => l !== listener);
   }
 
   /** Tells every listener, then forgets them. */

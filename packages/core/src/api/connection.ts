@@ -190,8 +190,9 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
       iter.stop();
       return iter;
     }
-    // a break, or stop() (the JetStream consumers stop theirs), ends it
-    iter.onBreak = iter.onDrained = () => this.listeners.delete(iter);
+    // a break, or stop() (the JetStream consumers stop theirs), ends it: also
+    // one stopped with events nobody will read
+    iter.onBreak = iter.onStop = () => this.listeners.delete(iter);
     this.listeners.add(iter);
     return iter;
   }

@@ -23,6 +23,8 @@ export class QueuedIteratorImpl<T> implements QueuedIterator<T> {
   onBreak: (() => void) | undefined;
   /** called once the consumer has seen the end (all items, then done or the error) */
   onDrained: (() => void) | undefined;
+  /** called by stop(): no more items will come, whether or not anyone reads the rest */
+  onStop: (() => void) | undefined;
   received = 0;
   processed = 0;
   /** the byte size of an item, when pending bytes are counted (subscriptions) */
@@ -50,6 +52,7 @@ export class QueuedIteratorImpl<T> implements QueuedIterator<T> {
     if (this.done) return;
     this.done = true;
     this.err = err;
+    this.onStop?.();
     if (this.head >= this.items.length) this.settleEnd();
   }
 
