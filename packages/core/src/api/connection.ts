@@ -121,7 +121,8 @@ export class NatsConnectionImpl implements NatsConnection, EngineOwner, Subscrip
   }
 
   onClosed(err: Error | undefined): void {
-    this.mux.close(new RequestError("connection closed", { cause: new ClosedConnectionError() }));
+    // errors capture a stack: made only for requests in flight (a close is otherwise 1.5x slower than 3.4's)
+    this.mux.close(() => new RequestError("connection closed", { cause: new ClosedConnectionError() }));
     for (const sub of this.liveSubscriptions()) sub.finish();
     this.onStatus({ type: "close" });
     this.diagnostics.current?.closed(this, err);

@@ -129,9 +129,9 @@ export class RequestMux {
     for (const r of reqs) r.fail(err);
   }
 
-  /** The connection closed: every request fails, no timer is left behind. */
-  close(err: Error): void {
-    this.failAll(err);
+  /** The connection closed: every request fails with `reason()` (made only if one waits), no timer is left behind. */
+  close(reason: () => Error): void {
+    if (this.#pending.size > 0) this.failAll(reason());
     this.timers.clear();
   }
 }

@@ -451,6 +451,7 @@ export class Writer implements ProgressHost {
     // a closed connection that stays referenced keeps no region
     this.out.release();
     this.#readyWaiters = [];
+    if (waiters.size === 0) return;
     const err = new ClosedConnectionError();
     for (const w of waiters) w(err);
   }
