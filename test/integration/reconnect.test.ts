@@ -218,6 +218,38 @@ describe("reconnect after the server restarts", () => {
     assert.deepEqual(got, Array.from({ length: accepted }, (_, i) => i));
   });
 
+  it("past the default reconnect buffer, publish() drops instead of throwing: one error status per outage, and what fit is delivered", async (t) => {
+    const srv = await startServer(t);
+    const nc = await connectFor(t, { servers: srv.url, ...FAST });
+    const log = new StatusLog(nc);
+    const got = await collect(nc, "rc.default", (m) => m.data.length);
+
+    // the setInterval publisher of a 3.4 program, which has no try/catch: 12 MiB during the outage
+    const d = await killAndWait(srv, log);
+    const data = new Uint8Array(64 * 1024);
+    const results: boolean[] = [];
+    for (let i = 0; i < 192; i++) results.push(nc.publish("rc.default", data));
+    const kept = results.indexOf(false);
+    assert.ok(kept >= 120 && kept < 128, `about 8 MiB / 64 KiB messages kept, kept ${kept}`);
+    assert.ok(results.slice(kept).every((r) => !r), "once full, every publish returns false");
+    await log.waitFor("error", 2000, d);
+    const errors = log.of("error");
+    assert.equal(errors.length, 1, "one error status for the outage");
+    assert.ok(errors[0]!.error instanceof ConnectionError);
+    assert.equal((errors[0]!.error as ConnectionError).code, ErrorCode.ReconnectBufferFull);
+
+    await restartAndWait(srv, log, d);
+    await nc.flush();
+    assert.equal(got.length, kept, "what fit is delivered, the rest was dropped");
+
+    // a second outage reports again
+    const d2 = await killAndWait(srv, log, log.events.length);
+    for (let i = 0; i < 192; i++) nc.publish("rc.default", data);
+    await log.waitFor("error", 2000, d2);
+    assert.equal(log.of("error").length, 2, "one more error status for the second outage");
+    await restartAndWait(srv, log, d2);
+  });
+
   it("flush() issued while disconnected resolves after the reconnect", async (t) => {
     const srv = await startServer(t);
     const nc = await connectFor(t, { servers: srv.url, ...FAST });

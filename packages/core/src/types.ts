@@ -350,8 +350,11 @@ export interface ConnectionOptions {
   reconnectToServer?: ReconnectToServerHandler;
   /**
    * Bytes published while disconnected that are kept and sent after the
-   * reconnect (default 8 MiB, as nats.go); past it `publish()` throws.
-   * 0 turns buffering off: publishing while disconnected throws.
+   * reconnect (default 8 MiB, as nats.go). Past the default, what does not
+   * fit is dropped (`publish()` returns false) with one `error` status per
+   * outage; set explicitly, it is a hard bound: past it `publish()` throws a
+   * ConnectionError (code `NATS_RECONNECT_BUFFER_FULL`). 0 turns buffering
+   * off: publishing while disconnected throws.
    */
   reconnectBufSize?: number;
   /**
@@ -376,6 +379,8 @@ export interface NatsConnection {
    * above its high-water mark (`maxOutboundBytes`, default 8 MiB): the message
    * is queued, and a publisher that wants to bound its memory may
    * `await ready()` (a quicknats addition, like Node's `writable.write()`).
+   * While disconnected, false also when the default reconnect buffer is full
+   * and the message was dropped (see `reconnectBufSize`).
    */
   publish(subject: string, payload?: Payload, options?: PublishOptions): boolean;
   publishMessage(msg: Msg): void;

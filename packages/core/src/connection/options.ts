@@ -82,6 +82,8 @@ export interface ParsedOptions {
   /** resolve hostnames to all their addresses on each dial */
   resolve: boolean;
   reconnectBufSize: number;
+  /** the user set reconnectBufSize: past it publish() throws (past the default one, messages are dropped) */
+  reconnectBufBound: boolean;
   /** the hard bound, only when the user set one */
   maxOutboundBytes: number | undefined;
   /** the server's max_control_line: longer PUB/HPUB/SUB lines are refused before they are sent */
@@ -249,6 +251,7 @@ export function parseOptions(
     ignoreAuthErrorAbort: o.ignoreAuthErrorAbort === true,
     resolve,
     reconnectBufSize: nonNegative("reconnectBufSize", o.reconnectBufSize, DEFAULT_RECONNECT_BUF_SIZE),
+    reconnectBufBound: o.reconnectBufSize !== undefined,
     maxOutboundBytes: o.maxOutboundBytes === undefined ? undefined : positive("maxOutboundBytes", o.maxOutboundBytes, 0),
     maxControlLine,
     tls,

@@ -6,7 +6,7 @@
  * matched with their PONGs; the counters and the debug trace of outbound
  * frames live here.
  */
-import type { Stats } from "../types.js";
+import type { Stats, Status } from "../types.js";
 import { unrefClock } from "../clock.js";
 import { ConnectionError, ErrorCode } from "../errors.js";
 import { controlLineBound, PONG } from "../protocol/encoder.js";
@@ -48,17 +48,22 @@ export class Outbound {
   readonly #highWater: number;
   /** frames go to a transport (else they wait: the reconnect buffer) */
   #connected = false;
+  /** messages dropped in this outage because the default reconnect buffer was full */
+  #dropped = 0;
   readonly #options: ParsedOptions;
   readonly #stats: Stats;
+  readonly #onStatus: (s: Status) => void;
 
   constructor(
     options: ParsedOptions,
     stats: Stats,
     owner: WriterOwner,
+    onStatus: (s: Status) => void,
     writeBuffers?: (size: number) => WriteBuffers,
   ) {
     this.#options = options;
     this.#stats = stats;
+    this.#onStatus = onStatus;
     this.#writer = new Writer(owner, options.timeout, unrefClock, writeBuffers);
     this.#highWater = options.maxOutboundBytes ?? DEFAULT_OUTBOUND_HIGH_WATER;
   }
@@ -69,7 +74,8 @@ export class Outbound {
    * Queues a PUB/HPUB; the caller has validated everything. While
    * disconnected the frame waits, up to `reconnectBufSize` bytes; a
    * `request`'s waits apart, see #held. Returns false when the outbound queue is above its high-water
-   * mark (the publisher may `await ready()`); the message is queued either way.
+   * mark (the publisher may `await ready()`); the message is queued either way, unless
+   * the default reconnect buffer is full (then it is dropped, and false returned).
    */
   publish(
     subject: string,
@@ -86,8 +92,8 @@ export class Outbound {
     } else if (request !== undefined && reply !== undefined && this.#options.reconnectBufSize > 0) {
       this.#hold({ subject, reply, headers, data: data.slice(), request });
       return true;
-    } else {
-      this.#checkReconnectBuffer(subject, reply, headers, data);
+    } else if (!this.#fitsReconnectBuffer(subject, reply, headers, data)) {
+      return false;
     }
     const size = out.pub(subject, reply, headers, data);
     this.#stats.outMsgs++;
@@ -147,22 +153,31 @@ export class Outbound {
     this.#heldBytes = 0;
   }
 
-  /** While disconnected a frame is kept only if it fits in `reconnectBufSize` with what is kept already. */
-  #checkReconnectBuffer(
+  /**
+   * While disconnected a frame is kept only if it fits in `reconnectBufSize`
+   * with what is kept already. Past a bound the user set, publish() throws (as
+   * nats.go's); past the default one the message is dropped, with one `error`
+   * status per outage, so a publish loop that runs through an outage on 3.4
+   * (which drops everything published while disconnected) does not die on ours.
+   */
+  #fitsReconnectBuffer(
     subject: string,
     reply: string | undefined,
     headers: Uint8Array | undefined,
     data: Uint8Array,
-  ): void {
+  ): boolean {
     const limit = this.#options.reconnectBufSize;
     const frame = controlLineBound(subject, reply) + (headers ? headers.length : 0) + data.length;
-    if (this.#writer.bufferedBytes() + this.#heldBytes + frame <= limit) return;
-    throw new ConnectionError(
+    if (this.#writer.bufferedBytes() + this.#heldBytes + frame <= limit) return true;
+    const error = new ConnectionError(
       limit === 0
         ? "not connected, and the reconnect buffer is disabled (reconnectBufSize: 0)"
         : `reconnect buffer exceeded: the message does not fit in the ${limit} bytes kept while disconnected`,
       { code: ErrorCode.ReconnectBufferFull },
     );
+    if (this.#options.reconnectBufBound) throw error;
+    if (this.#dropped++ === 0) this.#onStatus({ type: "error", error });
+    return false;
   }
 
   /** SUB (and UNSUB max when given); while disconnected, the resubscription after the handshake covers it. */
@@ -224,6 +239,10 @@ export class Outbound {
   /** A new connection is up: what waited goes first, then what comes. */
   attach(transport: Transport): void {
     this.#connected = true;
+    if (this.#dropped > 0) {
+      this.#options.debug?.(`${this.#dropped} messages published while disconnected were dropped: the reconnect buffer was full`);
+      this.#dropped = 0;
+    }
     this.#writer.attach(transport);
     this.#sendHeld();
     this.onDrain();

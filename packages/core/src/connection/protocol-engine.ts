@@ -70,7 +70,7 @@ export class ProtocolEngine implements Engine, ParserHandler, HeartbeatHost, Dia
   ) {
     this.#factory = factory;
     this.#owner = owner;
-    this.#out = new Outbound(options, this.stats, this, factory.writeBuffers?.bind(factory));
+    this.#out = new Outbound(options, this.stats, this, (s) => owner.onStatus(s), factory.writeBuffers?.bind(factory));
     this.#parser = new Parser(this);
     this.#heartbeat = new Heartbeat(this, options.pingInterval, options.maxPingOut);
     this.pool = new ServerPool(
