@@ -8,8 +8,9 @@
 const DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const BASE = 62;
 const PREFIX_LEN = 12;
-const SEQ_LEN = 10;
 const MAX_SEQ = 839299365868340224; // 62^10
+const HALF = 916132832; // 62^5
+const CODES = Array.from(DIGITS, (c) => c.charCodeAt(0));
 const MIN_INC = 33;
 const MAX_INC = 333;
 
@@ -41,13 +42,37 @@ export class Nuid {
       this.randomizePrefix();
       this.initSequence();
     }
-    let s = "";
-    let n = this.seq;
-    for (let i = 0; i < SEQ_LEN; i++) {
-      s = DIGITS[n % BASE] + s;
-      n = Math.floor(n / BASE);
+    // the sequence is above 2^31, where `%` is a floating-point call: split it
+    // into two 5-digit halves below 2^30, whose digits are integer arithmetic,
+    // and make the string at once (prepending digit by digit builds a rope)
+    const n = this.seq;
+    let hi = Math.floor(n / HALF);
+    let lo = n - hi * HALF;
+    if (lo < 0) {
+      hi--;
+      lo += HALF;
+    } else if (lo >= HALF) {
+      hi++;
+      lo -= HALF;
     }
-    return this.prefix + s;
+    const l4 = lo % BASE;
+    lo = (lo - l4) / BASE;
+    const l3 = lo % BASE;
+    lo = (lo - l3) / BASE;
+    const l2 = lo % BASE;
+    lo = (lo - l2) / BASE;
+    const l1 = lo % BASE;
+    const l0 = (lo - l1) / BASE;
+    const h4 = hi % BASE;
+    hi = (hi - h4) / BASE;
+    const h3 = hi % BASE;
+    hi = (hi - h3) / BASE;
+    const h2 = hi % BASE;
+    hi = (hi - h2) / BASE;
+    const h1 = hi % BASE;
+    const h0 = (hi - h1) / BASE;
+    const c = CODES;
+    return this.prefix + String.fromCharCode(c[h0], c[h1], c[h2], c[h3], c[h4], c[l0], c[l1], c[l2], c[l3], c[l4]);
   }
 
   private randomizePrefix(): void {
