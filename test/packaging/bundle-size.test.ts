@@ -59,7 +59,11 @@
 // ending on refused credentials when no server left ever took us, the pool's
 // order after gossip, a websocket ended without its close handshake,
 // isClosed() from close()'s call on, TypeErrors for options and headers of
-// the wrong type.
+// the wrong type; +0.1 KiB (26.5 -> 26.6) for the default reconnect buffer
+// dropping with an error status instead of throwing; +0.15 KiB (26.6 ->
+// 26.7) for nuid's digits made without floating-point `%` and in one string
+// (next() 2.3x faster, at the official's speed; a loop instead of the
+// unrolled digits is no smaller gzipped).
 // Lower BUDGET as it shrinks.
 //
 // Needs the packages built (`npm run build`; the suite's pretest does it).
@@ -73,7 +77,7 @@ import { browserBundle } from "../helpers/browser-bundle.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Minified + gzipped (level 9), in bytes: the bound this test enforces (the official client's bundle is ~42 KiB). */
-const BUDGET = 27_091 + 256;
+const BUDGET = 27_359 + 256;
 /** Issue 13's goal, reported but not yet enforced. */
 const GOAL = 15 * 1024;
 
