@@ -227,11 +227,12 @@ describe("reconnect after the server restarts", () => {
     // the setInterval publisher of a 3.4 program, which has no try/catch: 12 MiB during the outage
     const d = await killAndWait(srv, log);
     const data = new Uint8Array(64 * 1024);
+    const before = nc.stats().outMsgs;
     const results: boolean[] = [];
     for (let i = 0; i < 192; i++) results.push(nc.publish("rc.default", data));
-    const kept = results.indexOf(false);
+    const kept = nc.stats().outMsgs - before;
     assert.ok(kept >= 120 && kept < 128, `about 8 MiB / 64 KiB messages kept, kept ${kept}`);
-    assert.ok(results.slice(kept).every((r) => !r), "once full, every publish returns false");
+    assert.ok(results.every((r) => !r), "while disconnected, publish() says to wait for ready()");
     await log.waitFor("error", 2000, d);
     const errors = log.of("error");
     assert.equal(errors.length, 1, "one error status for the outage");
@@ -248,6 +249,27 @@ describe("reconnect after the server restarts", () => {
     await log.waitFor("error", 2000, d2);
     assert.equal(log.of("error").length, 2, "one more error status for the second outage");
     await restartAndWait(srv, log, d2);
+  });
+
+  it("a publisher that awaits ready() when publish() returns false loses nothing through an outage longer than the reconnect buffer", async (t) => {
+    const srv = await startServer(t);
+    const nc = await connectFor(t, { servers: srv.url, ...FAST });
+    const log = new StatusLog(nc);
+    const got = await collect(nc, "rc.ready", (m) => Number.parseInt(m.string(), 10));
+
+    const d = await killAndWait(srv, log);
+    const N = 12_000; // 12 MiB of 1 KiB messages: more than the 8 MiB reconnect buffer
+    const loop = (async () => {
+      for (let i = 0; i < N; i++) {
+        if (!nc.publish("rc.ready", String(i).padEnd(1024))) await nc.ready();
+      }
+    })();
+    await restartAndWait(srv, log, d);
+    await within(loop, 20_000, "the publisher's loop");
+    await nc.flush();
+    await eventually(() => got.length >= N, 10_000, () => `${N} messages (have ${got.length})`);
+    assert.deepEqual(got, Array.from({ length: N }, (_, i) => i));
+    assert.equal(log.count("error"), 0, "nothing was dropped");
   });
 
   it("flush() issued while disconnected resolves after the reconnect", async (t) => {

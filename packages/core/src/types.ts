@@ -379,8 +379,10 @@ export interface NatsConnection {
    * above its high-water mark (`maxOutboundBytes`, default 8 MiB): the message
    * is queued, and a publisher that wants to bound its memory may
    * `await ready()` (a quicknats addition, like Node's `writable.write()`).
-   * While disconnected, false also when the default reconnect buffer is full
-   * and the message was dropped (see `reconnectBufSize`).
+   * While disconnected it returns false too (`ready()` waits for the
+   * reconnect). With default options it never throws for volume: past the
+   * reconnect buffer, or past the high-water mark of a server that stopped
+   * reading, the message is dropped and an `error` status says so.
    */
   publish(subject: string, payload?: Payload, options?: PublishOptions): boolean;
   publishMessage(msg: Msg): void;

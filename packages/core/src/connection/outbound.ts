@@ -73,9 +73,13 @@ export class Outbound {
   /**
    * Queues a PUB/HPUB; the caller has validated everything. While
    * disconnected the frame waits, up to `reconnectBufSize` bytes; a
-   * `request`'s waits apart, see #held. Returns false when the outbound queue is above its high-water
-   * mark (the publisher may `await ready()`); the message is queued either way, unless
-   * the default reconnect buffer is full (then it is dropped, and false returned).
+   * `request`'s waits apart, see #held. Returns false when the publisher
+   * should `await ready()`: the outbound queue is above its high-water mark,
+   * or the connection is down (so a publisher that waits loses nothing). The
+   * message is queued either way, unless a default bound is full (the
+   * reconnect buffer, or the high-water mark of a server that stopped
+   * reading): then it is dropped, which an `error` status reports; a bound the
+   * user set throws instead.
    */
   publish(
     subject: string,
@@ -88,7 +92,7 @@ export class Outbound {
     const data = typeof payload === "string" ? out.utf8(payload) : payload;
     if (this.#connected) {
       const outbound = this.#writer.outboundBytes();
-      if (outbound > this.#highWater) this.#checkOutbound(outbound);
+      if (outbound > this.#highWater && !this.#fitsOutbound(outbound)) return false;
     } else if (request !== undefined && reply !== undefined && this.#options.reconnectBufSize > 0) {
       this.#hold({ subject, reply, headers, data: data.slice(), request });
       return true;
@@ -103,11 +107,16 @@ export class Outbound {
       `> ${headers ? "HPUB" : "PUB"} ${subject}${reply ? " " + reply : ""}${headers ? " " + headers.length : ""} ${size} [${size} payload bytes]`,
     );
     this.#writer.schedule();
-    return this.#writer.outboundBytes() <= this.#highWater;
+    return this.#connected && this.#writer.outboundBytes() <= this.#highWater;
   }
 
-  /** Above the high-water mark: refused only past the user's hard bound, or while the server takes nothing. */
-  #checkOutbound(outbound: number): void {
+  /**
+   * Above the high-water mark: a frame is refused past the user's hard bound
+   * (a throw), or while the server takes nothing (dropped: the stall's `error`
+   * status reported it, and a loop that runs through a paused server on 3.4,
+   * which buffers without bound, must not die on ours).
+   */
+  #fitsOutbound(outbound: number): boolean {
     const max = this.#options.maxOutboundBytes;
     if (max !== undefined) {
       throw new ConnectionError(
@@ -115,12 +124,7 @@ export class Outbound {
         { code: ErrorCode.OutboundFull },
       );
     }
-    if (this.#writer.stalled) {
-      throw new ConnectionError(
-        `outbound stalled: the server has taken no bytes for over a second and ${outbound} wait to be written; await nc.ready()`,
-        { code: ErrorCode.OutboundStalled },
-      );
-    }
+    return !this.#writer.stalled;
   }
 
   /** Keeps a request for the next connection if it fits with what is kept already (the requests given up on make room). */
