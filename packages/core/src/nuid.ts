@@ -24,6 +24,8 @@ export class Nuid {
   private prefix = "";
   private seq = 0;
   private inc = 0;
+  /** the sequence's character codes, reused */
+  private readonly digits: number[] = new Array<number>(10).fill(0);
 
   constructor() {
     this.reset();
@@ -55,24 +57,16 @@ export class Nuid {
       hi++;
       lo -= HALF;
     }
-    const l4 = lo % BASE;
-    lo = (lo - l4) / BASE;
-    const l3 = lo % BASE;
-    lo = (lo - l3) / BASE;
-    const l2 = lo % BASE;
-    lo = (lo - l2) / BASE;
-    const l1 = lo % BASE;
-    const l0 = (lo - l1) / BASE;
-    const h4 = hi % BASE;
-    hi = (hi - h4) / BASE;
-    const h3 = hi % BASE;
-    hi = (hi - h3) / BASE;
-    const h2 = hi % BASE;
-    hi = (hi - h2) / BASE;
-    const h1 = hi % BASE;
-    const h0 = (hi - h1) / BASE;
-    const c = CODES;
-    return this.prefix + String.fromCharCode(c[h0], c[h1], c[h2], c[h3], c[h4], c[l0], c[l1], c[l2], c[l3], c[l4]);
+    const d = this.digits;
+    for (let i = 9; i > 4; i--) {
+      const l = lo % BASE;
+      const h = hi % BASE;
+      d[i] = CODES[l];
+      d[i - 5] = CODES[h];
+      lo = (lo - l) / BASE;
+      hi = (hi - h) / BASE;
+    }
+    return this.prefix + String.fromCharCode(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9]);
   }
 
   private randomizePrefix(): void {
